@@ -1,0 +1,47 @@
+//! Command-line interface: the subcommands and their shared options.
+
+mod common;
+mod demo;
+mod ingest;
+mod rules;
+mod stats;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use common::EXIT_FAILURE;
+
+/// Saker: ask questions about your Falco alerts, in English or Japanese.
+#[derive(Debug, Parser)]
+#[command(name = "saker", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Ingest Falco JSON alerts (JSON Lines, `.gz`, or `-` for stdin) into the event store.
+    ///
+    /// Exit status: 0 when every line was stored or already present, 3 when some lines were
+    /// rejected (each is reported as FILE:LINE: reason; the valid lines are stored), 1 on any
+    /// other failure.
+    Ingest(ingest::IngestArgs),
+    /// Count alerts, grouped by a dimension or time bucket.
+    Stats(stats::StatsArgs),
+    /// List or show the Falco rules Saker reads (default: the files Falco itself uses).
+    Rules(rules::RulesArgs),
+    /// Load the demo scenarios into a data directory.
+    Demo(demo::DemoArgs),
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Ingest(arguments) => ingest::run(arguments),
+        Command::Stats(arguments) => stats::run(arguments),
+        Command::Rules(arguments) => rules::run(arguments),
+        Command::Demo(arguments) => demo::run(arguments),
+    }
+}

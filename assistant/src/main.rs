@@ -1,0 +1,24 @@
+//! The `saker` binary: parses the command line and runs the chosen command.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let arguments = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SAKER_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli::run(arguments) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("saker: error: {error:#}");
+            ExitCode::from(cli::EXIT_FAILURE)
+        }
+    }
+}

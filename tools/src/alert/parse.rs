@@ -1,0 +1,238 @@
+//! Parses one Falco JSON alert (as Falco's `json_output` and falcosidekick write it).
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use xxhash_rust::xxh3::xxh3_128;
+
+use super::{Alert, Dimensions, Priority};
+
+/// Why one alert was rejected: the field at fault (if any) and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AlertParseError {
+    /// The text is not JSON.
+    #[error("not valid JSON at column {column}: {message}")]
+    Json {
+        /// 1-based column of the syntax error.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// The JSON is not an object.
+    #[error("expected a JSON object with Falco alert fields, found {found}")]
+    NotAnObject {
+        /// The JSON type that was found.
+        found: &'static str,
+    },
+    /// A required field is absent.
+    #[error("field {field:?}: missing (a Falco alert needs time, rule, priority)")]
+    Missing {
+        /// The missing field.
+        field: &'static str,
+    },
+    /// A field is present but unusable.
+    #[error("field {field:?}: {problem}")]
+    Invalid {
+        /// The offending field.
+        field: &'static str,
+        /// What is wrong and what is allowed.
+        problem: String,
+    },
+}
+
+/// Parses one line of JSON text into an alert.
+pub fn parse_alert(text: &str, default_cluster: Option<&str>) -> Result<Alert, AlertParseError> {
+    let value: Value = serde_json::from_str(text).map_err(|error| AlertParseError::Json {
+        column: error.column(),
+        message: strip_position(&error.to_string()),
+    })?;
+    parse_alert_value(value, default_cluster)
+}
+
+/// Turns a parsed JSON value into an alert, checking every field Falco defines.
+pub fn parse_alert_value(value: Value, default_cluster: Option<&str>) -> Result<Alert, AlertParseError> {
+    let mut object = match value {
+        Value::Object(object) => object,
+        other => return Err(AlertParseError::NotAnObject { found: json_type(&other) }),
+    };
+
+    let time_text = required_string(&object, "time")?;
+    let time = DateTime::parse_from_rfc3339(time_text)
+        .map_err(|_| AlertParseError::Invalid {
+            field: "time",
+            problem: format!(
+                "not an RFC 3339 timestamp ({time_text:?}; expected e.g. \"2024-08-06T12:34:56.123456789Z\")"
+            ),
+        })?
+        .with_timezone(&Utc);
+    let rule = required_string(&object, "rule")?.to_string();
+    if rule.trim().is_empty() {
+        return Err(AlertParseError::Invalid { field: "rule", problem: "empty rule name".into() });
+    }
+    let priority_text = required_string(&object, "priority")?;
+    let priority: Priority = priority_text
+        .parse()
+        .map_err(|error: super::UnknownPriority| AlertParseError::Invalid { field: "priority", problem: error.to_string() })?;
+    let output = optional_string(&object, "output")?.unwrap_or_default().to_string();
+    let source = optional_string(&object, "source")?
+        .filter(|source| !source.is_empty())
+        .unwrap_or("syscall")
+        .to_string();
+    let hostname = optional_string(&object, "hostname")?.unwrap_or_default().to_string();
+    let uuid = optional_string(&object, "uuid")?.filter(|uuid| !uuid.is_empty()).map(str::to_string);
+    let tags = match object.get("tags") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(tag) => Ok(tag.clone()),
+                other => Err(AlertParseError::Invalid {
+                    field: "tags",
+                    problem: format!("expected a list of strings, found an item of type {}", json_type(other)),
+                }),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(other) => {
+            return Err(AlertParseError::Invalid {
+                field: "tags",
+                problem: format!("expected a list of strings, found {}", json_type(other)),
+            });
+        }
+    };
+    let output_fields = match object.remove("output_fields") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(fields)) => fields,
+        Some(other) => {
+            return Err(AlertParseError::Invalid {
+                field: "output_fields",
+                problem: format!("expected an object of field values, found {}", json_type(&other)),
+            });
+        }
+    };
+    if let Some((key, value)) = output_fields.iter().find(|(_, value)| value.is_array() || value.is_object()) {
+        return Err(AlertParseError::Invalid {
+            field: "output_fields",
+            problem: format!(
+                "value of {key:?} is {}; Falco field values are strings, numbers, booleans or null",
+                json_type(value)
+            ),
+        });
+    }
+
+    let id = uuid.unwrap_or_else(|| alert_id_for(&time, &rule, priority, &source, &hostname, &output, &tags, &output_fields));
+    let dimensions = Dimensions::derive(&output_fields, &tags, default_cluster);
+    Ok(Alert { id, time, rule, priority, source, tags, hostname, output, output_fields, dimensions })
+}
+
+/// The stable id of an alert without a `uuid`: an XXH3-128 hash (hex) of its canonical form,
+/// i.e. every Falco field with `output_fields` keys sorted and the time normalised to UTC.
+#[allow(clippy::too_many_arguments)]
+pub fn alert_id_for(
+    time: &DateTime<Utc>,
+    rule: &str,
+    priority: Priority,
+    source: &str,
+    hostname: &str,
+    output: &str,
+    tags: &[String],
+    output_fields: &Map<String, Value>,
+) -> String {
+    let mut sorted_fields: Vec<(&String, &Value)> = output_fields.iter().collect();
+    sorted_fields.sort_by(|left, right| left.0.cmp(right.0));
+    let canonical = serde_json::json!({
+        "time": time.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+        "rule": rule,
+        "priority": priority.as_str(),
+        "source": source,
+        "hostname": hostname,
+        "output": output,
+        "tags": tags,
+        "output_fields": sorted_fields,
+    });
+    format!("{:032x}", xxh3_128(canonical.to_string().as_bytes()))
+}
+
+fn required_string<'a>(object: &'a Map<String, Value>, field: &'static str) -> Result<&'a str, AlertParseError> {
+    optional_string(object, field)?.ok_or(AlertParseError::Missing { field })
+}
+
+fn optional_string<'a>(object: &'a Map<String, Value>, field: &'static str) -> Result<Option<&'a str>, AlertParseError> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(other) => Err(AlertParseError::Invalid {
+            field,
+            problem: format!("expected a string, found {}", json_type(other)),
+        }),
+    }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// serde_json appends " at line L column C"; the caller reports the place itself.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_string(),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"{"output":"16:31:56.746609046: Error File below a known binary directory opened for writing (user=root command=touch /bin/hack file=/bin/hack)","hostname":"localhost","priority":"Error","rule":"Write below binary dir","time":"2019-05-17T15:31:56.746609046Z","output_fields":{"evt.time":1507591916746609046,"fd.name":"/bin/hack","proc.cmdline":"touch /bin/hack","user.name":"root"}}"#;
+
+    #[test]
+    fn parses_a_falcosidekick_example() {
+        let alert = parse_alert(SAMPLE, None).expect("valid alert");
+        assert_eq!(alert.rule, "Write below binary dir");
+        assert_eq!(alert.priority, Priority::Error);
+        assert_eq!(alert.source, "syscall");
+        assert_eq!(alert.time.timestamp_subsec_nanos(), 746_609_046);
+        assert_eq!(alert.dimensions.file.as_deref(), Some("/bin/hack"));
+        assert_eq!(alert.id.len(), 32);
+    }
+
+    #[test]
+    fn id_is_stable_and_ignores_key_order() {
+        let reordered = r#"{"time":"2019-05-17T15:31:56.746609046Z","rule":"Write below binary dir","priority":"ERROR","hostname":"localhost","output":"16:31:56.746609046: Error File below a known binary directory opened for writing (user=root command=touch /bin/hack file=/bin/hack)","output_fields":{"user.name":"root","proc.cmdline":"touch /bin/hack","fd.name":"/bin/hack","evt.time":1507591916746609046}}"#;
+        let first = parse_alert(SAMPLE, None).expect("valid");
+        let second = parse_alert(reordered, None).expect("valid");
+        assert_eq!(first.id, second.id);
+    }
+
+    #[test]
+    fn uses_uuid_when_present() {
+        let text = r#"{"uuid":"7f1c","time":"2024-01-01T00:00:00Z","rule":"r","priority":"debug"}"#;
+        assert_eq!(parse_alert(text, None).expect("valid").id, "7f1c");
+    }
+
+    #[test]
+    fn rejects_bad_fields_with_their_name() {
+        let bad_time = r#"{"time":"2021-04-13T20:58:00.746609046Z+2","rule":"r","priority":"Error"}"#;
+        let error = parse_alert(bad_time, None).expect_err("bad time").to_string();
+        assert!(error.starts_with("field \"time\": not an RFC 3339 timestamp"), "{error}");
+
+        let bad_priority = r#"{"time":"2024-01-01T00:00:00Z","rule":"r","priority":"severe"}"#;
+        let error = parse_alert(bad_priority, None).expect_err("bad priority").to_string();
+        assert!(error.contains("field \"priority\""), "{error}");
+
+        let missing_rule = r#"{"time":"2024-01-01T00:00:00Z","priority":"debug"}"#;
+        assert_eq!(
+            parse_alert(missing_rule, None),
+            Err(AlertParseError::Missing { field: "rule" })
+        );
+        let not_json = parse_alert("{\"time\": ", None).expect_err("truncated");
+        assert!(matches!(not_json, AlertParseError::Json { .. }));
+        assert!(matches!(parse_alert("[1]", None), Err(AlertParseError::NotAnObject { .. })));
+    }
+}

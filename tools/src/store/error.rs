@@ -1,0 +1,67 @@
+//! Errors of the event store.
+
+use std::path::PathBuf;
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The index could not be opened, read or written.
+    #[error("index at {path}: {source}")]
+    Index {
+        /// The index directory.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: tantivy::TantivyError,
+    },
+    /// Another process holds the index writer lock.
+    #[error("index at {path} is being written by another process (an ingest or server is running)")]
+    Locked {
+        /// The index directory.
+        path: PathBuf,
+    },
+    /// The data directory could not be created or read.
+    #[error("data directory {path}: {source}")]
+    Io {
+        /// The directory or file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A stored alert could not be read back (corruption or an incompatible version).
+    #[error("stored alert {id}: {problem}")]
+    Corrupt {
+        /// The alert's id or document address.
+        id: String,
+        /// What failed.
+        problem: String,
+    },
+    /// The full-text query could not be parsed.
+    #[error("text query {query:?}: {problem}")]
+    TextQuery {
+        /// The query as given.
+        query: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The state database failed.
+    #[error("state database {path}: {source}")]
+    State {
+        /// The SQLite file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The state database schema could not be migrated.
+    #[error("state database {path}: migration failed: {source}")]
+    Migrate {
+        /// The SQLite file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+}

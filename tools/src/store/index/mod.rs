@@ -1,0 +1,234 @@
+//! The embedded event store: a tantivy index under `<data-dir>/index`.
+//!
+//! The stored `raw` field (the alert as received, compressed in tantivy's doc store) is the
+//! source of truth; every indexed field is derived from it and can be rebuilt by re-ingesting.
+
+mod collectors;
+mod document;
+mod query;
+mod schema;
+mod writer;
+
+pub use schema::AlertFields;
+pub use writer::{TantivyAlertWriter, WriterSettings};
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, TimeZone, Utc};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermSetQuery};
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+
+use self::collectors::{BucketCounts, MinMax, TermCounts, TopByTime};
+use self::document::load_alert;
+use self::query::filter_query;
+use self::schema::dimension_field_name;
+use crate::alert::Alert;
+use crate::store::{
+    AlertFilter, AlertStore, AlertWriter, GroupCounts, GroupKey, SearchOrder, SearchPage, StoreError, TimeBounds,
+};
+
+/// The tantivy-backed alert store.
+pub struct TantivyStore {
+    path: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    fields: Arc<AlertFields>,
+    writer_settings: Mutex<WriterSettings>,
+}
+
+impl TantivyStore {
+    /// Opens the index in `directory`, creating it (and the directory) when absent.
+    pub fn open(directory: &Path) -> Result<TantivyStore, StoreError> {
+        std::fs::create_dir_all(directory).map_err(|source| StoreError::Io { path: directory.to_path_buf(), source })?;
+        let index_error = |source| StoreError::Index { path: directory.to_path_buf(), source };
+        let fields = Arc::new(AlertFields::new());
+        let mmap = MmapDirectory::open(directory).map_err(|error| index_error(error.into()))?;
+        let index = Index::open_or_create(mmap, fields.schema.clone()).map_err(index_error)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()
+            .map_err(index_error)?;
+        Ok(TantivyStore {
+            path: directory.to_path_buf(),
+            index,
+            reader,
+            fields,
+            writer_settings: Mutex::new(WriterSettings::default()),
+        })
+    }
+
+    /// Sets how the next writer is configured (threads, memory, default cluster).
+    pub fn set_writer_settings(&self, settings: WriterSettings) {
+        if let Ok(mut current) = self.writer_settings.lock() {
+            *current = settings;
+        }
+    }
+
+    /// Picks up commits made by other writers (other processes) right away.
+    pub fn refresh(&self) -> Result<(), StoreError> {
+        self.reader.reload().map_err(|source| self.index_error(source))
+    }
+
+    /// The index directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn index_error(&self, source: tantivy::TantivyError) -> StoreError {
+        StoreError::Index { path: self.path.clone(), source }
+    }
+
+    fn load(&self, searcher: &tantivy::Searcher, address: DocAddress) -> Result<Alert, StoreError> {
+        let document: TantivyDocument = searcher.doc(address).map_err(|source| self.index_error(source))?;
+        load_alert(&self.fields, &document)
+    }
+
+    fn text_query(&self, text: &str) -> Result<Box<dyn Query>, StoreError> {
+        let mut parser = QueryParser::for_index(&self.index, vec![self.fields.text]);
+        parser.set_conjunction_by_default();
+        parser
+            .parse_query(text)
+            .map_err(|error| StoreError::TextQuery { query: text.to_string(), problem: error.to_string() })
+    }
+}
+
+/// Converts nanoseconds since the epoch to a UTC time.
+fn nanos_to_time(nanos: i64) -> DateTime<Utc> {
+    Utc.timestamp_nanos(nanos)
+}
+
+impl AlertStore for TantivyStore {
+    fn writer(&self) -> Result<Box<dyn AlertWriter + '_>, StoreError> {
+        let settings = self.writer_settings.lock().map(|settings| settings.clone()).unwrap_or_default();
+        let writer =
+            TantivyAlertWriter::open(self.path.clone(), &self.index, self.reader.clone(), Arc::clone(&self.fields), settings)?;
+        Ok(Box::new(writer))
+    }
+
+    fn count(&self, filter: &AlertFilter) -> Result<u64, StoreError> {
+        let searcher = self.reader.searcher();
+        let query = filter_query(&self.fields, filter);
+        let count = searcher.search(&query, &Count).map_err(|source| self.index_error(source))?;
+        Ok(count as u64)
+    }
+
+    fn group_counts(&self, filter: &AlertFilter, key: GroupKey, limit: usize) -> Result<GroupCounts, StoreError> {
+        let searcher = self.reader.searcher();
+        let query = filter_query(&self.fields, filter);
+        match key {
+            GroupKey::Dimension(dimension) => {
+                let collector = TermCounts { field_name: dimension_field_name(dimension).to_string() };
+                let fruit = searcher.search(&query, &collector).map_err(|source| self.index_error(source))?;
+                let mut groups: Vec<(String, u64)> = fruit.counts.into_iter().collect();
+                groups.sort_by(|left, right| right.1.cmp(&left.1).then_with(|| left.0.cmp(&right.0)));
+                Ok(truncate_groups(fruit.documents, groups, limit, fruit.missing))
+            }
+            GroupKey::Time(bucket) => {
+                let width = bucket.nanos();
+                let collector = BucketCounts { field_name: "time_ns".to_string(), width };
+                let counts = searcher.search(&query, &collector).map_err(|source| self.index_error(source))?;
+                let total = counts.values().sum();
+                let first_bucket = filter.time.since.map(|since| query::time_to_nanos(since).div_euclid(width) * width);
+                let last_bucket = filter.time.until.map(|until| (query::time_to_nanos(until) - 1).div_euclid(width) * width);
+                let low = first_bucket.or_else(|| counts.keys().min().copied());
+                let high = last_bucket.or_else(|| counts.keys().max().copied());
+                let mut groups = Vec::new();
+                if let (Some(low), Some(high)) = (low, high) {
+                    let mut start = low;
+                    while start <= high && groups.len() < limit.max(1) * 4 + 10_000 {
+                        let label = nanos_to_time(start).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                        groups.push((label, counts.get(&start).copied().unwrap_or(0)));
+                        start += width;
+                    }
+                }
+                Ok(truncate_groups(total, groups, limit, 0))
+            }
+        }
+    }
+
+    fn time_bounds(&self, filter: &AlertFilter) -> Result<Option<TimeBounds>, StoreError> {
+        let searcher = self.reader.searcher();
+        let query = filter_query(&self.fields, filter);
+        let bounds = searcher
+            .search(&query, &MinMax { field_name: "time_ns".to_string() })
+            .map_err(|source| self.index_error(source))?;
+        Ok(bounds.map(|(low, high)| (nanos_to_time(low), nanos_to_time(high))))
+    }
+
+    fn search(
+        &self,
+        filter: &AlertFilter,
+        text: Option<&str>,
+        order: SearchOrder,
+        offset: usize,
+        limit: usize,
+    ) -> Result<SearchPage, StoreError> {
+        let searcher = self.reader.searcher();
+        let mut query = filter_query(&self.fields, filter);
+        if let Some(text) = text.map(str::trim).filter(|text| !text.is_empty()) {
+            query = Box::new(BooleanQuery::new(vec![(Occur::Must, query), (Occur::Must, self.text_query(text)?)]));
+        }
+        let wanted = offset.saturating_add(limit);
+        let (total, addresses): (usize, Vec<DocAddress>) = match order {
+            SearchOrder::Relevance if text.is_some_and(|text| !text.trim().is_empty()) => {
+                let top = TopDocs::with_limit(wanted.max(1)).order_by_score();
+                let (total, hits) = searcher.search(&query, &(Count, top)).map_err(|source| self.index_error(source))?;
+                (total, hits.into_iter().map(|(_, address)| address).collect())
+            }
+            SearchOrder::OldestFirst => {
+                let top = TopByTime { limit: wanted, newest_first: false };
+                let (total, hits) = searcher.search(&query, &(Count, top)).map_err(|source| self.index_error(source))?;
+                (total, hits.into_iter().map(|(_, address)| address).collect())
+            }
+            SearchOrder::NewestFirst | SearchOrder::Relevance => {
+                let top = TopByTime { limit: wanted, newest_first: true };
+                let (total, hits) = searcher.search(&query, &(Count, top)).map_err(|source| self.index_error(source))?;
+                (total, hits.into_iter().map(|(_, address)| address).collect())
+            }
+        };
+        let alerts = addresses
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(|address| self.load(&searcher, address))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SearchPage { total: total as u64, alerts })
+    }
+
+    fn get(&self, ids: &[String]) -> Result<Vec<Alert>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let searcher = self.reader.searcher();
+        let terms = ids.iter().map(|id| Term::from_field_text(self.fields.id, id));
+        let query = TermSetQuery::new(terms);
+        let hits = searcher
+            .search(&query, &TopDocs::with_limit(ids.len()).order_by_score())
+            .map_err(|source| self.index_error(source))?;
+        let mut found: std::collections::HashMap<String, Alert> = std::collections::HashMap::new();
+        for (_, address) in hits {
+            let alert = self.load(&searcher, address)?;
+            found.insert(alert.id.clone(), alert);
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
+    fn len(&self) -> Result<u64, StoreError> {
+        Ok(self.reader.searcher().num_docs())
+    }
+}
+
+fn truncate_groups(total: u64, mut groups: Vec<(String, u64)>, limit: usize, missing: u64) -> GroupCounts {
+    let rest: Vec<(String, u64)> = if groups.len() > limit { groups.split_off(limit) } else { Vec::new() };
+    GroupCounts {
+        total,
+        groups,
+        other_groups: rest.len() as u64,
+        other_count: rest.iter().map(|(_, count)| count).sum(),
+        missing,
+    }
+}

@@ -1,0 +1,73 @@
+//! The event store: the interface the tools query, and its embedded tantivy implementation.
+//!
+//! The interface is synchronous: the embedded backend does blocking I/O on memory-mapped
+//! files, so async callers (the server) run store calls on `tokio::task::spawn_blocking`.
+
+mod error;
+mod filter;
+pub mod index;
+mod query_types;
+pub mod state;
+
+pub use error::StoreError;
+pub use filter::{AlertFilter, TimeRange, TimeRangeError, parse_duration};
+pub use query_types::{GROUP_KEY_NAMES, GroupCounts, GroupKey, SearchOrder, SearchPage, TimeBucket, TimeBucketCount};
+
+use crate::alert::Alert;
+
+/// The earliest and latest time of a set of alerts.
+pub type TimeBounds = (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>);
+
+/// Whether an alert was stored or was already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddOutcome {
+    /// New alert, stored (durable after the next commit).
+    Accepted,
+    /// An alert with the same id is already stored or pending; nothing was written.
+    Duplicate,
+}
+
+/// Writes alerts into a store. Alerts become durable and visible at [`AlertWriter::commit`].
+pub trait AlertWriter {
+    /// Adds one alert; `raw` is the alert's JSON text exactly as received (kept as the source
+    /// of truth).
+    fn add(&mut self, alert: &Alert, raw: &str) -> Result<AddOutcome, StoreError>;
+    /// Makes everything added so far durable and visible to readers.
+    fn commit(&mut self) -> Result<(), StoreError>;
+    /// Number of alerts added since the last commit.
+    fn pending(&self) -> usize;
+}
+
+/// The queries Saker's tools need from an alert store.
+///
+/// Every backend (embedded tantivy now, PostgreSQL later) implements this and passes the
+/// same test suite. All results are ordered deterministically.
+pub trait AlertStore: Send + Sync {
+    /// Opens a writer. Only one writer may be open at a time per store.
+    fn writer(&self) -> Result<Box<dyn AlertWriter + '_>, StoreError>;
+    /// Number of alerts matching `filter`.
+    fn count(&self, filter: &AlertFilter) -> Result<u64, StoreError>;
+    /// Counts grouped by a dimension or time bucket, largest first (ties by key), at most
+    /// `limit` groups plus the count of the rest.
+    fn group_counts(&self, filter: &AlertFilter, key: GroupKey, limit: usize) -> Result<GroupCounts, StoreError>;
+    /// Earliest and latest alert time matching `filter`, if any.
+    fn time_bounds(&self, filter: &AlertFilter) -> Result<Option<TimeBounds>, StoreError>;
+    /// Matching alerts, optionally full-text searched over output, command lines and file
+    /// names, in the given order, paged.
+    fn search(
+        &self,
+        filter: &AlertFilter,
+        text: Option<&str>,
+        order: SearchOrder,
+        offset: usize,
+        limit: usize,
+    ) -> Result<SearchPage, StoreError>;
+    /// Alerts by id, in the order of `ids`; unknown ids are skipped.
+    fn get(&self, ids: &[String]) -> Result<Vec<Alert>, StoreError>;
+    /// Total number of stored alerts.
+    fn len(&self) -> Result<u64, StoreError>;
+    /// True when the store holds no alert.
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.len()? == 0)
+    }
+}

@@ -1,0 +1,3 @@
+//! Integration tests of saker-tools, one binary with a module per area.
+
+mod store;
