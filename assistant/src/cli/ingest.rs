@@ -82,7 +82,7 @@ pub fn run(arguments: IngestArgs) -> anyhow::Result<ExitCode> {
         .block_on(state.record_ingest(started_at, &origin, summary.accepted, summary.duplicates, summary.rejected))
         .context("cannot record the ingest run")?;
 
-    print_summary(&summary, arguments.json)?;
+    print_summary(&summary, arguments.json, started_at)?;
     for problem in &unreadable {
         eprintln!("saker: error: {problem}");
     }
@@ -95,9 +95,15 @@ pub fn run(arguments: IngestArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn print_summary(summary: &IngestSummary, json: bool) -> anyhow::Result<()> {
+fn print_summary(summary: &IngestSummary, json: bool, started_at: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(summary)?);
+        let mut value = serde_json::to_value(summary)?;
+        if let Some(object) = value.as_object_mut() {
+            let elapsed = chrono::Utc::now() - started_at;
+            object.insert("elapsed_ms".into(), elapsed.num_milliseconds().into());
+            object.insert("peak_rss_bytes".into(), peak_rss_bytes().into());
+        }
+        println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
     for rejection in &summary.rejections {
@@ -109,4 +115,16 @@ fn print_summary(summary: &IngestSummary, json: bool) -> anyhow::Result<()> {
     }
     println!("accepted {}, duplicates {}, rejected {}", summary.accepted, summary.duplicates, summary.rejected);
     Ok(())
+}
+
+/// This process's peak resident set size (`VmHWM` in /proc/self/status), 0 where unknown.
+fn peak_rss_bytes() -> u64 {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return 0;
+    };
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
 }

@@ -1,5 +1,6 @@
 //! Command-line interface: the subcommands and their shared options.
 
+mod bench;
 mod common;
 mod demo;
 mod ingest;
@@ -34,6 +35,8 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Load the demo scenarios into a data directory.
     Demo(demo::DemoArgs),
+    /// Measure performance against a reference engine in the same run.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs a parsed command line.
@@ -43,5 +46,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(arguments) => stats::run(arguments),
         Command::Rules(arguments) => rules::run(arguments),
         Command::Demo(arguments) => demo::run(arguments),
+        Command::Bench(arguments) => bench::run(arguments),
     }
 }

@@ -1,0 +1,218 @@
+//! `saker bench`: reproducible performance measurements, each against a reference measured
+//! in the same run (DuckDB for ingest).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+/// Arguments of `saker bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    command: BenchCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Ingest N generated alerts with `saker ingest`, then load the same file into DuckDB.
+    Ingest(IngestBenchArgs),
+}
+
+#[derive(Debug, Args)]
+struct IngestBenchArgs {
+    /// Number of generated alerts.
+    #[arg(long, default_value_t = 1_000_000)]
+    count: u64,
+    /// Generator seed.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Working directory for the generated file and the stores (kept afterwards).
+    #[arg(long, default_value = "./bench-data")]
+    work_dir: PathBuf,
+    /// Python interpreter with the `duckdb` package (`pip install duckdb`).
+    #[arg(long, default_value = "python3")]
+    python: String,
+    /// Print JSON instead of a Markdown table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct IngestBenchReport {
+    alerts: u64,
+    input_bytes: u64,
+    saker: Measurement,
+    duckdb: Option<Measurement>,
+    duckdb_problem: Option<String>,
+}
+
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct Measurement {
+    seconds: f64,
+    alerts_per_second: f64,
+    peak_rss_bytes: u64,
+    disk_bytes: u64,
+}
+
+/// Runs `saker bench`.
+pub fn run(arguments: BenchArgs) -> anyhow::Result<ExitCode> {
+    match arguments.command {
+        BenchCommand::Ingest(arguments) => bench_ingest(arguments),
+    }
+}
+
+fn bench_ingest(arguments: IngestBenchArgs) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(&arguments.work_dir)
+        .with_context(|| format!("cannot create {}", arguments.work_dir.display()))?;
+    let input = arguments.work_dir.join(format!("volume-{}-{}.jsonl", arguments.count, arguments.seed));
+    if !input.exists() {
+        eprintln!("generating {} alerts into {}", arguments.count, input.display());
+        let file = std::fs::File::create(&input).with_context(|| format!("cannot create {}", input.display()))?;
+        let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
+        saker_fixtures::write_volume(&mut writer, arguments.count, arguments.seed).context("generation failed")?;
+        std::io::Write::flush(&mut writer).context("cannot write the generated file")?;
+    }
+    let input_bytes = std::fs::metadata(&input).map(|metadata| metadata.len()).unwrap_or(0);
+
+    let saker_dir = arguments.work_dir.join("saker-data");
+    remove_if_exists(&saker_dir)?;
+    eprintln!("saker ingest ...");
+    let saker = measure_saker(&input, &saker_dir, arguments.count)?;
+
+    let duckdb_file = arguments.work_dir.join("duckdb.db");
+    remove_if_exists(&duckdb_file)?;
+    eprintln!("duckdb read_json ...");
+    let (duckdb, duckdb_problem) = match measure_duckdb(&arguments.python, &input, &duckdb_file, arguments.count) {
+        Ok(measurement) => (Some(measurement), None),
+        Err(error) => (None, Some(format!("{error:#}"))),
+    };
+    let report = IngestBenchReport { alerts: arguments.count, input_bytes, saker, duckdb, duckdb_problem };
+    if arguments.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_ingest_table(&report);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn measure_saker(input: &Path, data_dir: &Path, count: u64) -> anyhow::Result<Measurement> {
+    let executable = std::env::current_exe().context("cannot find the saker executable")?;
+    let started = Instant::now();
+    let output = Command::new(executable)
+        .args(["ingest", "--json", "--data-dir"])
+        .arg(data_dir)
+        .arg(input)
+        .output()
+        .context("cannot run saker ingest")?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !output.status.success() {
+        bail!("saker ingest failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).context("saker ingest printed no JSON")?;
+    if summary["accepted"].as_u64() != Some(count) {
+        bail!("saker ingest accepted {} of {count} alerts", summary["accepted"]);
+    }
+    Ok(Measurement {
+        seconds,
+        alerts_per_second: count as f64 / seconds,
+        peak_rss_bytes: summary["peak_rss_bytes"].as_u64().unwrap_or(0),
+        disk_bytes: directory_size(&data_dir.join("index")),
+    })
+}
+
+/// DuckDB loads the same file into an on-disk table; the script times itself and reports
+/// its own peak RSS.
+const DUCKDB_SCRIPT: &str = r#"
+import json, resource, sys, time
+import duckdb
+source, database, expected = sys.argv[1], sys.argv[2], int(sys.argv[3])
+started = time.perf_counter()
+connection = duckdb.connect(database)
+connection.execute("CREATE TABLE alerts AS SELECT * FROM read_json(?, format='newline_delimited', maximum_object_size=1048576)", [source])
+connection.execute("CHECKPOINT")
+count = connection.execute("SELECT count(*) FROM alerts").fetchone()[0]
+seconds = time.perf_counter() - started
+connection.close()
+if count != expected:
+    sys.exit(f"duckdb loaded {count} rows, expected {expected}")
+print(json.dumps({"seconds": seconds, "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"#;
+
+fn measure_duckdb(python: &str, input: &Path, database: &Path, count: u64) -> anyhow::Result<Measurement> {
+    let output = Command::new(python)
+        .arg("-c")
+        .arg(DUCKDB_SCRIPT)
+        .arg(input)
+        .arg(database)
+        .arg(count.to_string())
+        .output()
+        .with_context(|| format!("cannot run {python}"))?;
+    if !output.status.success() {
+        bail!("duckdb run failed (is `pip install duckdb` done?): {}", String::from_utf8_lossy(&output.stderr).trim());
+    }
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).context("duckdb script printed no JSON")?;
+    let seconds = result["seconds"].as_f64().unwrap_or(f64::NAN);
+    Ok(Measurement {
+        seconds,
+        alerts_per_second: count as f64 / seconds,
+        peak_rss_bytes: result["peak_rss_kib"].as_u64().unwrap_or(0) * 1024,
+        disk_bytes: std::fs::metadata(database).map(|metadata| metadata.len()).unwrap_or(0),
+    })
+}
+
+fn print_ingest_table(report: &IngestBenchReport) {
+    let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+    println!(
+        "{} alerts, {:.1} MiB of JSON Lines ({:.0} bytes/alert)\n",
+        report.alerts,
+        mib(report.input_bytes),
+        report.input_bytes as f64 / report.alerts.max(1) as f64
+    );
+    println!("| engine | seconds | alerts/s | peak RSS (MiB) | on disk (bytes/alert) |");
+    println!("|---|---:|---:|---:|---:|");
+    let row = |name: &str, measurement: &Measurement| {
+        println!(
+            "| {name} | {:.2} | {:.0} | {:.0} | {:.0} |",
+            measurement.seconds,
+            measurement.alerts_per_second,
+            mib(measurement.peak_rss_bytes),
+            measurement.disk_bytes as f64 / report.alerts.max(1) as f64
+        );
+    };
+    row("saker ingest (tantivy)", &report.saker);
+    match (&report.duckdb, &report.duckdb_problem) {
+        (Some(duckdb), _) => {
+            row("duckdb read_json", duckdb);
+            println!("\nsaker time / duckdb time: {:.2}", report.saker.seconds / duckdb.seconds);
+        }
+        (None, Some(problem)) => println!("\nduckdb not measured: {problem}"),
+        (None, None) => {}
+    }
+}
+
+fn remove_if_exists(path: &Path) -> anyhow::Result<()> {
+    if path.is_dir() {
+        std::fs::remove_dir_all(path).with_context(|| format!("cannot remove {}", path.display()))?;
+    } else if path.exists() {
+        std::fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn directory_size(path: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|entry| match entry.metadata() {
+            Ok(metadata) if metadata.is_dir() => directory_size(&entry.path()),
+            Ok(metadata) => metadata.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
