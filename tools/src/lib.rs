@@ -3,5 +3,6 @@
 
 pub mod alert;
 pub mod mitre;
+pub mod scope;
 pub mod ingest;
 pub mod store;

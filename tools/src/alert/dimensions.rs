@@ -88,14 +88,7 @@ impl Dimensions {
         let image_full = text("container.image");
         let image = text("container.image.repository").or_else(|| image_full.as_deref().map(image_repository));
 
-        let mut ancestors = Vec::new();
-        for level in 1..=MAX_ANCESTOR_LEVEL {
-            let name = text(&format!("proc.aname[{level}]"));
-            let pid = number(&format!("proc.apid[{level}]"));
-            if name.is_some() || pid.is_some() {
-                ancestors.push(Ancestor { level, name, pid });
-            }
-        }
+        let ancestors = ancestors(fields);
 
         let (mitre_tactics, mitre_techniques) = mitre::ids_from_tags(tags);
         Dimensions {
@@ -124,6 +117,44 @@ impl Dimensions {
             mitre_techniques,
         }
     }
+}
+
+/// Collects `proc.aname[N]` and `proc.apid[N]` in one pass over the fields, nearest first.
+fn ancestors(fields: &Map<String, Value>) -> Vec<Ancestor> {
+    let mut ancestors: Vec<Ancestor> = Vec::new();
+    for (key, value) in fields {
+        let Some(rest) = key.strip_prefix("proc.a") else {
+            continue;
+        };
+        let (is_name, level_text) = if let Some(level) = rest.strip_prefix("name[") {
+            (true, level)
+        } else if let Some(level) = rest.strip_prefix("pid[") {
+            (false, level)
+        } else {
+            continue;
+        };
+        let Some(level) = level_text.strip_suffix(']').and_then(|digits| digits.parse::<u8>().ok()) else {
+            continue;
+        };
+        if level == 0 || level > MAX_ANCESTOR_LEVEL {
+            continue;
+        }
+        let index = match ancestors.iter().position(|ancestor| ancestor.level == level) {
+            Some(index) => index,
+            None => {
+                ancestors.push(Ancestor { level, name: None, pid: None });
+                ancestors.len() - 1
+            }
+        };
+        if is_name {
+            ancestors[index].name = field_value_text(value).filter(|name| is_present(name));
+        } else {
+            ancestors[index].pid = field_value_number(value);
+        }
+    }
+    ancestors.retain(|ancestor| ancestor.name.is_some() || ancestor.pid.is_some());
+    ancestors.sort_by_key(|ancestor| ancestor.level);
+    ancestors
 }
 
 /// Reads an integer field written either as a JSON number or as a numeric string.

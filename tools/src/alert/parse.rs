@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use xxhash_rust::xxh3::xxh3_128;
+use xxhash_rust::xxh3::Xxh3;
 
 use super::{Alert, Dimensions, Priority};
 
@@ -124,7 +124,8 @@ pub fn parse_alert_value(value: Value, default_cluster: Option<&str>) -> Result<
 }
 
 /// The stable id of an alert without a `uuid`: an XXH3-128 hash (hex) of its canonical form,
-/// i.e. every Falco field with `output_fields` keys sorted and the time normalised to UTC.
+/// i.e. every Falco field, `output_fields` with keys sorted, the time normalised to UTC
+/// nanoseconds. Each part is length-prefixed so that no two different alerts share a form.
 #[allow(clippy::too_many_arguments)]
 pub fn alert_id_for(
     time: &DateTime<Utc>,
@@ -136,19 +137,43 @@ pub fn alert_id_for(
     tags: &[String],
     output_fields: &Map<String, Value>,
 ) -> String {
-    let mut sorted_fields: Vec<(&String, &Value)> = output_fields.iter().collect();
-    sorted_fields.sort_by(|left, right| left.0.cmp(right.0));
-    let canonical = serde_json::json!({
-        "time": time.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
-        "rule": rule,
-        "priority": priority.as_str(),
-        "source": source,
-        "hostname": hostname,
-        "output": output,
-        "tags": tags,
-        "output_fields": sorted_fields,
-    });
-    format!("{:032x}", xxh3_128(canonical.to_string().as_bytes()))
+    let mut hasher = Xxh3::new();
+    let mut part = |bytes: &[u8]| {
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    part(&time.timestamp_nanos_opt().unwrap_or(i64::MAX).to_le_bytes());
+    part(rule.as_bytes());
+    part(priority.as_str().as_bytes());
+    part(source.as_bytes());
+    part(hostname.as_bytes());
+    part(output.as_bytes());
+    part(&(tags.len() as u64).to_le_bytes());
+    for tag in tags {
+        part(tag.as_bytes());
+    }
+    let mut keys: Vec<&String> = output_fields.keys().collect();
+    keys.sort_unstable();
+    part(&(keys.len() as u64).to_le_bytes());
+    let mut rendered = String::new();
+    for key in keys {
+        part(key.as_bytes());
+        rendered.clear();
+        if let Some(value) = output_fields.get(key) {
+            match value {
+                Value::String(text) => {
+                    rendered.push('s');
+                    rendered.push_str(text);
+                }
+                other => {
+                    rendered.push('v');
+                    rendered.push_str(&other.to_string());
+                }
+            }
+        }
+        part(rendered.as_bytes());
+    }
+    format!("{:032x}", hasher.digest128())
 }
 
 fn required_string<'a>(object: &'a Map<String, Value>, field: &'static str) -> Result<&'a str, AlertParseError> {

@@ -140,7 +140,10 @@ impl Lexer {
     /// An "expected X, found Y" error at the next non-blank character.
     pub fn unexpected(&mut self, expected: impl Into<String>) -> ScopeError {
         let column = self.column();
-        ScopeError { column, problem: ScopeProblem::Unexpected { expected: expected.into(), found: self.describe_next() } }
+        ScopeError {
+            column,
+            problem: ScopeProblem::Unexpected { expected: expected.into(), found: self.describe_next() },
+        }
     }
 
     /// What comes next, for error messages: `end of input`, or the next piece quoted.

@@ -104,7 +104,11 @@ impl Parser {
     }
 
     /// Runs `parse` one nesting level deeper, refusing to go past [`MAX_NESTING`].
-    fn nested(&mut self, column: usize, parse: fn(&mut Self) -> Result<Parsed, ScopeError>) -> Result<Parsed, ScopeError> {
+    fn nested(
+        &mut self,
+        column: usize,
+        parse: fn(&mut Self) -> Result<Parsed, ScopeError>,
+    ) -> Result<Parsed, ScopeError> {
         if self.nesting >= MAX_NESTING {
             return Err(ScopeError { column, problem: ScopeProblem::TooDeeplyNested { limit: MAX_NESTING } });
         }
@@ -117,10 +121,9 @@ impl Parser {
     fn comparison(&mut self, field: Spanned) -> Result<ScopeExpr, ScopeError> {
         let resolved = FieldRef::resolve(&field.text);
         let Some(operator_text) = self.lexer.read_operator() else {
-            return Err(self.lexer.unexpected(format!(
-                "an operator after {:?} (=, !=, in, contains, startswith, exists)",
-                field.text
-            )));
+            return Err(self
+                .lexer
+                .unexpected(format!("an operator after {:?} (=, !=, in, contains, startswith, exists)", field.text)));
         };
         let operator = match operator_text.text.to_ascii_lowercase().as_str() {
             "=" | "==" => Operator::Equal,

@@ -33,6 +33,7 @@ pub fn alert_document(
     let output_fields: BTreeMap<String, OwnedValue> = alert
         .output_fields
         .iter()
+        .filter(|(key, _)| is_indexed_output_key(key))
         .filter_map(|(key, value)| Some((key.clone(), OwnedValue::Str(field_value_text(value)?))))
         .collect();
     if !output_fields.is_empty() {
@@ -48,6 +49,29 @@ pub fn alert_document(
         }
     }
     document
+}
+
+/// Whether an `output_fields` key gets terms in the index.
+///
+/// Timestamps, event numbers and process ids are unique per alert: indexing them would make
+/// the term dictionaries as large as the index and slow ingest down, while nobody filters on
+/// them by scope. Scopes on these keys are still exact: they are evaluated on the stored alert.
+pub fn is_indexed_output_key(key: &str) -> bool {
+    const UNIQUE_VALUED: [&str; 12] = [
+        "evt.time",
+        "evt.rawtime",
+        "evt.num",
+        "evt.time.s",
+        "evt.time.iso8601",
+        "evt.datetime",
+        "evt.datetime.s",
+        "proc.pid",
+        "proc.ppid",
+        "proc.vpid",
+        "thread.tid",
+        "thread.vtid",
+    ];
+    !UNIQUE_VALUED.contains(&key) && !key.starts_with("proc.apid[")
 }
 
 /// The text searched by full-text queries.

@@ -16,7 +16,7 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, Term};
 
-use super::document::load_alert;
+use super::document::{is_indexed_output_key, load_alert};
 use super::schema::{AlertFields, dimension_field_name};
 use crate::scope::{Comparison, Dimension, FieldRef, Operator, Scope, ScopeExpr};
 use crate::store::{AlertFilter, TimeRange};
@@ -101,6 +101,9 @@ fn output_field_query(fields: &Arc<AlertFields>, key: &str, comparison: &Compari
         term.append_type_and_str(value);
         term
     };
+    if !is_indexed_output_key(key) {
+        return stored_alert_predicate(fields, comparison);
+    }
     match comparison.operator {
         Operator::Equal | Operator::In => one_of(comparison.values.iter().map(|value| term(value)).collect()),
         Operator::NotEqual => negate(one_of(comparison.values.iter().map(|value| term(value)).collect())),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use tantivy::schema::IndexRecordOption;
 use tantivy::{Index, IndexReader, IndexWriter, Term};
+use xxhash_rust::xxh3::Xxh3Builder;
 
 use super::document::{alert_document, id_hash};
 use super::schema::AlertFields;
@@ -47,7 +48,7 @@ pub struct TantivyAlertWriter {
     writer: IndexWriter,
     reader: IndexReader,
     known_hashes: HashSetOfHashes,
-    pending_ids: HashSet<String>,
+    pending_ids: HashSet<String, Xxh3Builder>,
     ingest_cluster: Option<String>,
 }
 
@@ -74,7 +75,7 @@ impl TantivyAlertWriter {
             writer,
             reader,
             known_hashes,
-            pending_ids: HashSet::new(),
+            pending_ids: HashSet::with_hasher(Xxh3Builder::new()),
             ingest_cluster: settings.ingest_cluster,
         })
     }

@@ -1,0 +1,105 @@
+//! Small building blocks shared by the tools: named counts, scope construction, timestamps.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::scope::{Dimension, FieldRef, Operator, Scope, ScopeExpr};
+
+/// A value and how many alerts have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct NameCount {
+    /// The value (rule, workload, ...).
+    pub name: String,
+    /// Alerts with that value.
+    pub count: u64,
+}
+
+/// A scope that selects alerts whose `dimension` is one of `values`.
+pub fn dimension_scope(dimension: Dimension, values: Vec<String>) -> Scope {
+    let operator = if values.len() == 1 { Operator::Equal } else { Operator::In };
+    Scope::from_expr(ScopeExpr::compare(FieldRef::Dimension(dimension), operator, values))
+}
+
+/// RFC 3339 with seconds (or more digits when present), `Z` for UTC.
+pub fn timestamp(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// Percent change from `previous` to `current`; `None` when there was nothing before.
+pub fn percent_change(previous: u64, current: u64) -> Option<f64> {
+    (previous > 0).then(|| ((current as f64 - previous as f64) / previous as f64 * 1000.0).round() / 10.0)
+}
+
+/// The short form of an alert that tools list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AlertSummary {
+    /// Alert id (for `explain_event`, `root_cause`).
+    pub id: String,
+    /// Event time.
+    pub time: String,
+    /// Rule.
+    pub rule: String,
+    /// Priority.
+    pub priority: String,
+    /// Cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// Namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Workload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workload: Option<String>,
+    /// Pod.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
+    /// Container id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_id: Option<String>,
+    /// Process name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process: Option<String>,
+    /// Command line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cmdline: Option<String>,
+    /// File or connection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The start of Falco's output line.
+    pub output_excerpt: String,
+}
+
+/// Longest output excerpt, in characters.
+pub const EXCERPT_CHARS: usize = 200;
+
+impl AlertSummary {
+    /// Summarises an alert.
+    pub fn of(alert: &crate::alert::Alert) -> AlertSummary {
+        let dimensions = &alert.dimensions;
+        AlertSummary {
+            id: alert.id.clone(),
+            time: timestamp(alert.time),
+            rule: alert.rule.clone(),
+            priority: alert.priority.as_str().to_string(),
+            cluster: dimensions.cluster.clone(),
+            namespace: dimensions.namespace.clone(),
+            workload: dimensions.workload.as_ref().map(|workload| workload.name.clone()),
+            pod: dimensions.pod.clone(),
+            container_id: dimensions.container_id.clone(),
+            process: dimensions.process.name.clone(),
+            cmdline: dimensions.process.cmdline.clone(),
+            file: dimensions.file.clone(),
+            output_excerpt: excerpt(&alert.output, EXCERPT_CHARS),
+        }
+    }
+}
+
+/// The first `limit` characters of `text`, with `…` when cut.
+pub fn excerpt(text: &str, limit: usize) -> String {
+    let trimmed = text.trim();
+    match trimmed.char_indices().nth(limit) {
+        Some((index, _)) => format!("{}…", &trimmed[..index]),
+        None => trimmed.to_string(),
+    }
+}

@@ -1,0 +1,44 @@
+//! The investigation tools: typed, grounded analytics over the event store.
+//!
+//! Each tool is one module with a name, a description written for a model deciding when to
+//! call it, typed arguments and output (serde + schemars), and [`ToolError`]. The
+//! [`ToolRegistry`] lists them with their JSON Schemas and invokes any of them from JSON.
+//! Every output is bounded in size, deterministically ordered, and carries [`Evidence`]: the
+//! scope and time range that reproduce its figures.
+
+mod bound;
+pub mod categories;
+pub mod common;
+mod context;
+mod error;
+mod evidence;
+mod registry;
+mod window;
+
+pub mod event_stats;
+pub mod search_events;
+
+pub use bound::{OutputLimits, bound_output};
+pub use context::ToolContext;
+pub use error::ToolError;
+pub use evidence::{Evidence, SAMPLE_IDS};
+pub use registry::{ToolRegistry, ToolSpec};
+pub use window::Window;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// One investigation tool.
+pub trait Tool {
+    /// The name a model calls it by (`event_stats`).
+    const NAME: &'static str;
+    /// Typed arguments; their JSON Schema is what a model receives.
+    type Args: DeserializeOwned + JsonSchema;
+    /// Typed output.
+    type Output: Serialize + JsonSchema;
+    /// One paragraph for a model deciding when to call this tool.
+    fn description() -> &'static str;
+    /// Runs the tool.
+    fn call(context: &ToolContext<'_>, args: Self::Args) -> Result<Self::Output, ToolError>;
+}

@@ -1,0 +1,99 @@
+//! The tool registry: lists every tool with its JSON Schema and invokes tools by name.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{Tool, ToolContext, ToolError, bound_output, event_stats::EventStats};
+
+/// A tool as a model sees it: name, description and the JSON Schema of its arguments.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ToolSpec {
+    /// The tool's name.
+    pub name: &'static str,
+    /// When to call it.
+    pub description: &'static str,
+    /// JSON Schema (2020-12) of the arguments.
+    pub parameters: Value,
+}
+
+type Invoke = fn(&ToolContext<'_>, Value) -> Result<Value, ToolError>;
+
+struct Entry {
+    spec: ToolSpec,
+    validator: Option<jsonschema::Validator>,
+    invoke: Invoke,
+}
+
+/// Every investigation tool, invocable from JSON.
+pub struct ToolRegistry {
+    entries: Vec<Entry>,
+}
+
+impl Default for ToolRegistry {
+    fn default() -> Self {
+        ToolRegistry::standard()
+    }
+}
+
+impl ToolRegistry {
+    /// The registry of all of Saker's tools.
+    pub fn standard() -> ToolRegistry {
+        let mut registry = ToolRegistry { entries: Vec::new() };
+        registry.register::<EventStats>();
+        registry
+    }
+
+    fn register<T: Tool + 'static>(&mut self) {
+        let parameters = serde_json::to_value(schemars::schema_for!(T::Args)).unwrap_or(Value::Null);
+        let validator = jsonschema::validator_for(&parameters).ok();
+        self.entries.push(Entry {
+            spec: ToolSpec { name: T::NAME, description: T::description(), parameters },
+            validator,
+            invoke: invoke_typed::<T>,
+        });
+    }
+
+    /// The tools, in registration order.
+    pub fn specs(&self) -> impl Iterator<Item = &ToolSpec> {
+        self.entries.iter().map(|entry| &entry.spec)
+    }
+
+    /// Validates `arguments` against the tool's schema, runs it and returns its bounded JSON
+    /// output.
+    pub fn invoke(&self, name: &str, arguments: Value, context: &ToolContext<'_>) -> Result<Value, ToolError> {
+        let entry = self.entries.iter().find(|entry| entry.spec.name == name).ok_or_else(|| ToolError::UnknownTool {
+            name: name.to_string(),
+            available: self.entries.iter().map(|entry| entry.spec.name).collect::<Vec<_>>().join(", "),
+        })?;
+        let arguments = if arguments.is_null() { Value::Object(Default::default()) } else { arguments };
+        if let Some(validator) = &entry.validator {
+            let problems: Vec<String> = validator
+                .iter_errors(&arguments)
+                .map(|error| {
+                    let place = error.instance_path().to_string();
+                    let place = if place.is_empty() { "arguments".to_string() } else { format!("field {place}") };
+                    format!("{place}: {error}")
+                })
+                .collect();
+            if !problems.is_empty() {
+                return Err(ToolError::InvalidArguments { tool: entry.spec.name, problems: problems.join("; ") });
+            }
+        }
+        let output = (entry.invoke)(context, arguments)?;
+        Ok(bound_output(output, context.limits))
+    }
+}
+
+fn invoke_typed<T: Tool>(context: &ToolContext<'_>, arguments: Value) -> Result<Value, ToolError> {
+    let typed: T::Args = serde_json::from_value(arguments)
+        .map_err(|error| ToolError::InvalidArguments { tool: T::NAME, problems: error.to_string() })?;
+    let output = T::call(context, typed)?;
+    serde_json::to_value(output)
+        .map_err(|error| ToolError::InvalidArguments { tool: T::NAME, problems: format!("output not serialisable: {error}") })
+}
+
+/// The JSON Schema of a type, as the registry publishes it.
+pub fn schema_of<T: JsonSchema>() -> Value {
+    serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null)
+}

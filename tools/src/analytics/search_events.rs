@@ -1,0 +1,95 @@
+//! `search_events`: full-text and scope search returning alert summaries.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::common::AlertSummary;
+use super::{Evidence, Tool, ToolContext, ToolError, Window};
+use crate::store::SearchOrder;
+
+/// The tool.
+pub struct SearchEvents;
+
+/// Result order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    /// Newest first (default).
+    #[default]
+    Newest,
+    /// Oldest first, for timelines.
+    Oldest,
+    /// Best text match first (with `query`).
+    Relevance,
+}
+
+/// Arguments of `search_events`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct SearchEventsArgs {
+    /// Which alerts.
+    #[serde(flatten)]
+    pub window: Window,
+    /// Words to find in the output line, command lines and file names (all must occur;
+    /// quotes for phrases).
+    #[serde(default)]
+    pub query: Option<String>,
+    /// Order of results.
+    #[serde(default)]
+    pub order: Order,
+    /// Alerts to return (1 to 50, default 20).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 50))]
+    pub limit: Option<u32>,
+    /// Alerts to skip, for paging.
+    #[serde(default)]
+    pub offset: Option<u32>,
+}
+
+/// Output of `search_events`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SearchEventsOutput {
+    /// The alerts in scope and time range (before the text query).
+    pub evidence: Evidence,
+    /// Hits of the search (scope, time and text).
+    pub total_hits: u64,
+    /// This page of hits.
+    pub alerts: Vec<AlertSummary>,
+    /// Hits after this page.
+    pub more: u64,
+}
+
+impl Tool for SearchEvents {
+    const NAME: &'static str = "search_events";
+    type Args = SearchEventsArgs;
+    type Output = SearchEventsOutput;
+
+    fn description() -> &'static str {
+        "Finds individual Falco alerts by scope, time range and optional full-text query over the \
+         output line, command lines and file names (e.g. query='easyminer' or '169.254.169.254'). \
+         Returns alert summaries (id, time, rule, priority, cluster, namespace, workload, pod, \
+         process, command line, file, output excerpt) and the total number of hits. Use it to show \
+         examples, to find an alert id for explain_event or root_cause, or to check whether \
+         something happened at all."
+    }
+
+    fn call(context: &ToolContext<'_>, args: SearchEventsArgs) -> Result<SearchEventsOutput, ToolError> {
+        let filter = args.window.filter(context)?;
+        let limit = args.limit.unwrap_or(20).clamp(1, 50) as usize;
+        let offset = args.offset.unwrap_or(0) as usize;
+        let order = match args.order {
+            Order::Newest => SearchOrder::NewestFirst,
+            Order::Oldest => SearchOrder::OldestFirst,
+            Order::Relevance => SearchOrder::Relevance,
+        };
+        let evidence = Evidence::of(context.store, &filter)?;
+        let page = context.store.search(&filter, args.query.as_deref(), order, offset, limit)?;
+        let shown = (offset + page.alerts.len()) as u64;
+        Ok(SearchEventsOutput {
+            evidence,
+            total_hits: page.total,
+            more: page.total.saturating_sub(shown),
+            alerts: page.alerts.iter().map(AlertSummary::of).collect(),
+        })
+    }
+}
