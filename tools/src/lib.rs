@@ -2,7 +2,9 @@
 //! catalog and the analytics tools. Nothing here knows about language models, HTTP or chat.
 
 pub mod alert;
-pub mod mitre;
-pub mod scope;
+pub mod analytics;
 pub mod ingest;
+pub mod mitre;
+pub mod rules;
+pub mod scope;
 pub mod store;

@@ -161,7 +161,8 @@ pub fn is_tactic_id(text: &str) -> bool {
 /// `T` and four digits, optionally `.` and three digits.
 pub fn is_technique_id(text: &str) -> bool {
     let bytes = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| bytes.get(range).is_some_and(|part| part.iter().all(u8::is_ascii_digit));
+    let digits =
+        |range: std::ops::Range<usize>| bytes.get(range).is_some_and(|part| part.iter().all(u8::is_ascii_digit));
     match bytes.len() {
         5 => matches!(bytes[0], b'T' | b't') && digits(1..5),
         9 => matches!(bytes[0], b'T' | b't') && digits(1..5) && bytes[5] == b'.' && digits(6..9),
@@ -191,10 +192,11 @@ mod tests {
 
     #[test]
     fn reads_ids_from_falco_tags() {
-        let tags: Vec<String> = ["container", "mitre_execution", "T1059", "TA0002", "T1611.001", "mitre_unknown", "T123"]
-            .iter()
-            .map(|tag| tag.to_string())
-            .collect();
+        let tags: Vec<String> =
+            ["container", "mitre_execution", "T1059", "TA0002", "T1611.001", "mitre_unknown", "T123"]
+                .iter()
+                .map(|tag| tag.to_string())
+                .collect();
         let (tactic_ids, technique_ids) = ids_from_tags(&tags);
         assert_eq!(tactic_ids, vec!["TA0002"]);
         assert_eq!(technique_ids, vec!["T1059", "T1611.001"]);

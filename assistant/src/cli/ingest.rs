@@ -35,17 +35,14 @@ pub struct IngestArgs {
 pub fn run(arguments: IngestArgs) -> anyhow::Result<ExitCode> {
     let started_at = chrono::Utc::now();
     let store = arguments.data.open_store()?;
-    store.set_writer_settings(WriterSettings { ingest_cluster: arguments.cluster.clone(), ..WriterSettings::default() });
+    store
+        .set_writer_settings(WriterSettings { ingest_cluster: arguments.cluster.clone(), ..WriterSettings::default() });
     let writer = store.writer().context("cannot open the index for writing")?;
     let settings = IngestSettings { default_cluster: arguments.cluster.clone(), commit_every: arguments.commit_every };
     let mut ingestor = Ingestor::new(writer, settings);
 
-    let total_bytes: u64 = arguments
-        .paths
-        .iter()
-        .filter_map(|path| std::fs::metadata(path).ok())
-        .map(|metadata| metadata.len())
-        .sum();
+    let total_bytes: u64 =
+        arguments.paths.iter().filter_map(|path| std::fs::metadata(path).ok()).map(|metadata| metadata.len()).sum();
     let progress = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
     progress.set_style(
         ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {wide_bar} {msg} ({eta})")

@@ -6,6 +6,7 @@ mod demo;
 mod ingest;
 mod rules;
 mod stats;
+mod tool;
 
 use std::process::ExitCode;
 
@@ -35,6 +36,8 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Load the demo scenarios into a data directory.
     Demo(demo::DemoArgs),
+    /// List the investigation tools (`--list`) or run one with JSON arguments.
+    Tool(tool::ToolArgs),
     /// Measure performance against a reference engine in the same run.
     Bench(bench::BenchArgs),
 }
@@ -47,5 +50,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules(arguments) => rules::run(arguments),
         Command::Demo(arguments) => demo::run(arguments),
         Command::Bench(arguments) => bench::run(arguments),
+        Command::Tool(arguments) => tool::run(arguments),
     }
 }

@@ -75,7 +75,14 @@ pub fn run(arguments: RulesArgs) -> anyhow::Result<ExitCode> {
             } else {
                 for rule in &rules {
                     let state = if rule.enabled { "" } else { " (disabled)" };
-                    println!("{:<13} {:<10} {}{}  [{}]", rule.priority, rule.source, rule.name, state, rule.tags.join(", "));
+                    println!(
+                        "{:<13} {:<10} {}{}  [{}]",
+                        rule.priority,
+                        rule.source,
+                        rule.name,
+                        state,
+                        rule.tags.join(", ")
+                    );
                 }
                 println!("{} rules", rules.len());
             }
@@ -90,7 +97,10 @@ pub fn run(arguments: RulesArgs) -> anyhow::Result<ExitCode> {
                     object.insert("desc".into(), rule.desc.clone().into());
                     object.insert("condition".into(), rule.condition.clone().into());
                     object.insert("output".into(), rule.output.clone().into());
-                    object.insert("exceptions".into(), rule.exceptions.iter().map(|exception| exception.name.clone()).collect());
+                    object.insert(
+                        "exceptions".into(),
+                        rule.exceptions.iter().map(|exception| exception.name.clone()).collect(),
+                    );
                 }
                 println!("{}", serde_json::to_string_pretty(&value)?);
             } else {

@@ -101,7 +101,8 @@ fn print_tables(report: &StatsReport) {
         println!("first: {first}\nlast:  {last}");
     }
     for table in &report.groups {
-        let width = table.counts.groups.iter().map(|(name, _)| name.chars().count()).max().unwrap_or(0).max(table.by.len());
+        let width =
+            table.counts.groups.iter().map(|(name, _)| name.chars().count()).max().unwrap_or(0).max(table.by.len());
         println!("\n{:<width$}  {:>8}", table.by, "alerts");
         for (name, count) in &table.counts.groups {
             println!("{name:<width$}  {count:>8}");

@@ -17,10 +17,7 @@ fn ingesting_the_real_samples_reports_the_one_bad_line_and_exits_3() {
     let output = run(saker(data.path()).arg("ingest").args(&files));
     assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
     let errors = stderr(&output);
-    assert!(
-        errors.contains("edge_cases.jsonl:1: field \"time\": not an RFC 3339 timestamp"),
-        "stderr: {errors}"
-    );
+    assert!(errors.contains("edge_cases.jsonl:1: field \"time\": not an RFC 3339 timestamp"), "stderr: {errors}");
     assert!(stdout(&output).contains("accepted 33, duplicates 0, rejected 1"), "stdout: {}", stdout(&output));
 
     let again = run(saker(data.path()).arg("ingest").args(&files));

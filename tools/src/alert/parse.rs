@@ -69,14 +69,12 @@ pub fn parse_alert_value(value: Value, default_cluster: Option<&str>) -> Result<
         return Err(AlertParseError::Invalid { field: "rule", problem: "empty rule name".into() });
     }
     let priority_text = required_string(&object, "priority")?;
-    let priority: Priority = priority_text
-        .parse()
-        .map_err(|error: super::UnknownPriority| AlertParseError::Invalid { field: "priority", problem: error.to_string() })?;
+    let priority: Priority = priority_text.parse().map_err(|error: super::UnknownPriority| {
+        AlertParseError::Invalid { field: "priority", problem: error.to_string() }
+    })?;
     let output = optional_string(&object, "output")?.unwrap_or_default().to_string();
-    let source = optional_string(&object, "source")?
-        .filter(|source| !source.is_empty())
-        .unwrap_or("syscall")
-        .to_string();
+    let source =
+        optional_string(&object, "source")?.filter(|source| !source.is_empty()).unwrap_or("syscall").to_string();
     let hostname = optional_string(&object, "hostname")?.unwrap_or_default().to_string();
     let uuid = optional_string(&object, "uuid")?.filter(|uuid| !uuid.is_empty()).map(str::to_string);
     let tags = match object.get("tags") {
@@ -118,7 +116,8 @@ pub fn parse_alert_value(value: Value, default_cluster: Option<&str>) -> Result<
         });
     }
 
-    let id = uuid.unwrap_or_else(|| alert_id_for(&time, &rule, priority, &source, &hostname, &output, &tags, &output_fields));
+    let id = uuid
+        .unwrap_or_else(|| alert_id_for(&time, &rule, priority, &source, &hostname, &output, &tags, &output_fields));
     let dimensions = Dimensions::derive(&output_fields, &tags, default_cluster);
     Ok(Alert { id, time, rule, priority, source, tags, hostname, output, output_fields, dimensions })
 }
@@ -180,14 +179,16 @@ fn required_string<'a>(object: &'a Map<String, Value>, field: &'static str) -> R
     optional_string(object, field)?.ok_or(AlertParseError::Missing { field })
 }
 
-fn optional_string<'a>(object: &'a Map<String, Value>, field: &'static str) -> Result<Option<&'a str>, AlertParseError> {
+fn optional_string<'a>(
+    object: &'a Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<&'a str>, AlertParseError> {
     match object.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text)),
-        Some(other) => Err(AlertParseError::Invalid {
-            field,
-            problem: format!("expected a string, found {}", json_type(other)),
-        }),
+        Some(other) => {
+            Err(AlertParseError::Invalid { field, problem: format!("expected a string, found {}", json_type(other)) })
+        }
     }
 }
 
@@ -252,10 +253,7 @@ mod tests {
         assert!(error.contains("field \"priority\""), "{error}");
 
         let missing_rule = r#"{"time":"2024-01-01T00:00:00Z","priority":"debug"}"#;
-        assert_eq!(
-            parse_alert(missing_rule, None),
-            Err(AlertParseError::Missing { field: "rule" })
-        );
+        assert_eq!(parse_alert(missing_rule, None), Err(AlertParseError::Missing { field: "rule" }));
         let not_json = parse_alert("{\"time\": ", None).expect_err("truncated");
         assert!(matches!(not_json, AlertParseError::Json { .. }));
         assert!(matches!(parse_alert("[1]", None), Err(AlertParseError::NotAnObject { .. })));

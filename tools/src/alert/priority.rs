@@ -11,9 +11,7 @@ use serde::{Deserialize, Serialize};
 /// The order follows syslog severities, which is what Falco uses: `Emergency < Alert < ...`
 /// in the derived `Ord`, so "more severe" means "smaller". Use [`Priority::severity`] when a
 /// number is clearer.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
     /// System is unusable.

@@ -49,10 +49,8 @@ pub fn bound_output(mut output: Value, limits: OutputLimits) -> Value {
     if !cuts.is_empty()
         && let Value::Object(object) = &mut output
     {
-        let notes: Vec<Value> = cuts
-            .into_iter()
-            .map(|(path, omitted)| serde_json::json!({ "path": path, "omitted": omitted }))
-            .collect();
+        let notes: Vec<Value> =
+            cuts.into_iter().map(|(path, omitted)| serde_json::json!({ "path": path, "omitted": omitted })).collect();
         object.insert("truncated".to_string(), Value::Array(notes));
     }
     output

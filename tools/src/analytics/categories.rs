@@ -154,14 +154,26 @@ mod tests {
 
     #[test]
     fn classifies_well_known_rules() {
-        check("Detect outbound connections to common miner pool ports", &["mitre_impact", "T1496"], Category::MaliciousBinary);
+        check(
+            "Detect outbound connections to common miner pool ports",
+            &["mitre_impact", "T1496"],
+            Category::MaliciousBinary,
+        );
         check("Drop and execute new binary in container", &["mitre_persistence", "TA0003"], Category::DriftDetection);
-        check("Redirect STDOUT/STDIN to Network Connection in Container", &["mitre_execution", "T1059"], Category::CommandAndControl);
+        check(
+            "Redirect STDOUT/STDIN to Network Connection in Container",
+            &["mitre_execution", "T1059"],
+            Category::CommandAndControl,
+        );
         check("Launch Suspicious Network Tool in Container", &["mitre_discovery", "TA0007"], Category::Reconnaissance);
         check("Read sensitive file untrusted", &["mitre_credential_access", "T1555"], Category::CredentialAccess);
         check("Clear Log Activities", &["mitre_defense_evasion", "T1070"], Category::DefenseEvasion);
         check("Terminal shell in container", &["container", "shell", "mitre_execution", "T1059"], Category::Execution);
-        check("Contact K8S API Server From Container", &["k8s", "mitre_discovery", "T1565"], Category::KubernetesActivity);
+        check(
+            "Contact K8S API Server From Container",
+            &["k8s", "mitre_discovery", "T1565"],
+            Category::KubernetesActivity,
+        );
         assert_eq!(Category::parse("Drift_Detection"), Some(Category::DriftDetection));
     }
 }

@@ -209,7 +209,8 @@ impl Tool for EventStats {
     fn call(context: &ToolContext<'_>, args: EventStatsArgs) -> Result<EventStatsOutput, ToolError> {
         let filter = args.window.filter(context)?;
         let limit = args.limit.unwrap_or(10).clamp(1, 50) as usize;
-        let group_by: Vec<GroupBy> = if args.group_by.is_empty() { DEFAULT_GROUPS.to_vec() } else { args.group_by.clone() };
+        let group_by: Vec<GroupBy> =
+            if args.group_by.is_empty() { DEFAULT_GROUPS.to_vec() } else { args.group_by.clone() };
         let previous_filter = if args.compare_previous {
             filter.time.previous().map(|time| AlertFilter { scope: filter.scope.clone(), time })
         } else {
@@ -295,7 +296,13 @@ fn group_table(
             }
         })
         .collect();
-    Ok(GroupTable { by, rows, more_groups: counts.other_groups, more_count: counts.other_count, missing: counts.missing })
+    Ok(GroupTable {
+        by,
+        rows,
+        more_groups: counts.other_groups,
+        more_count: counts.other_count,
+        missing: counts.missing,
+    })
 }
 
 fn category_summaries(context: &ToolContext<'_>, filter: &AlertFilter) -> Result<Vec<CategorySummary>, ToolError> {
@@ -332,7 +339,10 @@ fn category_summaries(context: &ToolContext<'_>, filter: &AlertFilter) -> Result
 
 /// A rule's category, from the tags of its newest alert in the filter.
 fn rule_category(context: &ToolContext<'_>, filter: &AlertFilter, rule: &str) -> Result<Category, ToolError> {
-    let rule_filter = AlertFilter { scope: filter.scope.and(&dimension_scope(Dimension::Rule, vec![rule.to_string()])), time: filter.time };
+    let rule_filter = AlertFilter {
+        scope: filter.scope.and(&dimension_scope(Dimension::Rule, vec![rule.to_string()])),
+        time: filter.time,
+    };
     let sample = context.store.search(&rule_filter, None, SearchOrder::NewestFirst, 0, 1)?;
     let Some(alert) = sample.alerts.first() else {
         return Ok(Category::Other);

@@ -42,7 +42,14 @@ impl Evidence {
         let scope = filter.scope.to_string();
         let since = filter.time.since.map(format);
         let until = filter.time.until.map(format);
-        Evidence { link: events_link(&scope, since.as_deref(), until.as_deref()), scope, since, until, count, sample_ids }
+        Evidence {
+            link: events_link(&scope, since.as_deref(), until.as_deref()),
+            scope,
+            since,
+            until,
+            count,
+            sample_ids,
+        }
     }
 }
 

@@ -16,6 +16,8 @@ mod registry;
 mod window;
 
 pub mod event_stats;
+pub mod impacted_workloads;
+pub mod mitre_mapping;
 pub mod search_events;
 
 pub use bound::{OutputLimits, bound_output};

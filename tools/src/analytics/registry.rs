@@ -1,10 +1,13 @@
 //! The tool registry: lists every tool with its JSON Schema and invokes tools by name.
 
-use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Tool, ToolContext, ToolError, bound_output, event_stats::EventStats};
+use super::event_stats::EventStats;
+use super::impacted_workloads::ImpactedWorkloads;
+use super::mitre_mapping::MitreMapping;
+use super::search_events::SearchEvents;
+use super::{Tool, ToolContext, ToolError, bound_output};
 
 /// A tool as a model sees it: name, description and the JSON Schema of its arguments.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -41,6 +44,9 @@ impl ToolRegistry {
     pub fn standard() -> ToolRegistry {
         let mut registry = ToolRegistry { entries: Vec::new() };
         registry.register::<EventStats>();
+        registry.register::<SearchEvents>();
+        registry.register::<MitreMapping>();
+        registry.register::<ImpactedWorkloads>();
         registry
     }
 
@@ -62,10 +68,11 @@ impl ToolRegistry {
     /// Validates `arguments` against the tool's schema, runs it and returns its bounded JSON
     /// output.
     pub fn invoke(&self, name: &str, arguments: Value, context: &ToolContext<'_>) -> Result<Value, ToolError> {
-        let entry = self.entries.iter().find(|entry| entry.spec.name == name).ok_or_else(|| ToolError::UnknownTool {
-            name: name.to_string(),
-            available: self.entries.iter().map(|entry| entry.spec.name).collect::<Vec<_>>().join(", "),
-        })?;
+        let entry =
+            self.entries.iter().find(|entry| entry.spec.name == name).ok_or_else(|| ToolError::UnknownTool {
+                name: name.to_string(),
+                available: self.entries.iter().map(|entry| entry.spec.name).collect::<Vec<_>>().join(", "),
+            })?;
         let arguments = if arguments.is_null() { Value::Object(Default::default()) } else { arguments };
         if let Some(validator) = &entry.validator {
             let problems: Vec<String> = validator
@@ -89,11 +96,8 @@ fn invoke_typed<T: Tool>(context: &ToolContext<'_>, arguments: Value) -> Result<
     let typed: T::Args = serde_json::from_value(arguments)
         .map_err(|error| ToolError::InvalidArguments { tool: T::NAME, problems: error.to_string() })?;
     let output = T::call(context, typed)?;
-    serde_json::to_value(output)
-        .map_err(|error| ToolError::InvalidArguments { tool: T::NAME, problems: format!("output not serialisable: {error}") })
-}
-
-/// The JSON Schema of a type, as the registry publishes it.
-pub fn schema_of<T: JsonSchema>() -> Value {
-    serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null)
+    serde_json::to_value(output).map_err(|error| ToolError::InvalidArguments {
+        tool: T::NAME,
+        problems: format!("output not serialisable: {error}"),
+    })
 }

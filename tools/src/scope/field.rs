@@ -179,6 +179,7 @@ mod tests {
         check("cluster", FieldRef::Dimension(Dimension::Cluster));
         check("kubernetes.namespace.name", FieldRef::Dimension(Dimension::Namespace));
         check("k8s.ns.name", FieldRef::Dimension(Dimension::Namespace));
+        check("kubernetes.ns.name", FieldRef::Dimension(Dimension::Namespace));
         check("kubernetes.deployment.name", FieldRef::Dimension(Dimension::Workload));
         check("k8smeta.deployment.name", FieldRef::Dimension(Dimension::Workload));
         check("image", FieldRef::Dimension(Dimension::Image));
@@ -193,7 +194,6 @@ mod tests {
         check("proc.aname[2]", FieldRef::OutputField("proc.aname[2]".into()));
         check("kubernetes.pod.label[app]", FieldRef::OutputField("k8s.pod.label[app]".into()));
         check("ka.user.name", FieldRef::OutputField("ka.user.name".into()));
-        check("kubernetes.ns.name", FieldRef::Dimension(Dimension::Namespace));
         check("Evt.Type", FieldRef::OutputField("Evt.Type".into()));
     }
 

@@ -58,7 +58,9 @@ impl Scope {
     }
 
     /// Both scopes at once, e.g. a question confined to the analyst's scope. Everything is
-    /// the neutral element: `all().and(s) == s`.
+    /// the neutral element: `all().and(s) == s`. The result is one level deeper than the
+    /// deeper operand, so its text re-parses as long as that stays within the parser's depth
+    /// limit (512 levels, far beyond hand-written scopes).
     pub fn and(&self, other: &Scope) -> Scope {
         match (&self.expr, &other.expr) {
             (None, _) => other.clone(),

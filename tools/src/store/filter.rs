@@ -40,7 +40,9 @@ pub struct TimeRange {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeRangeError {
     /// A timestamp that is neither RFC 3339 nor a date.
-    #[error("{field}: {value:?} is not a time (use RFC 3339 like \"2026-11-20T12:00:00Z\" or a date like \"2026-11-20\")")]
+    #[error(
+        "{field}: {value:?} is not a time (use RFC 3339 like \"2026-11-20T12:00:00Z\" or a date like \"2026-11-20\")"
+    )]
     BadTime {
         /// `since` or `until`.
         field: &'static str,

@@ -11,9 +11,12 @@ pub mod state;
 
 pub use error::StoreError;
 pub use filter::{AlertFilter, TimeRange, TimeRangeError, parse_duration};
-pub use query_types::{GROUP_KEY_NAMES, GroupCounts, GroupKey, SearchOrder, SearchPage, TimeBucket, TimeBucketCount};
+pub use query_types::{
+    GROUP_KEY_NAMES, GroupCounts, GroupKey, SearchOrder, SearchPage, TimeBucket, TimeBucketCount, TupleCounts,
+};
 
 use crate::alert::Alert;
+use crate::scope::Dimension;
 
 /// The earliest and latest time of a set of alerts.
 pub type TimeBounds = (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>);
@@ -50,6 +53,14 @@ pub trait AlertStore: Send + Sync {
     /// Counts grouped by a dimension or time bucket, largest first (ties by key), at most
     /// `limit` groups plus the count of the rest.
     fn group_counts(&self, filter: &AlertFilter, key: GroupKey, limit: usize) -> Result<GroupCounts, StoreError>;
+    /// Counts per combination of several single-valued dimensions (e.g. cluster, namespace,
+    /// workload), largest first (ties by values), at most `limit` rows plus the rest.
+    fn tuple_counts(
+        &self,
+        filter: &AlertFilter,
+        dimensions: &[Dimension],
+        limit: usize,
+    ) -> Result<TupleCounts, StoreError>;
     /// Earliest and latest alert time matching `filter`, if any.
     fn time_bounds(&self, filter: &AlertFilter) -> Result<Option<TimeBounds>, StoreError>;
     /// Matching alerts, optionally full-text searched over output, command lines and file

@@ -52,6 +52,19 @@ pub struct GroupCounts {
     pub missing: u64,
 }
 
+/// Counts per combination of dimension values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TupleCounts {
+    /// Alerts matching the filter.
+    pub total: u64,
+    /// The largest combinations: values (None where the alert has none) and count.
+    pub rows: Vec<(Vec<Option<String>>, u64)>,
+    /// Combinations not listed.
+    pub other_rows: u64,
+    /// Alerts in combinations not listed.
+    pub other_count: u64,
+}
+
 /// One time bucket and its count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TimeBucketCount {
@@ -84,8 +97,7 @@ pub struct SearchPage {
 }
 
 /// The names `group_by` accepts, for error messages and help.
-pub const GROUP_KEY_NAMES: &str =
-    "rule, priority, source, tag, mitre_tactic, mitre_technique, cluster, namespace, workload, pod, container, \
+pub const GROUP_KEY_NAMES: &str = "rule, priority, source, tag, mitre_tactic, mitre_technique, cluster, namespace, workload, pod, container, \
      container_name, image, process, user, file, host, hour, day";
 
 impl GroupKey {

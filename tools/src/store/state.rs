@@ -90,9 +90,8 @@ impl StateDb {
         .fetch_all(&self.pool)
         .await
         .map_err(|source| StoreError::State { path: self.path.clone(), source })?;
-        let parse_time = |text: String| {
-            DateTime::parse_from_rfc3339(&text).map(|time| time.with_timezone(&Utc)).unwrap_or_default()
-        };
+        let parse_time =
+            |text: String| DateTime::parse_from_rfc3339(&text).map(|time| time.with_timezone(&Utc)).unwrap_or_default();
         Ok(rows
             .into_iter()
             .map(|row| IngestRun {

@@ -1,4 +1,7 @@
 //! Integration tests of saker-tools, one binary with a module per area.
 
-mod store;
+mod analytics;
+mod rules;
 mod scope;
+mod store;
+mod support;

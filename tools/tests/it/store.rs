@@ -119,9 +119,7 @@ fn group_counts_and_time_buckets_are_exact() {
     for alert in &alerts {
         *by_rule.entry(alert.rule.clone()).or_default() += 1;
     }
-    let counts = store
-        .group_counts(&AlertFilter::all(), GroupKey::parse("rule").expect("rule"), 100)
-        .expect("group");
+    let counts = store.group_counts(&AlertFilter::all(), GroupKey::parse("rule").expect("rule"), 100).expect("group");
     assert_eq!(counts.total as usize, alerts.len());
     let stored: BTreeMap<String, u64> = counts.groups.iter().cloned().collect();
     assert_eq!(stored, by_rule);
@@ -145,10 +143,8 @@ fn group_counts_and_time_buckets_are_exact() {
     assert_eq!(daily.groups.len(), 4, "every day of the range is listed, empty ones too");
     let expected_in_range = alerts.iter().filter(|alert| range.contains(alert.time)).count() as u64;
     assert_eq!(daily.total, expected_in_range);
-    let march_third = alerts
-        .iter()
-        .filter(|alert| alert.time.format("%Y-%m-%d").to_string() == "2023-03-03")
-        .count() as u64;
+    let march_third =
+        alerts.iter().filter(|alert| alert.time.format("%Y-%m-%d").to_string() == "2023-03-03").count() as u64;
     assert_eq!(daily.groups[2], ("2023-03-03T00:00:00Z".to_string(), march_third));
 }
 

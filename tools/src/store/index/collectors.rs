@@ -4,8 +4,8 @@
 //! tantivy's own terms aggregation can be approximate across segments; these collectors
 //! count every matching document, so every figure is exact.
 
-use std::collections::{BinaryHeap, HashMap};
 use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
@@ -279,5 +279,72 @@ impl SegmentCollector for TopByTimeSegment {
 
     fn harvest(self) -> Self::Fruit {
         self.heap.into_sorted_vec()
+    }
+}
+
+/// Counts documents per combination of the first values of several keyword fast fields
+/// (a missing value is its own member of the combination).
+pub struct TupleCounts {
+    /// The fast fields' names.
+    pub field_names: Vec<String>,
+}
+
+/// Per-segment state of [`TupleCounts`].
+pub struct TupleCountsSegment {
+    columns: Vec<Option<StrColumn>>,
+    counts: HashMap<Vec<Option<u64>>, u64>,
+}
+
+impl Collector for TupleCounts {
+    type Fruit = HashMap<Vec<Option<String>>, u64>;
+    type Child = TupleCountsSegment;
+
+    fn for_segment(&self, _: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<Self::Child> {
+        let columns =
+            self.field_names.iter().map(|name| reader.fast_fields().str(name)).collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(TupleCountsSegment { columns, counts: HashMap::new() })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
+        let mut merged = HashMap::new();
+        for fruit in fruits {
+            for (key, count) in fruit {
+                *merged.entry(key).or_insert(0) += count;
+            }
+        }
+        Ok(merged)
+    }
+}
+
+impl SegmentCollector for TupleCountsSegment {
+    type Fruit = HashMap<Vec<Option<String>>, u64>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        let key: Vec<Option<u64>> =
+            self.columns.iter().map(|column| column.as_ref().and_then(|column| column.term_ords(doc).next())).collect();
+        *self.counts.entry(key).or_insert(0) += 1;
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        let mut resolved = HashMap::with_capacity(self.counts.len());
+        for (key, count) in self.counts {
+            let values = key
+                .iter()
+                .zip(&self.columns)
+                .map(|(ordinal, column)| {
+                    let (Some(ordinal), Some(column)) = (ordinal, column) else {
+                        return None;
+                    };
+                    let mut value = String::new();
+                    column.ord_to_str(*ordinal, &mut value).ok().filter(|found| *found).map(|_| value)
+                })
+                .collect();
+            *resolved.entry(values).or_insert(0) += count;
+        }
+        resolved
     }
 }

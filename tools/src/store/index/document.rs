@@ -14,12 +14,7 @@ use crate::store::StoreError;
 
 /// Builds the index document of an alert. `raw` is the alert as received; `ingest_cluster`
 /// is the cluster the ingest was told to assume (needed to derive the same dimensions again).
-pub fn alert_document(
-    fields: &AlertFields,
-    alert: &Alert,
-    raw: &str,
-    ingest_cluster: Option<&str>,
-) -> TantivyDocument {
+pub fn alert_document(fields: &AlertFields, alert: &Alert, raw: &str, ingest_cluster: Option<&str>) -> TantivyDocument {
     let mut document = TantivyDocument::default();
     document.add_text(fields.id, &alert.id);
     document.add_u64(fields.id_hash, id_hash(&alert.id));

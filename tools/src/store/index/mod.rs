@@ -21,13 +21,15 @@ use tantivy::directory::MmapDirectory;
 use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermSetQuery};
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
-use self::collectors::{BucketCounts, MinMax, TermCounts, TopByTime};
+use self::collectors::{BucketCounts, MinMax, TermCounts, TopByTime, TupleCounts as TupleCollector};
 use self::document::load_alert;
 use self::query::filter_query;
 use self::schema::dimension_field_name;
 use crate::alert::Alert;
+use crate::scope::Dimension;
 use crate::store::{
     AlertFilter, AlertStore, AlertWriter, GroupCounts, GroupKey, SearchOrder, SearchPage, StoreError, TimeBounds,
+    TupleCounts,
 };
 
 /// The tantivy-backed alert store.
@@ -42,16 +44,14 @@ pub struct TantivyStore {
 impl TantivyStore {
     /// Opens the index in `directory`, creating it (and the directory) when absent.
     pub fn open(directory: &Path) -> Result<TantivyStore, StoreError> {
-        std::fs::create_dir_all(directory).map_err(|source| StoreError::Io { path: directory.to_path_buf(), source })?;
+        std::fs::create_dir_all(directory)
+            .map_err(|source| StoreError::Io { path: directory.to_path_buf(), source })?;
         let index_error = |source| StoreError::Index { path: directory.to_path_buf(), source };
         let fields = Arc::new(AlertFields::new());
         let mmap = MmapDirectory::open(directory).map_err(|error| index_error(error.into()))?;
         let index = Index::open_or_create(mmap, fields.schema.clone()).map_err(index_error)?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::OnCommitWithDelay)
-            .try_into()
-            .map_err(index_error)?;
+        let reader =
+            index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into().map_err(index_error)?;
         Ok(TantivyStore {
             path: directory.to_path_buf(),
             index,
@@ -104,8 +104,13 @@ fn nanos_to_time(nanos: i64) -> DateTime<Utc> {
 impl AlertStore for TantivyStore {
     fn writer(&self) -> Result<Box<dyn AlertWriter + '_>, StoreError> {
         let settings = self.writer_settings.lock().map(|settings| settings.clone()).unwrap_or_default();
-        let writer =
-            TantivyAlertWriter::open(self.path.clone(), &self.index, self.reader.clone(), Arc::clone(&self.fields), settings)?;
+        let writer = TantivyAlertWriter::open(
+            self.path.clone(),
+            &self.index,
+            self.reader.clone(),
+            Arc::clone(&self.fields),
+            settings,
+        )?;
         Ok(Box::new(writer))
     }
 
@@ -133,7 +138,8 @@ impl AlertStore for TantivyStore {
                 let counts = searcher.search(&query, &collector).map_err(|source| self.index_error(source))?;
                 let total = counts.values().sum();
                 let first_bucket = filter.time.since.map(|since| query::time_to_nanos(since).div_euclid(width) * width);
-                let last_bucket = filter.time.until.map(|until| (query::time_to_nanos(until) - 1).div_euclid(width) * width);
+                let last_bucket =
+                    filter.time.until.map(|until| (query::time_to_nanos(until) - 1).div_euclid(width) * width);
                 let low = first_bucket.or_else(|| counts.keys().min().copied());
                 let high = last_bucket.or_else(|| counts.keys().max().copied());
                 let mut groups = Vec::new();
@@ -148,6 +154,30 @@ impl AlertStore for TantivyStore {
                 Ok(truncate_groups(total, groups, limit, 0))
             }
         }
+    }
+
+    fn tuple_counts(
+        &self,
+        filter: &AlertFilter,
+        dimensions: &[Dimension],
+        limit: usize,
+    ) -> Result<TupleCounts, StoreError> {
+        let searcher = self.reader.searcher();
+        let query = filter_query(&self.fields, filter);
+        let collector = TupleCollector {
+            field_names: dimensions.iter().map(|dimension| dimension_field_name(*dimension).to_string()).collect(),
+        };
+        let counts = searcher.search(&query, &collector).map_err(|source| self.index_error(source))?;
+        let total = counts.values().sum();
+        let mut rows: Vec<(Vec<Option<String>>, u64)> = counts.into_iter().collect();
+        rows.sort_by(|left, right| right.1.cmp(&left.1).then_with(|| left.0.cmp(&right.0)));
+        let rest = if rows.len() > limit { rows.split_off(limit) } else { Vec::new() };
+        Ok(TupleCounts {
+            total,
+            rows,
+            other_rows: rest.len() as u64,
+            other_count: rest.iter().map(|(_, count)| count).sum(),
+        })
     }
 
     fn time_bounds(&self, filter: &AlertFilter) -> Result<Option<TimeBounds>, StoreError> {
@@ -176,17 +206,20 @@ impl AlertStore for TantivyStore {
         let (total, addresses): (usize, Vec<DocAddress>) = match order {
             SearchOrder::Relevance if text.is_some_and(|text| !text.trim().is_empty()) => {
                 let top = TopDocs::with_limit(wanted.max(1)).order_by_score();
-                let (total, hits) = searcher.search(&query, &(Count, top)).map_err(|source| self.index_error(source))?;
+                let (total, hits) =
+                    searcher.search(&query, &(Count, top)).map_err(|source| self.index_error(source))?;
                 (total, hits.into_iter().map(|(_, address)| address).collect())
             }
             SearchOrder::OldestFirst => {
                 let top = TopByTime { limit: wanted, newest_first: false };
-                let (total, hits) = searcher.search(&query, &(Count, top)).map_err(|source| self.index_error(source))?;
+                let (total, hits) =
+                    searcher.search(&query, &(Count, top)).map_err(|source| self.index_error(source))?;
                 (total, hits.into_iter().map(|(_, address)| address).collect())
             }
             SearchOrder::NewestFirst | SearchOrder::Relevance => {
                 let top = TopByTime { limit: wanted, newest_first: true };
-                let (total, hits) = searcher.search(&query, &(Count, top)).map_err(|source| self.index_error(source))?;
+                let (total, hits) =
+                    searcher.search(&query, &(Count, top)).map_err(|source| self.index_error(source))?;
                 (total, hits.into_iter().map(|(_, address)| address).collect())
             }
         };

@@ -44,7 +44,8 @@ impl AlertFields {
             .set_tokenizer("default")
             .set_index_option(IndexRecordOption::WithFreqsAndPositions);
         let text = builder.add_text_field("text", TextOptions::default().set_indexing_options(text_indexing));
-        let json_indexing = TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::Basic);
+        let json_indexing =
+            TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::Basic);
         let output_fields = builder.add_json_field(
             "output_fields",
             JsonObjectOptions::default().set_indexing_options(json_indexing).set_expand_dots_enabled(),
@@ -54,7 +55,18 @@ impl AlertFields {
             .filter(|dimension| !matches!(dimension, Dimension::Id))
             .map(|dimension| (*dimension, builder.add_text_field(dimension_field_name(*dimension), STRING | FAST)))
             .collect();
-        AlertFields { schema: builder.build(), id, id_hash, time_ns, severity, raw, ingest_cluster, text, output_fields, dimensions }
+        AlertFields {
+            schema: builder.build(),
+            id,
+            id_hash,
+            time_ns,
+            severity,
+            raw,
+            ingest_cluster,
+            text,
+            output_fields,
+            dimensions,
+        }
     }
 
     /// The indexed keyword field of a dimension (`id` for [`Dimension::Id`]).

@@ -62,13 +62,15 @@ impl TantivyAlertWriter {
         fields: Arc<AlertFields>,
         settings: WriterSettings,
     ) -> Result<Self, StoreError> {
-        let writer = index.writer_with_num_threads(settings.threads.max(1), settings.heap_bytes).map_err(|source| {
-            match source {
-                tantivy::TantivyError::LockFailure(..) => StoreError::Locked { path: path.clone() },
-                other => StoreError::Index { path: path.clone(), source: other },
-            }
-        })?;
-        let known_hashes = load_known_hashes(&reader).map_err(|source| StoreError::Index { path: path.clone(), source })?;
+        let writer =
+            index.writer_with_num_threads(settings.threads.max(1), settings.heap_bytes).map_err(
+                |source| match source {
+                    tantivy::TantivyError::LockFailure(..) => StoreError::Locked { path: path.clone() },
+                    other => StoreError::Index { path: path.clone(), source: other },
+                },
+            )?;
+        let known_hashes =
+            load_known_hashes(&reader).map_err(|source| StoreError::Index { path: path.clone(), source })?;
         Ok(TantivyAlertWriter {
             path,
             fields,
