@@ -20,6 +20,8 @@ pub struct BenchArgs {
 enum BenchCommand {
     /// Ingest N generated alerts with `saker ingest`, then load the same file into DuckDB.
     Ingest(IngestBenchArgs),
+    /// Hot p50/p95 latency of each investigation tool, against DuckDB running equivalent SQL.
+    Tools(super::bench_tools::ToolsBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -62,20 +64,12 @@ struct Measurement {
 pub fn run(arguments: BenchArgs) -> anyhow::Result<ExitCode> {
     match arguments.command {
         BenchCommand::Ingest(arguments) => bench_ingest(arguments),
+        BenchCommand::Tools(arguments) => super::bench_tools::run(arguments),
     }
 }
 
 fn bench_ingest(arguments: IngestBenchArgs) -> anyhow::Result<ExitCode> {
-    std::fs::create_dir_all(&arguments.work_dir)
-        .with_context(|| format!("cannot create {}", arguments.work_dir.display()))?;
-    let input = arguments.work_dir.join(format!("volume-{}-{}.jsonl", arguments.count, arguments.seed));
-    if !input.exists() {
-        eprintln!("generating {} alerts into {}", arguments.count, input.display());
-        let file = std::fs::File::create(&input).with_context(|| format!("cannot create {}", input.display()))?;
-        let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
-        saker_fixtures::write_volume(&mut writer, arguments.count, arguments.seed).context("generation failed")?;
-        std::io::Write::flush(&mut writer).context("cannot write the generated file")?;
-    }
+    let input = ensure_volume(&arguments.work_dir, arguments.count, arguments.seed)?;
     let input_bytes = std::fs::metadata(&input).map(|metadata| metadata.len()).unwrap_or(0);
 
     let saker_dir = arguments.work_dir.join("saker-data");
@@ -97,6 +91,22 @@ fn bench_ingest(arguments: IngestBenchArgs) -> anyhow::Result<ExitCode> {
         print_ingest_table(&report);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The generated volume file of `count` alerts in `work_dir`, written once and reused.
+pub(super) fn ensure_volume(work_dir: &Path, count: u64, seed: u64) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(work_dir).with_context(|| format!("cannot create {}", work_dir.display()))?;
+    let input = work_dir.join(format!("volume-{count}-{seed}.jsonl"));
+    if !input.exists() {
+        eprintln!("generating {count} alerts into {}", input.display());
+        let partial = input.with_extension("jsonl.partial");
+        let file = std::fs::File::create(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
+        let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
+        saker_fixtures::write_volume(&mut writer, count, seed).context("generation failed")?;
+        std::io::Write::flush(&mut writer).context("cannot write the generated file")?;
+        std::fs::rename(&partial, &input).with_context(|| format!("cannot create {}", input.display()))?;
+    }
+    Ok(input)
 }
 
 fn measure_saker(input: &Path, data_dir: &Path, count: u64) -> anyhow::Result<Measurement> {

@@ -1,6 +1,7 @@
 //! Command-line interface: the subcommands and their shared options.
 
 mod bench;
+mod bench_tools;
 mod common;
 mod demo;
 mod ingest;

@@ -1,0 +1,282 @@
+//! `saker bench tools`: hot latency (p50/p95) of each investigation tool on N generated alerts,
+//! compared in the same run with DuckDB running equivalent SQL over the same alerts.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use saker_tools::analytics::{ToolContext, ToolRegistry};
+use saker_tools::rules::RulesCatalog;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::bench::ensure_volume;
+use super::common::{DataDirArgs, parse_now};
+
+/// Arguments of `saker bench tools`.
+#[derive(Debug, Args)]
+pub struct ToolsBenchArgs {
+    /// Number of generated alerts.
+    #[arg(long, default_value_t = 1_000_000)]
+    count: u64,
+    /// Generator seed.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Working directory for the generated file and the store (reused between runs).
+    #[arg(long, default_value = "./bench-data")]
+    work_dir: PathBuf,
+    /// Timed calls per tool, after two warm-up calls.
+    #[arg(long, default_value_t = 20)]
+    iterations: usize,
+    /// Python interpreter with the `duckdb` package.
+    #[arg(long, default_value = "python3")]
+    python: String,
+    /// Rules files for the tools that read rules (default: Falco's own paths).
+    #[arg(long = "rules")]
+    rules: Vec<PathBuf>,
+    /// Print JSON instead of a Markdown table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// One benchmarked call: a tool with its arguments and the SQL that computes the same figures.
+struct Case {
+    tool: &'static str,
+    arguments: Value,
+    sql: &'static [&'static str],
+}
+
+/// The cluster every case looks at (one of the 24 in the generated estate).
+const CLUSTER: &str = "prod-us-west-2-eks";
+
+fn cases() -> Vec<Case> {
+    let scope = format!("kubernetes.cluster.name={CLUSTER}");
+    vec![
+        Case {
+            tool: "event_stats",
+            arguments: json!({"scope": scope, "last": "7d"}),
+            sql: &[
+                "SELECT count(*), min(time), max(time) FROM alerts WHERE cluster = $cluster AND time > $since",
+                "SELECT priority, count(*) FROM alerts WHERE cluster = $cluster AND time > $since GROUP BY 1",
+                "SELECT rule, count(*) c FROM alerts WHERE cluster = $cluster AND time > $since GROUP BY 1 ORDER BY c DESC LIMIT 10",
+                "SELECT namespace, count(*) c FROM alerts WHERE cluster = $cluster AND time > $since GROUP BY 1 ORDER BY c DESC LIMIT 10",
+                "SELECT workload, count(*) c FROM alerts WHERE cluster = $cluster AND time > $since GROUP BY 1 ORDER BY c DESC LIMIT 10",
+                "SELECT tag, workload, count(*) FROM (SELECT unnest(tags) tag, workload FROM alerts WHERE cluster = $cluster AND time > $since) GROUP BY 1, 2",
+            ],
+        },
+        Case {
+            tool: "impacted_workloads",
+            arguments: json!({"scope": scope}),
+            sql: &[
+                "SELECT namespace, workload, count(*) c, min(severity), min(time), max(time), count(DISTINCT pod), count(DISTINCT container), list(DISTINCT image), list(DISTINCT rule) FROM alerts WHERE cluster = $cluster GROUP BY 1, 2 ORDER BY c DESC LIMIT 10",
+                "SELECT count(DISTINCT (namespace, workload)), count(DISTINCT pod), count(DISTINCT container), count(DISTINCT namespace) FROM alerts WHERE cluster = $cluster",
+            ],
+        },
+        Case {
+            tool: "mitre_mapping",
+            arguments: json!({"scope": scope}),
+            sql: &[
+                "SELECT tag, count(*), list(DISTINCT rule) FROM (SELECT unnest(tags) tag, rule FROM alerts WHERE cluster = $cluster) WHERE regexp_matches(tag, '^(T[0-9]{4}|TA[0-9]{4}|mitre_)') GROUP BY 1",
+            ],
+        },
+        Case {
+            tool: "search_events",
+            arguments: json!({"scope": scope, "query": "curl"}),
+            sql: &[
+                "SELECT count(*) FROM alerts WHERE cluster = $cluster AND output ILIKE '%curl%'",
+                "SELECT * FROM alerts WHERE cluster = $cluster AND output ILIKE '%curl%' ORDER BY time DESC LIMIT 20",
+            ],
+        },
+    ]
+}
+
+#[derive(Debug, Serialize)]
+struct CaseReport {
+    tool: &'static str,
+    arguments: Value,
+    saker: Latency,
+    duckdb: Option<Latency>,
+}
+
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct Latency {
+    p50_ms: f64,
+    p95_ms: f64,
+}
+
+/// Runs `saker bench tools`.
+pub fn run(arguments: ToolsBenchArgs) -> anyhow::Result<ExitCode> {
+    let input = ensure_volume(&arguments.work_dir, arguments.count, arguments.seed)?;
+    let data_dir = arguments.work_dir.join(format!("tools-data-{}-{}", arguments.count, arguments.seed));
+    if !data_dir.join("index").exists() {
+        eprintln!("ingesting {} into {}", input.display(), data_dir.display());
+        ingest(&input, &data_dir)?;
+    }
+    let store = DataDirArgs { data_dir: data_dir.clone() }.open_store()?;
+    let rules = if arguments.rules.is_empty() {
+        RulesCatalog::load_default().context("cannot load the default rules")?
+    } else {
+        RulesCatalog::load(&arguments.rules).context("cannot load the rules files")?
+    };
+    let now = parse_now(Some(saker_fixtures::DEMO_NOW))?;
+    let context = ToolContext::new(&store, &rules, now);
+    let registry = ToolRegistry::standard();
+    let cases = cases();
+    let mut reports = Vec::new();
+    for case in &cases {
+        let mut timings = Vec::with_capacity(arguments.iterations);
+        for round in 0..arguments.iterations + 2 {
+            let started = Instant::now();
+            let output = registry
+                .invoke(case.tool, case.arguments.clone(), &context)
+                .with_context(|| format!("{} failed", case.tool))?;
+            let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+            std::hint::black_box(output);
+            if round >= 2 {
+                timings.push(elapsed);
+            }
+        }
+        reports.push(CaseReport {
+            tool: case.tool,
+            arguments: case.arguments.clone(),
+            saker: percentiles(&mut timings),
+            duckdb: None,
+        });
+    }
+    let duckdb = duckdb_latencies(&arguments, &input, &cases, now);
+    let duckdb_problem = match duckdb {
+        Ok(latencies) => {
+            for (report, latency) in reports.iter_mut().zip(latencies) {
+                report.duckdb = Some(latency);
+            }
+            None
+        }
+        Err(error) => Some(format!("{error:#}")),
+    };
+    if arguments.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &json!({"alerts": arguments.count, "cases": reports, "duckdb_problem": duckdb_problem})
+            )?
+        );
+    } else {
+        println!(
+            "{} alerts, {} timed calls per tool after 2 warm-up calls, scope kubernetes.cluster.name={CLUSTER}\n",
+            arguments.count, arguments.iterations
+        );
+        println!("| tool | saker p50 (ms) | saker p95 (ms) | duckdb p50 (ms) | duckdb p95 (ms) |");
+        println!("|---|---:|---:|---:|---:|");
+        for report in &reports {
+            let (p50, p95) = report.duckdb.as_ref().map_or(("n/a".to_string(), "n/a".to_string()), |latency| {
+                (format!("{:.1}", latency.p50_ms), format!("{:.1}", latency.p95_ms))
+            });
+            println!("| {} | {:.1} | {:.1} | {p50} | {p95} |", report.tool, report.saker.p50_ms, report.saker.p95_ms);
+        }
+        if let Some(problem) = duckdb_problem {
+            println!("\nduckdb not measured: {problem}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ingest(input: &Path, data_dir: &Path) -> anyhow::Result<()> {
+    let executable = std::env::current_exe().context("cannot find the saker executable")?;
+    let output = Command::new(executable)
+        .args(["ingest", "--json", "--data-dir"])
+        .arg(data_dir)
+        .arg(input)
+        .output()
+        .context("cannot run saker ingest")?;
+    if !output.status.success() {
+        bail!("saker ingest failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(())
+}
+
+fn percentiles(timings: &mut [f64]) -> Latency {
+    timings.sort_by(f64::total_cmp);
+    let at = |fraction: f64| {
+        if timings.is_empty() {
+            return f64::NAN;
+        }
+        let index = ((timings.len() as f64 - 1.0) * fraction).round() as usize;
+        timings[index.min(timings.len() - 1)]
+    };
+    Latency { p50_ms: at(0.5), p95_ms: at(0.95) }
+}
+
+/// DuckDB loads the alerts into an in-memory table with the same dimensions Saker derives
+/// (cluster, namespace, workload from the pod name, ...), untimed, then runs each case's SQL.
+const DUCKDB_SCRIPT: &str = r#"
+import json, sys, time
+import duckdb
+source, iterations, since = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+cases = json.loads(sys.stdin.read())
+connection = duckdb.connect()
+connection.execute("SET threads TO 2")
+connection.execute("""
+CREATE TABLE alerts AS
+SELECT time, rule, priority,
+       CASE lower(priority) WHEN 'emergency' THEN 0 WHEN 'alert' THEN 1 WHEN 'critical' THEN 2 WHEN 'error' THEN 3
+            WHEN 'warning' THEN 4 WHEN 'notice' THEN 5 WHEN 'informational' THEN 6 WHEN 'info' THEN 6 ELSE 7 END AS severity,
+       tags, hostname, output,
+       coalesce(output_fields->>'$."k8s.cluster.name"', output_fields->>'$."kubernetes.cluster.name"') AS cluster,
+       output_fields->>'$."k8s.ns.name"' AS namespace,
+       output_fields->>'$."k8s.pod.name"' AS pod,
+       regexp_replace(output_fields->>'$."k8s.pod.name"', '-[a-z0-9]{6,10}-[a-z0-9]{5}$', '') AS workload,
+       output_fields->>'$."container.id"' AS container,
+       output_fields->>'$."container.image.repository"' AS image,
+       output_fields->>'$."proc.name"' AS process,
+       output_fields AS fields
+FROM read_json(?, format='newline_delimited',
+               columns={time: 'TIMESTAMP', rule: 'VARCHAR', priority: 'VARCHAR', tags: 'VARCHAR[]',
+                        hostname: 'VARCHAR', output: 'VARCHAR', output_fields: 'JSON'})
+""", [source])
+results = []
+for case in cases:
+    timings = []
+    for round in range(iterations + 2):
+        started = time.perf_counter()
+        for sql in case:
+            connection.execute(sql, {"cluster": CLUSTER, "since": since} if "$since" in sql else {"cluster": CLUSTER}).fetchall()
+        elapsed = (time.perf_counter() - started) * 1000
+        if round >= 2:
+            timings.append(elapsed)
+    timings.sort()
+    pick = lambda f: timings[min(len(timings) - 1, round_half(f * (len(timings) - 1)))]
+    results.append({"p50_ms": pick(0.5), "p95_ms": pick(0.95)})
+print(json.dumps(results))
+"#;
+
+fn duckdb_latencies(
+    arguments: &ToolsBenchArgs,
+    input: &Path,
+    cases: &[Case],
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<Vec<Latency>> {
+    let since = (now - chrono::Duration::days(7)).format("%Y-%m-%d %H:%M:%S").to_string();
+    let script = format!("CLUSTER = {CLUSTER:?}\nround_half = lambda x: int(x + 0.5)\n{DUCKDB_SCRIPT}");
+    let sql: Vec<&[&str]> = cases.iter().map(|case| case.sql).collect();
+    let mut child = Command::new(&arguments.python)
+        .arg("-c")
+        .arg(script)
+        .arg(input)
+        .arg(arguments.iterations.to_string())
+        .arg(since)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {}", arguments.python))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        std::io::Write::write_all(&mut stdin, serde_json::to_string(&sql)?.as_bytes())?;
+    }
+    let output = child.wait_with_output().context("duckdb run failed")?;
+    if !output.status.success() {
+        bail!("duckdb run failed (is `pip install duckdb` done?): {}", String::from_utf8_lossy(&output.stderr).trim());
+    }
+    serde_json::from_slice(&output.stdout).context("duckdb script printed no JSON")
+}
