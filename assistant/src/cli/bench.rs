@@ -142,6 +142,7 @@ import duckdb
 source, database, expected = sys.argv[1], sys.argv[2], int(sys.argv[3])
 started = time.perf_counter()
 connection = duckdb.connect(database)
+connection.execute("SET enable_progress_bar = false")
 connection.execute("CREATE TABLE alerts AS SELECT * FROM read_json(?, format='newline_delimited', maximum_object_size=1048576)", [source])
 connection.execute("CHECKPOINT")
 count = connection.execute("SELECT count(*) FROM alerts").fetchone()[0]

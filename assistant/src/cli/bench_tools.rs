@@ -216,6 +216,7 @@ import duckdb
 source, iterations, since = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 cases = json.loads(sys.stdin.read())
 connection = duckdb.connect()
+connection.execute("SET enable_progress_bar = false")
 connection.execute("SET threads TO 2")
 connection.execute("""
 CREATE TABLE alerts AS

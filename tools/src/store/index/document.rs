@@ -9,7 +9,7 @@ use xxhash_rust::xxh3::xxh3_64;
 use super::query::time_to_nanos;
 use super::schema::AlertFields;
 use crate::alert::{Alert, field_value_text, parse_alert_value};
-use crate::scope::Dimension;
+use crate::scope::{Dimension, FieldRef};
 use crate::store::StoreError;
 
 /// Builds the index document of an alert. `raw` is the alert as received; `ingest_cluster`
@@ -66,7 +66,9 @@ pub fn is_indexed_output_key(key: &str) -> bool {
         "thread.tid",
         "thread.vtid",
     ];
-    !UNIQUE_VALUED.contains(&key) && !key.starts_with("proc.apid[")
+    !UNIQUE_VALUED.contains(&key)
+        && !key.starts_with("proc.apid[")
+        && !matches!(FieldRef::resolve(key), FieldRef::Dimension(_))
 }
 
 /// The text searched by full-text queries.

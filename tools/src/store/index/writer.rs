@@ -114,7 +114,7 @@ pub struct WriterSettings {
 impl Default for WriterSettings {
     fn default() -> Self {
         let threads = std::thread::available_parallelism().map_or(2, |count| count.get()).clamp(1, 4);
-        WriterSettings { threads, heap_bytes: 128 * 1024 * 1024, ingest_cluster: None }
+        WriterSettings { threads, heap_bytes: 64 * 1024 * 1024, ingest_cluster: None }
     }
 }
 
