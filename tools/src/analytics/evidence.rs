@@ -5,7 +5,62 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::ToolError;
-use crate::store::{AlertFilter, AlertStore, SearchOrder};
+use crate::scope::{FieldRef, Operator, Scope, ScopeExpr};
+use crate::store::{AlertFilter, AlertStore, GroupKey, SearchOrder};
+
+/// How many known values an empty-result note lists per field.
+const KNOWN_VALUES: usize = 8;
+
+/// Says why `filter` matches nothing: fields of the scope that no alert carries, the values that
+/// do occur for the dimensions it names, and matches outside the time range.
+fn explain_empty(store: &dyn AlertStore, filter: &AlertFilter) -> Result<String, ToolError> {
+    let stored = store.len()?;
+    if stored == 0 {
+        return Ok("the event store holds no alerts yet; ingest Falco alerts first".to_string());
+    }
+    let mut reasons = Vec::new();
+    let mut seen = Vec::new();
+    for field in filter.scope.fields() {
+        if seen.contains(&field) {
+            continue;
+        }
+        seen.push(field.clone());
+        match &field {
+            FieldRef::OutputField(key) => {
+                let exists = Scope::from_expr(ScopeExpr::compare(field.clone(), Operator::Exists, Vec::new()));
+                if store.count(&AlertFilter::scoped(exists))? == 0 {
+                    reasons.push(format!("no stored alert has the field {key:?} (check its spelling)"));
+                }
+            }
+            FieldRef::Dimension(dimension) => {
+                let known = store.group_counts(&AlertFilter::all(), GroupKey::Dimension(*dimension), KNOWN_VALUES)?;
+                if known.groups.is_empty() {
+                    reasons.push(format!("no stored alert has a {} value", dimension.name()));
+                } else {
+                    let values: Vec<&str> = known.groups.iter().map(|(value, _)| value.as_str()).collect();
+                    let more = if known.other_groups > 0 {
+                        format!(" and {} more", known.other_groups)
+                    } else {
+                        String::new()
+                    };
+                    reasons.push(format!("{} values in the store: {}{more}", dimension.name(), values.join(", ")));
+                }
+            }
+        }
+    }
+    if filter.time.since.is_some() || filter.time.until.is_some() {
+        let outside = store.count(&AlertFilter { scope: filter.scope.clone(), time: Default::default() })?;
+        if outside > 0 {
+            reasons.push(format!("{outside} alerts match the scope outside the time range"));
+        }
+    }
+    let mut note = format!("no alerts match (the store holds {stored})");
+    if !reasons.is_empty() {
+        note.push_str("; ");
+        note.push_str(&reasons.join("; "));
+    }
+    Ok(note)
+}
 
 /// How many alert ids an evidence block samples.
 pub const SAMPLE_IDS: usize = 5;
@@ -27,13 +82,22 @@ pub struct Evidence {
     pub sample_ids: Vec<String>,
     /// Event-feed link that shows the set: `/events?scope=...&since=...&until=...`.
     pub link: String,
+    /// When the set is empty: why, in words (a field no alert carries, values that do occur,
+    /// alerts that match outside the time range), so an empty answer is never silent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl Evidence {
     /// Counts and samples the alerts of `filter`.
     pub fn of(store: &dyn AlertStore, filter: &AlertFilter) -> Result<Evidence, ToolError> {
         let page = store.search(filter, None, SearchOrder::NewestFirst, 0, SAMPLE_IDS)?;
-        Ok(Evidence::with_count(filter, page.total, page.alerts.into_iter().map(|alert| alert.id).collect()))
+        let mut evidence =
+            Evidence::with_count(filter, page.total, page.alerts.into_iter().map(|alert| alert.id).collect());
+        if evidence.count == 0 {
+            evidence.note = Some(explain_empty(store, filter)?);
+        }
+        Ok(evidence)
     }
 
     /// Builds evidence from a count already known.
@@ -49,6 +113,7 @@ impl Evidence {
             until,
             count,
             sample_ids,
+            note: None,
         }
     }
 }

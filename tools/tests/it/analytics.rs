@@ -162,3 +162,23 @@ fn every_output_stays_within_the_token_bound() {
         assert!(bytes <= 2_000 * 4 + 200, "{name}: {bytes} bytes exceeds ~2,000 tokens");
     }
 }
+
+#[test]
+fn an_empty_result_says_why() {
+    let unknown_field = invoke("event_stats", json!({"scope": "k8s.nosuch.field=1"}));
+    assert_eq!(unknown_field["total"], 0);
+    let note = unknown_field["evidence"]["note"].as_str().expect("note");
+    assert!(note.contains("\"k8s.nosuch.field\""), "{note}");
+    let unknown_namespace = invoke("impacted_workloads", json!({"scope": "k8s.ns.name=no-such-namespace"}));
+    let note = unknown_namespace["evidence"]["note"].as_str().expect("note");
+    assert!(note.contains("k8s.ns.name values in the store: ") && note.contains("risk-10-aws-bedrock-java"), "{note}");
+    let out_of_range = invoke(
+        "search_events",
+        json!({"scope": format!("kubernetes.cluster.name={SHIELD}"), "since": "2020-01-01T00:00:00Z", "until": "2020-01-02T00:00:00Z"}),
+    );
+    let expected = in_cluster(&all_scenario_alerts(), SHIELD).len();
+    let note = out_of_range["evidence"]["note"].as_str().expect("note");
+    assert!(note.contains(&format!("{expected} alerts match the scope outside the time range")), "{note}");
+    let found = invoke("event_stats", json!({"scope": format!("kubernetes.cluster.name={SHIELD}")}));
+    assert!(found["evidence"].get("note").is_none(), "no note when alerts match");
+}

@@ -3,5 +3,6 @@
 mod analytics;
 mod rules;
 mod scope;
+mod snapshots_core;
 mod store;
 mod support;
