@@ -103,6 +103,9 @@ fn print_summary(summary: &IngestSummary, json: bool, started_at: chrono::DateTi
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
+    for repair in &summary.repairs {
+        eprintln!("{}:{}: warning: stored after a repair: {}", repair.origin, repair.line, repair.reason);
+    }
     for rejection in &summary.rejections {
         eprintln!("{rejection}");
     }
@@ -110,7 +113,11 @@ fn print_summary(summary: &IngestSummary, json: bool, started_at: chrono::DateTi
     if unlisted > 0 {
         eprintln!("... and {unlisted} more rejected lines");
     }
-    println!("accepted {}, duplicates {}, rejected {}", summary.accepted, summary.duplicates, summary.rejected);
+    let repaired = if summary.repaired > 0 { format!(" ({} repaired)", summary.repaired) } else { String::new() };
+    println!(
+        "accepted {}{repaired}, duplicates {}, rejected {}",
+        summary.accepted, summary.duplicates, summary.rejected
+    );
     Ok(())
 }
 

@@ -41,29 +41,65 @@ pub enum AlertParseError {
 
 /// Parses one line of JSON text into an alert.
 pub fn parse_alert(text: &str, default_cluster: Option<&str>) -> Result<Alert, AlertParseError> {
+    parse_alert_with_warnings(text, default_cluster).map(|parsed| parsed.alert)
+}
+
+/// An alert and what was repaired to read it (each warning names the field and what was
+/// ignored); the raw text is kept as received, so nothing is lost by a repair.
+#[derive(Debug, Clone)]
+pub struct ParsedAlert {
+    /// The alert.
+    pub alert: Alert,
+    /// Repairs made, e.g. `field "time": ignored "+2" after the RFC 3339 timestamp`.
+    pub warnings: Vec<String>,
+}
+
+/// Parses one line of JSON text into an alert, reporting repairs.
+pub fn parse_alert_with_warnings(text: &str, default_cluster: Option<&str>) -> Result<ParsedAlert, AlertParseError> {
     let value: Value = serde_json::from_str(text).map_err(|error| AlertParseError::Json {
         column: error.column(),
         message: strip_position(&error.to_string()),
     })?;
-    parse_alert_value(value, default_cluster)
+    let mut warnings = Vec::new();
+    let alert = parse_value(value, default_cluster, &mut warnings)?;
+    Ok(ParsedAlert { alert, warnings })
 }
 
 /// Turns a parsed JSON value into an alert, checking every field Falco defines.
 pub fn parse_alert_value(value: Value, default_cluster: Option<&str>) -> Result<Alert, AlertParseError> {
+    parse_value(value, default_cluster, &mut Vec::new())
+}
+
+/// Reads `time`: RFC 3339, or (seen in the wild, e.g. `…046Z+2` in falcosidekick's own
+/// examples) an RFC 3339 timestamp ending in `Z` followed by junk, which is read up to the `Z`
+/// with a warning. Anything else is an error naming the value and the expected form.
+fn parse_time(text: &str, warnings: &mut Vec<String>) -> Result<DateTime<Utc>, AlertParseError> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    let invalid = || AlertParseError::Invalid {
+        field: "time",
+        problem: format!("not an RFC 3339 timestamp ({text:?}; expected e.g. \"2024-08-06T12:34:56.123456789Z\")"),
+    };
+    let zulu = text.find('Z').ok_or_else(invalid)?;
+    let (timestamp, rest) = text.split_at(zulu + 1);
+    let time = DateTime::parse_from_rfc3339(timestamp).map_err(|_| invalid())?;
+    warnings.push(format!("field \"time\": ignored {rest:?} after the RFC 3339 timestamp {timestamp:?}"));
+    Ok(time.with_timezone(&Utc))
+}
+
+fn parse_value(
+    value: Value,
+    default_cluster: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> Result<Alert, AlertParseError> {
     let mut object = match value {
         Value::Object(object) => object,
         other => return Err(AlertParseError::NotAnObject { found: json_type(&other) }),
     };
 
     let time_text = required_string(&object, "time")?;
-    let time = DateTime::parse_from_rfc3339(time_text)
-        .map_err(|_| AlertParseError::Invalid {
-            field: "time",
-            problem: format!(
-                "not an RFC 3339 timestamp ({time_text:?}; expected e.g. \"2024-08-06T12:34:56.123456789Z\")"
-            ),
-        })?
-        .with_timezone(&Utc);
+    let time = parse_time(time_text, warnings)?;
     let rule = required_string(&object, "rule")?.to_string();
     if rule.trim().is_empty() {
         return Err(AlertParseError::Invalid { field: "rule", problem: "empty rule name".into() });
@@ -244,9 +280,16 @@ mod tests {
 
     #[test]
     fn rejects_bad_fields_with_their_name() {
-        let bad_time = r#"{"time":"2021-04-13T20:58:00.746609046Z+2","rule":"r","priority":"Error"}"#;
+        let bad_time = r#"{"time":"13/04/2021 20:58","rule":"r","priority":"Error"}"#;
         let error = parse_alert(bad_time, None).expect_err("bad time").to_string();
         assert!(error.starts_with("field \"time\": not an RFC 3339 timestamp"), "{error}");
+        let trailing = r#"{"time":"2021-04-13T20:58:00.746609046Z+2","rule":"r","priority":"Error"}"#;
+        let parsed = parse_alert_with_warnings(trailing, None).expect("repaired");
+        assert_eq!(parsed.alert.time.timestamp_subsec_nanos(), 746_609_046);
+        assert_eq!(
+            parsed.warnings,
+            ["field \"time\": ignored \"+2\" after the RFC 3339 timestamp \"2021-04-13T20:58:00.746609046Z\""]
+        );
 
         let bad_priority = r#"{"time":"2024-01-01T00:00:00Z","rule":"r","priority":"severe"}"#;
         let error = parse_alert(bad_priority, None).expect_err("bad priority").to_string();

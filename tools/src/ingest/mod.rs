@@ -6,7 +6,7 @@ mod summary;
 pub use lines::{InputError, LineSource, open_input};
 pub use summary::{IngestSummary, Rejection};
 
-use crate::alert::parse_alert;
+use crate::alert::parse_alert_with_warnings;
 use crate::store::{AddOutcome, AlertWriter, StoreError};
 
 /// How an ingest behaves.
@@ -61,8 +61,13 @@ impl<'writer> Ingestor<'writer> {
             if text.is_empty() {
                 continue;
             }
-            match parse_alert(text, self.settings.default_cluster.as_deref()) {
-                Ok(alert) => self.add(&alert, text)?,
+            match parse_alert_with_warnings(text, self.settings.default_cluster.as_deref()) {
+                Ok(parsed) => {
+                    let outcome = self.add(&parsed.alert, text)?;
+                    if outcome == AddOutcome::Accepted && !parsed.warnings.is_empty() {
+                        self.summary.repair(&origin, line_number, parsed.warnings);
+                    }
+                }
                 Err(error) => self.summary.reject(&origin, line_number, error.to_string()),
             }
             if line_number.is_multiple_of(4096) {
@@ -75,8 +80,14 @@ impl<'writer> Ingestor<'writer> {
 
     /// Ingests one alert given as JSON text (from an HTTP body, for example).
     pub fn ingest_text(&mut self, origin: &str, position: u64, text: &str) -> Result<(), StoreError> {
-        match parse_alert(text, self.settings.default_cluster.as_deref()) {
-            Ok(alert) => self.add(&alert, text),
+        match parse_alert_with_warnings(text, self.settings.default_cluster.as_deref()) {
+            Ok(parsed) => {
+                let outcome = self.add(&parsed.alert, text)?;
+                if outcome == AddOutcome::Accepted && !parsed.warnings.is_empty() {
+                    self.summary.repair(origin, position, parsed.warnings);
+                }
+                Ok(())
+            }
             Err(error) => {
                 self.summary.reject(origin, position, error.to_string());
                 Ok(())
@@ -84,15 +95,16 @@ impl<'writer> Ingestor<'writer> {
         }
     }
 
-    fn add(&mut self, alert: &crate::alert::Alert, raw: &str) -> Result<(), StoreError> {
-        match self.writer.add(alert, raw)? {
+    fn add(&mut self, alert: &crate::alert::Alert, raw: &str) -> Result<AddOutcome, StoreError> {
+        let outcome = self.writer.add(alert, raw)?;
+        match outcome {
             AddOutcome::Accepted => self.summary.accepted += 1,
             AddOutcome::Duplicate => self.summary.duplicates += 1,
         }
         if self.writer.pending() >= self.settings.commit_every.max(1) {
             self.writer.commit()?;
         }
-        Ok(())
+        Ok(outcome)
     }
 
     /// Commits what is pending and returns the summary. Everything counted as accepted is

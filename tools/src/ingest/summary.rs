@@ -17,6 +17,10 @@ pub struct IngestSummary {
     pub rejected: u64,
     /// The first rejections, in input order.
     pub rejections: Vec<Rejection>,
+    /// Alerts stored after a repair (e.g. junk after the timestamp ignored).
+    pub repaired: u64,
+    /// The first repairs, in input order, each naming the line and what was ignored.
+    pub repairs: Vec<Rejection>,
 }
 
 /// One rejected line.
@@ -45,6 +49,14 @@ impl IngestSummary {
         }
     }
 
+    /// Records an alert that was stored after a repair.
+    pub fn repair(&mut self, origin: &str, line: u64, warnings: Vec<String>) {
+        self.repaired += 1;
+        if self.repairs.len() < MAX_REJECTIONS_KEPT {
+            self.repairs.push(Rejection { origin: origin.to_string(), line, reason: warnings.join("; ") });
+        }
+    }
+
     /// Adds another summary's counts and rejections to this one.
     pub fn absorb(&mut self, other: IngestSummary) {
         self.accepted += other.accepted;
@@ -52,5 +64,8 @@ impl IngestSummary {
         self.rejected += other.rejected;
         let room = MAX_REJECTIONS_KEPT.saturating_sub(self.rejections.len());
         self.rejections.extend(other.rejections.into_iter().take(room));
+        self.repaired += other.repaired;
+        let room = MAX_REJECTIONS_KEPT.saturating_sub(self.repairs.len());
+        self.repairs.extend(other.repairs.into_iter().take(room));
     }
 }

@@ -33,20 +33,20 @@ fn count(alerts: &[Alert], scope: &str) -> usize {
 #[test]
 fn scopes_select_the_expected_sample_alerts() {
     let alerts = sample_alerts();
-    assert_eq!(alerts.len(), 33);
+    assert_eq!(alerts.len(), 34);
     let expectations = [
-        ("", 33),
+        ("", 34),
         ("source=k8s_audit", 6),
-        ("evt.source=syscall", 21),
+        ("evt.source=syscall", 22),
         ("rule=\"Terminal shell in container\"", 7),
-        ("not source=internal and priority in (warning, error)", 12),
+        ("not source=internal and priority in (warning, error)", 13),
         ("priority=info", 6),
         ("kubernetes.namespace.name in (default, openfaas-fn)", 9),
         ("k8s.ns.name=default and proc.name=sh", 5),
         ("container.image.repository exists", 8),
-        ("proc.pname!=runc", 27),
+        ("proc.pname!=runc", 28),
         ("evt.hostname=test", 5),
-        ("user.name=root", 8),
+        ("user.name=root", 9),
         ("ka.user.name=kubernetes-admin", 2),
         ("n_drops=815508", 2),
         ("k8s.pod.name exists and not proc.name exists", 2),
