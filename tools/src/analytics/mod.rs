@@ -18,6 +18,8 @@ mod window;
 pub mod event_stats;
 pub mod impacted_workloads;
 pub mod mitre_mapping;
+pub mod process_tree;
+pub mod root_cause;
 pub mod search_events;
 
 pub use bound::{OutputLimits, bound_output};

@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::event_stats::EventStats;
 use super::impacted_workloads::ImpactedWorkloads;
 use super::mitre_mapping::MitreMapping;
+use super::root_cause::RootCause;
 use super::search_events::SearchEvents;
 use super::{Tool, ToolContext, ToolError, bound_output};
 
@@ -47,6 +48,7 @@ impl ToolRegistry {
         registry.register::<SearchEvents>();
         registry.register::<MitreMapping>();
         registry.register::<ImpactedWorkloads>();
+        registry.register::<RootCause>();
         registry
     }
 

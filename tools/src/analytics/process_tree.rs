@@ -1,0 +1,290 @@
+//! Process trees rebuilt from alerts: every alert of one container (or host) contributes its
+//! process, its parent (`proc.ppid`, `proc.pname`, `proc.pcmdline`) and its ancestors
+//! (`proc.apid[N]`, `proc.aname[N]`), so a tree emerges even though no single alert holds it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+
+use crate::alert::Alert;
+
+/// Container runtimes, init systems and exec helpers: the boundary above a container's own
+/// processes.
+const RUNTIME_PROCESSES: [&str; 14] = [
+    "containerd-shim",
+    "containerd-shim-runc-v2",
+    "containerd",
+    "dockerd",
+    "docker-containerd-shim",
+    "conmon",
+    "crio",
+    "runc",
+    "crun",
+    "systemd",
+    "init",
+    "kubelet",
+    "tini",
+    "dumb-init",
+];
+
+/// Runtimes that start processes in a running container (`kubectl exec`, `docker exec`).
+const EXEC_RUNTIMES: [&str; 2] = ["runc", "crun"];
+
+/// Shells and interpreters: a shell below a shell is a new script or session, never a forked
+/// worker of the same server.
+const SHELLS: [&str; 9] = ["sh", "bash", "dash", "zsh", "ash", "ksh", "busybox", "python3", "python"];
+
+/// Whether a process name is a container runtime, init or exec helper.
+pub fn is_runtime(name: &str) -> bool {
+    RUNTIME_PROCESSES.contains(&name) || name.starts_with("runc:") || name.starts_with("containerd-shim")
+}
+
+/// One process of a container, as far as the alerts reveal it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProcessNode {
+    /// Process id (host pid namespace as Falco reports it).
+    pub pid: i64,
+    /// `proc.name`.
+    pub name: Option<String>,
+    /// `proc.cmdline`, or the `proc.pcmdline` of a child.
+    pub cmdline: Option<String>,
+    /// `proc.exepath`.
+    pub exepath: Option<String>,
+    /// Parent pid, when some alert says.
+    pub parent: Option<i64>,
+    /// Earliest time the process appears in an alert (itself or as an ancestor).
+    pub first_seen: Option<DateTime<Utc>>,
+    /// Ids of the alerts this process raised itself.
+    pub alert_ids: Vec<String>,
+}
+
+/// The process tree of one container or host.
+#[derive(Debug, Clone, Default)]
+pub struct ProcessTree {
+    nodes: BTreeMap<i64, ProcessNode>,
+}
+
+impl ProcessTree {
+    /// Builds the tree from the alerts of one container (or host).
+    pub fn build<'a>(alerts: impl IntoIterator<Item = &'a Alert>) -> ProcessTree {
+        let mut tree = ProcessTree::default();
+        for alert in alerts {
+            tree.add(alert);
+        }
+        tree
+    }
+
+    fn node(&mut self, pid: i64, time: DateTime<Utc>) -> &mut ProcessNode {
+        let node = self.nodes.entry(pid).or_insert_with(|| ProcessNode { pid, ..ProcessNode::default() });
+        if node.first_seen.is_none_or(|seen| time < seen) {
+            node.first_seen = Some(time);
+        }
+        node
+    }
+
+    fn add(&mut self, alert: &Alert) {
+        let process = &alert.dimensions.process;
+        let Some(pid) = process.pid else {
+            return;
+        };
+        let time = alert.time;
+        let node = self.node(pid, time);
+        fill(&mut node.name, process.name.as_deref());
+        if process.cmdline.is_some() {
+            node.cmdline.clone_from(&process.cmdline);
+        }
+        fill(&mut node.exepath, process.exepath.as_deref());
+        node.alert_ids.push(alert.id.clone());
+        if process.ppid.is_some() {
+            node.parent = process.ppid;
+        }
+        let Some(ppid) = process.ppid else {
+            return;
+        };
+        let parent = self.node(ppid, time);
+        fill(&mut parent.name, process.pname.as_deref());
+        fill(&mut parent.cmdline, process.pcmdline.as_deref());
+        // proc.aname[2] is the grandparent: the parent of ppid.
+        let mut child = ppid;
+        for ancestor in process.ancestors.iter().filter(|ancestor| ancestor.level >= 2) {
+            let Some(ancestor_pid) = ancestor.pid else {
+                break;
+            };
+            if let Some(child_node) = self.nodes.get_mut(&child) {
+                child_node.parent.get_or_insert(ancestor_pid);
+            }
+            let node = self.node(ancestor_pid, time);
+            fill(&mut node.name, ancestor.name.as_deref());
+            child = ancestor_pid;
+        }
+    }
+
+    /// The process with this pid.
+    pub fn get(&self, pid: i64) -> Option<&ProcessNode> {
+        self.nodes.get(&pid)
+    }
+
+    /// The chain from `pid` up to the oldest known ancestor (cycles cut).
+    pub fn chain(&self, pid: i64) -> Vec<&ProcessNode> {
+        let mut chain = Vec::new();
+        let mut seen = BTreeSet::new();
+        let mut current = Some(pid);
+        while let Some(pid) = current {
+            if !seen.insert(pid) {
+                break;
+            }
+            let Some(node) = self.nodes.get(&pid) else {
+                break;
+            };
+            chain.push(node);
+            current = node.parent;
+        }
+        chain
+    }
+
+    /// The children of `pid`, by pid.
+    pub fn children(&self, pid: i64) -> Vec<&ProcessNode> {
+        self.nodes.values().filter(|node| node.parent == Some(pid)).collect()
+    }
+
+    /// Processes with no known parent in the tree.
+    pub fn roots(&self) -> Vec<&ProcessNode> {
+        self.nodes.values().filter(|node| node.parent.is_none_or(|parent| !self.nodes.contains_key(&parent))).collect()
+    }
+
+    /// Number of processes.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether the tree is empty.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+}
+
+fn fill(slot: &mut Option<String>, value: Option<&str>) {
+    if slot.is_none() {
+        if let Some(value) = value.filter(|value| !value.is_empty() && *value != "<NA>") {
+            *slot = Some(value.to_string());
+        }
+    }
+}
+
+/// What the walk up a chain found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootCauseJudgement {
+    /// Index in the chain of the process judged the root cause.
+    pub root: usize,
+    /// Index of the container's main process (entrypoint), if identified.
+    pub entrypoint: Option<usize>,
+    /// Index of the runtime boundary (containerd-shim, runc, ...), if seen.
+    pub runtime: Option<usize>,
+    /// Why this process was chosen, in one sentence.
+    pub reason: String,
+}
+
+/// Picks the root cause on a chain (triggering process first, oldest ancestor last).
+///
+/// The walk goes up to the container runtime. When the runtime is an exec helper (`runc`), the
+/// process below it was started into a running container (`kubectl exec`): that session is the
+/// root cause. Otherwise the process below the runtime is the container's main process
+/// (entrypoint); the root cause is the highest process below it that is not a forked worker of
+/// it (same name, and not a shell): e.g. the script an entrypoint shell ran, or the shell a web
+/// server worker spawned. If nothing is below the entrypoint, the entrypoint itself is the
+/// root cause (the workload's own program misbehaved or was replaced).
+pub fn judge(chain: &[&ProcessNode]) -> RootCauseJudgement {
+    let name = |index: usize| chain[index].name.as_deref().unwrap_or("");
+    let runtime = (0..chain.len()).find(|&index| is_runtime(name(index)));
+    let top = runtime.map_or(chain.len().saturating_sub(1), |index| index.saturating_sub(1));
+    if runtime.is_some_and(|index| index == 0) || chain.is_empty() {
+        return RootCauseJudgement {
+            root: 0,
+            entrypoint: None,
+            runtime,
+            reason: "the triggering process is the container runtime itself".to_string(),
+        };
+    }
+    if let Some(index) = runtime.filter(|&index| EXEC_RUNTIMES.contains(&name(index))) {
+        return RootCauseJudgement {
+            root: top,
+            entrypoint: None,
+            runtime: Some(index),
+            reason: format!(
+                "started directly by {} into the running container (an exec session such as `kubectl exec`), and every other process on the chain descends from it",
+                name(index)
+            ),
+        };
+    }
+    let entry_name = name(top).to_string();
+    let is_worker = |index: usize| name(index) == entry_name && !SHELLS.contains(&entry_name.as_str());
+    let below_entry = (0..top).rev().find(|&index| !is_worker(index));
+    match below_entry {
+        Some(root) => RootCauseJudgement {
+            root,
+            entrypoint: Some(top),
+            runtime,
+            reason: if runtime.is_some() {
+                format!(
+                    "the earliest process on the chain below the container's main process ({entry_name}), which the runtime started; everything that raised alerts descends from it"
+                )
+            } else {
+                format!(
+                    "the earliest process on the chain below the oldest known ancestor ({entry_name}); the runtime boundary is not in the alerts, so the chain may go further up"
+                )
+            },
+        },
+        None => RootCauseJudgement {
+            root: top,
+            entrypoint: Some(top),
+            runtime,
+            reason: format!(
+                "the container's main process ({entry_name}) raised the alerts itself or through forked workers: the workload's own program misbehaved or was replaced"
+            ),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(pid: i64, name: &str, parent: Option<i64>) -> ProcessNode {
+        ProcessNode { pid, name: Some(name.to_string()), parent, ..ProcessNode::default() }
+    }
+
+    #[test]
+    fn a_script_run_by_an_entrypoint_shell_is_the_root_cause() {
+        let nodes = [
+            node(5, "curl", Some(4)),
+            node(4, "bash", Some(3)),
+            node(3, "bash", Some(2)),
+            node(2, "containerd-shim", Some(1)),
+            node(1, "systemd", None),
+        ];
+        let chain: Vec<&ProcessNode> = nodes.iter().collect();
+        let judgement = judge(&chain);
+        assert_eq!((judgement.root, judgement.entrypoint, judgement.runtime), (1, Some(2), Some(3)));
+    }
+
+    #[test]
+    fn web_server_workers_are_skipped_and_exec_sessions_are_roots() {
+        let nodes = [
+            node(9, "bash", Some(8)),
+            node(8, "sh", Some(7)),
+            node(7, "apache2", Some(6)),
+            node(6, "apache2", Some(2)),
+            node(2, "containerd-shim", None),
+        ];
+        let chain: Vec<&ProcessNode> = nodes.iter().collect();
+        assert_eq!(judge(&chain).root, 1);
+        let exec = [node(4, "cat", Some(3)), node(3, "bash", Some(2)), node(2, "runc", None)];
+        let chain: Vec<&ProcessNode> = exec.iter().collect();
+        let judgement = judge(&chain);
+        assert_eq!(judgement.root, 1);
+        assert!(judgement.reason.contains("exec"));
+        let own = [node(7, "apache2", Some(6)), node(6, "apache2", Some(2)), node(2, "containerd-shim", None)];
+        let chain: Vec<&ProcessNode> = own.iter().collect();
+        assert_eq!(judge(&chain).root, 1);
+    }
+}
