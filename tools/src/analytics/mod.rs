@@ -12,9 +12,11 @@ pub mod common;
 mod context;
 mod error;
 mod evidence;
+mod recon_tools;
 mod registry;
 mod window;
 
+pub mod compare_periods;
 pub mod event_stats;
 pub mod impacted_workloads;
 pub mod mitre_mapping;

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::compare_periods::ComparePeriods;
 use super::event_stats::EventStats;
 use super::impacted_workloads::ImpactedWorkloads;
 use super::mitre_mapping::MitreMapping;
@@ -47,6 +48,7 @@ impl ToolRegistry {
         registry.register::<SearchEvents>();
         registry.register::<MitreMapping>();
         registry.register::<ImpactedWorkloads>();
+        registry.register::<ComparePeriods>();
         registry
     }
 

@@ -1,6 +1,7 @@
 //! Integration tests of saker-tools, one binary with a module per area.
 
 mod analytics;
+mod compare_periods;
 mod rules;
 mod scope;
 mod store;
