@@ -6,9 +6,11 @@
 //! Every output is bounded in size, deterministically ordered, and carries [`Evidence`]: the
 //! scope and time range that reproduce its figures.
 
+mod benign_notes;
 mod bound;
 pub mod categories;
 pub mod common;
+mod condition_refs;
 mod context;
 mod error;
 mod evidence;
@@ -18,6 +20,7 @@ mod window;
 
 pub mod compare_periods;
 pub mod event_stats;
+pub mod explain_event;
 pub mod impacted_workloads;
 pub mod mitre_mapping;
 pub mod search_events;

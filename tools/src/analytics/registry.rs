@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::compare_periods::ComparePeriods;
 use super::event_stats::EventStats;
+use super::explain_event::ExplainEvent;
 use super::impacted_workloads::ImpactedWorkloads;
 use super::mitre_mapping::MitreMapping;
 use super::search_events::SearchEvents;
@@ -49,6 +50,7 @@ impl ToolRegistry {
         registry.register::<MitreMapping>();
         registry.register::<ImpactedWorkloads>();
         registry.register::<ComparePeriods>();
+        registry.register::<ExplainEvent>();
         registry
     }
 

@@ -2,6 +2,7 @@
 
 mod analytics;
 mod compare_periods;
+mod explain_event;
 mod rules;
 mod scope;
 mod store;
