@@ -16,6 +16,7 @@ mod error;
 mod evidence;
 mod recon_tools;
 mod registry;
+pub mod remediation_table;
 mod window;
 
 pub mod compare_periods;
@@ -24,6 +25,7 @@ pub mod explain_event;
 pub mod impacted_workloads;
 pub mod mitre_mapping;
 pub mod search_events;
+pub mod suggest_remediation;
 
 pub use bound::{OutputLimits, bound_output};
 pub use context::ToolContext;

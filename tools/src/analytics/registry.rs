@@ -9,6 +9,7 @@ use super::explain_event::ExplainEvent;
 use super::impacted_workloads::ImpactedWorkloads;
 use super::mitre_mapping::MitreMapping;
 use super::search_events::SearchEvents;
+use super::suggest_remediation::SuggestRemediation;
 use super::{Tool, ToolContext, ToolError, bound_output};
 
 /// A tool as a model sees it: name, description and the JSON Schema of its arguments.
@@ -51,6 +52,7 @@ impl ToolRegistry {
         registry.register::<ImpactedWorkloads>();
         registry.register::<ComparePeriods>();
         registry.register::<ExplainEvent>();
+        registry.register::<SuggestRemediation>();
         registry
     }
 

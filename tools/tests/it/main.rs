@@ -6,4 +6,5 @@ mod explain_event;
 mod rules;
 mod scope;
 mod store;
+mod suggest_remediation;
 mod support;
