@@ -6,21 +6,28 @@
 //! Every output is bounded in size, deterministically ordered, and carries [`Evidence`]: the
 //! scope and time range that reproduce its figures.
 
+mod benign_notes;
 mod bound;
 pub mod categories;
 pub mod common;
+mod condition_refs;
 mod context;
 mod error;
 mod evidence;
+mod recon_tools;
 mod registry;
+pub mod remediation_table;
 mod window;
 
+pub mod compare_periods;
 pub mod event_stats;
+pub mod explain_event;
 pub mod impacted_workloads;
 pub mod mitre_mapping;
 pub mod process_tree;
 pub mod root_cause;
 pub mod search_events;
+pub mod suggest_remediation;
 
 pub use bound::{OutputLimits, bound_output};
 pub use context::ToolContext;

@@ -3,11 +3,14 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::compare_periods::ComparePeriods;
 use super::event_stats::EventStats;
+use super::explain_event::ExplainEvent;
 use super::impacted_workloads::ImpactedWorkloads;
 use super::mitre_mapping::MitreMapping;
 use super::root_cause::RootCause;
 use super::search_events::SearchEvents;
+use super::suggest_remediation::SuggestRemediation;
 use super::{Tool, ToolContext, ToolError, bound_output};
 
 /// A tool as a model sees it: name, description and the JSON Schema of its arguments.
@@ -46,9 +49,12 @@ impl ToolRegistry {
         let mut registry = ToolRegistry { entries: Vec::new() };
         registry.register::<EventStats>();
         registry.register::<SearchEvents>();
+        registry.register::<ExplainEvent>();
+        registry.register::<RootCause>();
         registry.register::<MitreMapping>();
         registry.register::<ImpactedWorkloads>();
-        registry.register::<RootCause>();
+        registry.register::<ComparePeriods>();
+        registry.register::<SuggestRemediation>();
         registry
     }
 
