@@ -19,6 +19,7 @@ mod registry;
 pub mod remediation_table;
 mod window;
 
+pub mod attack_path;
 pub mod compare_periods;
 pub mod event_stats;
 pub mod explain_event;

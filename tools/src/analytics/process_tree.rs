@@ -164,10 +164,8 @@ impl ProcessTree {
 }
 
 fn fill(slot: &mut Option<String>, value: Option<&str>) {
-    if slot.is_none() {
-        if let Some(value) = value.filter(|value| !value.is_empty() && *value != "<NA>") {
-            *slot = Some(value.to_string());
-        }
+    if let (None, Some(value)) = (slot.as_ref(), value.filter(|value| !value.is_empty() && *value != "<NA>")) {
+        *slot = Some(value.to_string());
     }
 }
 

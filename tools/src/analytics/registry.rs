@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::attack_path::AttackPath;
 use super::compare_periods::ComparePeriods;
 use super::event_stats::EventStats;
 use super::explain_event::ExplainEvent;
@@ -51,6 +52,7 @@ impl ToolRegistry {
         registry.register::<SearchEvents>();
         registry.register::<ExplainEvent>();
         registry.register::<RootCause>();
+        registry.register::<AttackPath>();
         registry.register::<MitreMapping>();
         registry.register::<ImpactedWorkloads>();
         registry.register::<ComparePeriods>();

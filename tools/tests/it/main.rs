@@ -1,8 +1,10 @@
 //! Integration tests of saker-tools, one binary with a module per area.
 
 mod analytics;
+mod attack_path;
 mod compare_periods;
 mod explain_event;
+mod root_cause;
 mod rules;
 mod scope;
 mod snapshots_core;

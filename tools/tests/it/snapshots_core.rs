@@ -26,3 +26,17 @@ fn core_tool_outputs_on_the_malicious_binary_cluster() {
         insta::assert_json_snapshot!(name, output);
     }
 }
+
+#[test]
+fn root_cause_and_attack_path_outputs_on_the_malicious_binary_namespace() {
+    let (_directory, store) = scenario_store();
+    let rules = RulesCatalog::default();
+    let context = ToolContext::new(&store, &rules, demo_now());
+    let registry = ToolRegistry::standard();
+    let scope = "kubernetes.cluster.name=risks-aws-eks-workloads-shield and k8s.ns.name=risk-10-aws-bedrock-java";
+    for name in ["root_cause", "attack_path"] {
+        let output =
+            registry.invoke(name, json!({"scope": scope}), &context).unwrap_or_else(|error| panic!("{name}: {error}"));
+        insta::assert_json_snapshot!(name, output);
+    }
+}
