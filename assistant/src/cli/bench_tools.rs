@@ -50,9 +50,14 @@ struct Case {
 
 /// The cluster every case looks at (one of the 24 in the generated estate).
 const CLUSTER: &str = "prod-us-west-2-eks";
+/// The namespace of the incident-level cases (root cause, attack path, remediation).
+const NAMESPACE: &str = "ci";
+/// The rule `explain_event` explains.
+const RULE: &str = "Terminal shell in container";
 
 fn cases() -> Vec<Case> {
     let scope = format!("kubernetes.cluster.name={CLUSTER}");
+    let incident = format!("kubernetes.cluster.name={CLUSTER} and k8s.ns.name={NAMESPACE}");
     vec![
         Case {
             tool: "event_stats",
@@ -79,6 +84,44 @@ fn cases() -> Vec<Case> {
             arguments: json!({"scope": scope}),
             sql: &[
                 "SELECT tag, count(*), list(DISTINCT rule) FROM (SELECT unnest(tags) tag, rule FROM alerts WHERE cluster = $cluster) WHERE regexp_matches(tag, '^(T[0-9]{4}|TA[0-9]{4}|mitre_)') GROUP BY 1",
+            ],
+        },
+        Case {
+            tool: "root_cause",
+            arguments: json!({"scope": incident}),
+            sql: &[
+                "SELECT container, fields->>'$.\"proc.pid\"', fields->>'$.\"proc.ppid\"', fields->>'$.\"proc.pname\"', fields->>'$.\"proc.pcmdline\"', fields->>'$.\"proc.aname[2]\"', fields->>'$.\"proc.apid[2]\"', fields->>'$.\"proc.aname[3]\"', fields->>'$.\"proc.apid[3]\"', process, fields->>'$.\"proc.cmdline\"', rule, time FROM alerts WHERE cluster = $cluster AND namespace = $namespace ORDER BY time LIMIT 5000",
+            ],
+        },
+        Case {
+            tool: "attack_path",
+            arguments: json!({"scope": incident}),
+            sql: &[
+                "SELECT rule, process, min(time) first, max(time), count(*), list(DISTINCT workload)[1:5] FROM alerts WHERE cluster = $cluster AND namespace = $namespace GROUP BY 1, 2 ORDER BY first LIMIT 20",
+                "SELECT container, fields->>'$.\"proc.pid\"', fields->>'$.\"proc.ppid\"', fields->>'$.\"proc.pname\"', fields->>'$.\"proc.pcmdline\"', fields->>'$.\"proc.aname[2]\"', fields->>'$.\"proc.apid[2]\"', process, fields->>'$.\"proc.cmdline\"' FROM alerts WHERE cluster = $cluster AND namespace = $namespace ORDER BY time LIMIT 5000",
+            ],
+        },
+        Case {
+            tool: "compare_periods",
+            arguments: json!({"scope": scope, "tactics": ["discovery"], "period": "week"}),
+            sql: &[
+                "SELECT time >= $since AS current, count(*) FROM alerts WHERE cluster = $cluster AND time >= $previous AND list_contains(tags, 'mitre_discovery') GROUP BY 1",
+                "SELECT date_trunc('day', time), count(*) FROM alerts WHERE cluster = $cluster AND time >= $previous AND list_contains(tags, 'mitre_discovery') GROUP BY 1",
+                "SELECT process, count(*) c FROM alerts WHERE cluster = $cluster AND time >= $since AND list_contains(tags, 'mitre_discovery') GROUP BY 1 ORDER BY c DESC LIMIT 10",
+                "SELECT workload, count(*) c FROM alerts WHERE cluster = $cluster AND time >= $since AND list_contains(tags, 'mitre_discovery') GROUP BY 1 ORDER BY c DESC LIMIT 10",
+            ],
+        },
+        Case {
+            tool: "explain_event",
+            arguments: json!({"rule": RULE}),
+            sql: &["SELECT * FROM alerts WHERE rule = $rule ORDER BY time DESC LIMIT 1"],
+        },
+        Case {
+            tool: "suggest_remediation",
+            arguments: json!({"scope": incident}),
+            sql: &[
+                "SELECT rule, count(*) FROM alerts WHERE cluster = $cluster AND namespace = $namespace GROUP BY 1",
+                "SELECT rule, pod, container, image, process, fields->>'$.\"fd.name\"' FROM alerts WHERE cluster = $cluster AND namespace = $namespace ORDER BY time DESC LIMIT 2000",
             ],
         },
         Case {
@@ -213,7 +256,7 @@ fn percentiles(timings: &mut [f64]) -> Latency {
 const DUCKDB_SCRIPT: &str = r#"
 import json, sys, time
 import duckdb
-source, iterations, since = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+source, iterations = sys.argv[1], int(sys.argv[2])
 cases = json.loads(sys.stdin.read())
 connection = duckdb.connect()
 connection.execute("SET enable_progress_bar = false")
@@ -242,7 +285,7 @@ for case in cases:
     for round in range(iterations + 2):
         started = time.perf_counter()
         for sql in case:
-            connection.execute(sql, {"cluster": CLUSTER, "since": since} if "$since" in sql else {"cluster": CLUSTER}).fetchall()
+            connection.execute(sql, {key: value for key, value in PARAMETERS.items() if "$" + key in sql}).fetchall()
         elapsed = (time.perf_counter() - started) * 1000
         if round >= 2:
             timings.append(elapsed)
@@ -258,15 +301,18 @@ fn duckdb_latencies(
     cases: &[Case],
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<Vec<Latency>> {
-    let since = (now - chrono::Duration::days(7)).format("%Y-%m-%d %H:%M:%S").to_string();
-    let script = format!("CLUSTER = {CLUSTER:?}\nround_half = lambda x: int(x + 0.5)\n{DUCKDB_SCRIPT}");
+    let format = |time: chrono::DateTime<chrono::Utc>| time.format("%Y-%m-%d %H:%M:%S").to_string();
+    let since = format(now - chrono::Duration::days(7));
+    let previous = format(now - chrono::Duration::days(14));
+    let script = format!(
+        "PARAMETERS = {{'cluster': {CLUSTER:?}, 'namespace': {NAMESPACE:?}, 'rule': {RULE:?}, 'since': {since:?}, 'previous': {previous:?}}}\nround_half = lambda x: int(x + 0.5)\n{DUCKDB_SCRIPT}"
+    );
     let sql: Vec<&[&str]> = cases.iter().map(|case| case.sql).collect();
     let mut child = Command::new(&arguments.python)
         .arg("-c")
         .arg(script)
         .arg(input)
         .arg(arguments.iterations.to_string())
-        .arg(since)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
