@@ -8,6 +8,7 @@ mod workload;
 pub use dimensions::{Ancestor, Dimensions, Process};
 pub use parse::{
     AlertParseError, ParsedAlert, alert_id_for, parse_alert, parse_alert_value, parse_alert_with_warnings,
+    parse_stored_alert_value,
 };
 pub use priority::{Priority, UnknownPriority};
 pub use workload::{Workload, WorkloadSource, workload_from_metadata, workload_from_pod_name};

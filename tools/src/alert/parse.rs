@@ -61,13 +61,23 @@ pub fn parse_alert_with_warnings(text: &str, default_cluster: Option<&str>) -> R
         message: strip_position(&error.to_string()),
     })?;
     let mut warnings = Vec::new();
-    let alert = parse_value(value, default_cluster, &mut warnings)?;
+    let alert = parse_value(value, default_cluster, None, &mut warnings)?;
     Ok(ParsedAlert { alert, warnings })
 }
 
 /// Turns a parsed JSON value into an alert, checking every field Falco defines.
 pub fn parse_alert_value(value: Value, default_cluster: Option<&str>) -> Result<Alert, AlertParseError> {
-    parse_value(value, default_cluster, &mut Vec::new())
+    parse_value(value, default_cluster, None, &mut Vec::new())
+}
+
+/// Like [`parse_alert_value`] for an alert whose id is already known (read back from the
+/// store), which saves hashing the alert again.
+pub fn parse_stored_alert_value(
+    value: Value,
+    default_cluster: Option<&str>,
+    id: String,
+) -> Result<Alert, AlertParseError> {
+    parse_value(value, default_cluster, Some(id), &mut Vec::new())
 }
 
 /// Reads `time`: RFC 3339, or (seen in the wild, e.g. `…046Z+2` in falcosidekick's own
@@ -91,6 +101,7 @@ fn parse_time(text: &str, warnings: &mut Vec<String>) -> Result<DateTime<Utc>, A
 fn parse_value(
     value: Value,
     default_cluster: Option<&str>,
+    known_id: Option<String>,
     warnings: &mut Vec<String>,
 ) -> Result<Alert, AlertParseError> {
     let mut object = match value {
@@ -152,7 +163,8 @@ fn parse_value(
         });
     }
 
-    let id = uuid
+    let id = known_id
+        .or(uuid)
         .unwrap_or_else(|| alert_id_for(&time, &rule, priority, &source, &hostname, &output, &tags, &output_fields));
     let dimensions = Dimensions::derive(&output_fields, &tags, default_cluster);
     Ok(Alert { id, time, rule, priority, source, tags, hostname, output, output_fields, dimensions })

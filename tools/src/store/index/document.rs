@@ -8,7 +8,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::query::time_to_nanos;
 use super::schema::AlertFields;
-use crate::alert::{Alert, field_value_text, parse_alert_value};
+use crate::alert::{Alert, field_value_text, parse_alert_value, parse_stored_alert_value};
 use crate::scope::{Dimension, FieldRef};
 use crate::store::StoreError;
 
@@ -85,17 +85,19 @@ fn full_text(alert: &Alert) -> String {
 
 /// Reads a stored document back into an alert by parsing the raw alert again.
 pub fn load_alert(fields: &AlertFields, document: &TantivyDocument) -> Result<Alert, StoreError> {
-    let text_of = |field| document.get_first(field).and_then(|value| value.as_str()).map(str::to_string);
-    let id = text_of(fields.id).unwrap_or_default();
+    let text_of = |field| document.get_first(field).and_then(|value| value.as_str());
+    let id = text_of(fields.id).unwrap_or_default().to_string();
     let raw = text_of(fields.raw)
         .ok_or_else(|| StoreError::Corrupt { id: id.clone(), problem: "the raw alert is not stored".into() })?;
-    let value: serde_json::Value = serde_json::from_str(&raw)
+    let value: serde_json::Value = serde_json::from_str(raw)
         .map_err(|error| StoreError::Corrupt { id: id.clone(), problem: format!("raw alert is not JSON: {error}") })?;
     let ingest_cluster = text_of(fields.ingest_cluster);
-    let mut alert = parse_alert_value(value, ingest_cluster.as_deref())
-        .map_err(|error| StoreError::Corrupt { id: id.clone(), problem: error.to_string() })?;
-    alert.id = id;
-    Ok(alert)
+    let corrupt =
+        |error: crate::alert::AlertParseError| StoreError::Corrupt { id: id.clone(), problem: error.to_string() };
+    if id.is_empty() {
+        return parse_alert_value(value, ingest_cluster).map_err(corrupt);
+    }
+    parse_stored_alert_value(value, ingest_cluster, id.clone()).map_err(corrupt)
 }
 
 /// The 64-bit hash of an id kept in the index for rebuilding the de-duplication set.

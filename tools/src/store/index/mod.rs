@@ -82,6 +82,18 @@ impl TantivyStore {
         StoreError::Index { path: self.path.clone(), source }
     }
 
+    /// Loads documents in index order (each compressed doc-store block is then read once and
+    /// served from the cache), returning them in the order asked for.
+    fn load_many(&self, searcher: &tantivy::Searcher, addresses: &[DocAddress]) -> Result<Vec<Alert>, StoreError> {
+        let mut order: Vec<usize> = (0..addresses.len()).collect();
+        order.sort_by_key(|&position| addresses[position]);
+        let mut loaded: Vec<Option<Alert>> = vec![None; addresses.len()];
+        for position in order {
+            loaded[position] = Some(self.load(searcher, addresses[position])?);
+        }
+        Ok(loaded.into_iter().flatten().collect())
+    }
+
     fn load(&self, searcher: &tantivy::Searcher, address: DocAddress) -> Result<Alert, StoreError> {
         let document: TantivyDocument = searcher.doc(address).map_err(|source| self.index_error(source))?;
         load_alert(&self.fields, &document)
@@ -223,12 +235,8 @@ impl AlertStore for TantivyStore {
                 (total, hits.into_iter().map(|(_, address)| address).collect())
             }
         };
-        let alerts = addresses
-            .into_iter()
-            .skip(offset)
-            .take(limit)
-            .map(|address| self.load(&searcher, address))
-            .collect::<Result<Vec<_>, _>>()?;
+        let page: Vec<DocAddress> = addresses.into_iter().skip(offset).take(limit).collect();
+        let alerts = self.load_many(&searcher, &page)?;
         Ok(SearchPage { total: total as u64, alerts })
     }
 
