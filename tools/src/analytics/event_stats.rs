@@ -337,8 +337,20 @@ fn category_summaries(context: &ToolContext<'_>, filter: &AlertFilter) -> Result
     Ok(summaries)
 }
 
-/// A rule's category, from the tags of its newest alert in the filter.
+/// A rule's category: from the loaded rules file when the catalog has the rule (no query),
+/// else from the tags of its newest alert in the filter (Falco copies the rule's tags into
+/// every alert, so both give the same answer).
 fn rule_category(context: &ToolContext<'_>, filter: &AlertFilter, rule: &str) -> Result<Category, ToolError> {
+    if let Some(known) = context.rules.rule(rule) {
+        let (tactics, techniques) = crate::mitre::ids_from_tags(&known.tags);
+        return Ok(categorize(&RuleFacts {
+            rule,
+            source: &known.source,
+            tags: &known.tags,
+            tactics: &tactics,
+            techniques: &techniques,
+        }));
+    }
     let rule_filter = AlertFilter {
         scope: filter.scope.and(&dimension_scope(Dimension::Rule, vec![rule.to_string()])),
         time: filter.time,

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{NameCount, timestamp};
 use super::{Evidence, Tool, ToolContext, ToolError, Window};
+use crate::alert::Priority;
 use crate::scope::{Dimension, FieldRef, Operator, Scope, ScopeExpr};
-use crate::store::{AlertFilter, GroupKey, SearchOrder};
+use crate::store::{AlertFilter, GroupKey, RollupRow};
 
 /// The tool.
 pub struct ImpactedWorkloads;
@@ -104,40 +105,45 @@ impl Tool for ImpactedWorkloads {
         let filter = args.window.filter(context)?;
         let limit = args.limit.unwrap_or(20).clamp(1, 50) as usize;
         let evidence = Evidence::of(context.store, &filter)?;
-        let dimensions = [Dimension::Cluster, Dimension::Namespace, Dimension::Workload];
-        let tuples = context.store.tuple_counts(&filter, &dimensions, usize::MAX)?;
-        let mut with_workload: Vec<(Vec<Option<String>>, u64)> =
-            tuples.rows.into_iter().filter(|(values, _)| values.get(2).is_some_and(Option::is_some)).collect();
-        let alerts_without_workload = evidence.count - with_workload.iter().map(|(_, count)| count).sum::<u64>();
+        let has_workload = Scope::from_expr(ScopeExpr::compare(
+            FieldRef::Dimension(Dimension::Workload),
+            Operator::Exists,
+            Vec::new(),
+        ));
+        let workload_alerts = AlertFilter { scope: filter.scope.and(&has_workload), time: filter.time };
+        let rollups = context.store.rollup(
+            &workload_alerts,
+            &[Dimension::Cluster, Dimension::Namespace, Dimension::Workload],
+            &DETAILS,
+            DETAIL_LIMIT,
+            limit,
+        )?;
         let distinct = |dimension| -> Result<u64, ToolError> {
             let counts = context.store.group_counts(&filter, GroupKey::Dimension(dimension), 0)?;
             Ok(counts.other_groups)
         };
         let totals = Totals {
-            workloads: with_workload.len() as u64,
+            workloads: rollups.rows.len() as u64 + rollups.other_rows,
             pods: distinct(Dimension::Pod)?,
             containers: distinct(Dimension::ContainerId)?,
             namespaces: distinct(Dimension::Namespace)?,
             clusters: distinct(Dimension::Cluster)?,
-            alerts_without_workload,
+            alerts_without_workload: evidence.count.saturating_sub(rollups.total),
         };
-        let more_workloads = with_workload.len().saturating_sub(limit) as u64;
-        with_workload.truncate(limit);
-        let mut workloads = Vec::with_capacity(with_workload.len());
-        for (values, count) in with_workload {
-            workloads.push(describe(context, &filter, &values, count)?);
-        }
-        Ok(ImpactedWorkloadsOutput { evidence, totals, workloads, more_workloads })
+        let workloads = rollups.rows.into_iter().map(|row| describe(&filter, row)).collect();
+        Ok(ImpactedWorkloadsOutput { evidence, totals, workloads, more_workloads: rollups.other_rows })
     }
 }
 
-fn describe(
-    context: &ToolContext<'_>,
-    filter: &AlertFilter,
-    values: &[Option<String>],
-    count: u64,
-) -> Result<ImpactedWorkload, ToolError> {
-    let [cluster, namespace, workload] = [0, 1, 2].map(|index| values.get(index).cloned().flatten());
+/// Detail dimensions of a workload, in the order `describe` reads them.
+const DETAILS: [Dimension; 4] = [Dimension::Rule, Dimension::Pod, Dimension::ContainerId, Dimension::Image];
+/// Values listed per detail (rules are cut to five in the output).
+const DETAIL_LIMIT: usize = 10;
+/// Rules listed per workload.
+const RULES_LISTED: usize = 5;
+
+fn describe(filter: &AlertFilter, row: RollupRow) -> ImpactedWorkload {
+    let [cluster, namespace, workload] = [0, 1, 2].map(|index| row.key.get(index).cloned().flatten());
     let workload = workload.unwrap_or_default();
     let mut expr =
         ScopeExpr::compare(FieldRef::Dimension(Dimension::Workload), Operator::Equal, vec![workload.clone()]);
@@ -149,37 +155,28 @@ fn describe(
         expr = ScopeExpr::and(part, expr);
     }
     let workload_filter = AlertFilter { scope: filter.scope.and(&Scope::from_expr(expr)), time: filter.time };
-    let store = context.store;
-    let group = |dimension, limit| store.group_counts(&workload_filter, GroupKey::Dimension(dimension), limit);
-    let severities = group(Dimension::Priority, 8)?;
-    let highest_priority = severities
-        .groups
-        .iter()
-        .filter_map(|(name, _)| name.parse::<crate::alert::Priority>().ok())
-        .min()
-        .map_or_else(String::new, |priority| priority.as_str().to_string());
-    let rules = group(Dimension::Rule, 5)?;
-    let pods = group(Dimension::Pod, 10)?;
-    let containers = group(Dimension::ContainerId, 10)?;
-    let images = group(Dimension::Image, 10)?;
-    let bounds = store.time_bounds(&workload_filter)?;
-    let newest = store.search(&workload_filter, None, SearchOrder::NewestFirst, 0, 1)?;
     let kind =
-        newest.alerts.first().and_then(|alert| alert.dimensions.workload.as_ref()).and_then(|found| found.kind.clone());
-    Ok(ImpactedWorkload {
+        row.newest.as_ref().and_then(|alert| alert.dimensions.workload.as_ref()).and_then(|found| found.kind.clone());
+    let mut details = row.details.into_iter();
+    let mut next = || details.next().unwrap_or_default();
+    let (rules, pods, containers, images) = (next(), next(), next(), next());
+    ImpactedWorkload {
         cluster,
         namespace,
         workload,
         kind,
-        count,
-        highest_priority,
-        rules: rules.groups.into_iter().map(|(name, count)| NameCount { name, count }).collect(),
+        count: row.count,
+        highest_priority: row
+            .highest_severity
+            .and_then(Priority::from_severity)
+            .map_or_else(String::new, |priority| priority.as_str().to_string()),
+        rules: rules.groups.into_iter().take(RULES_LISTED).map(|(name, count)| NameCount { name, count }).collect(),
         pods: pods.groups.into_iter().map(|(name, _)| name).collect(),
         more_pods: pods.other_groups,
         containers: containers.groups.into_iter().map(|(name, _)| name).collect(),
         images: images.groups.into_iter().map(|(name, _)| name).collect(),
-        first_seen: bounds.map(|(first, _)| timestamp(first)).unwrap_or_default(),
-        last_seen: bounds.map(|(_, last)| timestamp(last)).unwrap_or_default(),
-        link: Evidence::with_count(&workload_filter, count, Vec::new()).link,
-    })
+        first_seen: timestamp(row.first),
+        last_seen: timestamp(row.last),
+        link: Evidence::with_count(&workload_filter, row.count, Vec::new()).link,
+    }
 }

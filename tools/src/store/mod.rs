@@ -12,7 +12,8 @@ pub mod state;
 pub use error::StoreError;
 pub use filter::{AlertFilter, TimeRange, TimeRangeError, parse_duration};
 pub use query_types::{
-    GROUP_KEY_NAMES, GroupCounts, GroupKey, SearchOrder, SearchPage, TimeBucket, TimeBucketCount, TupleCounts,
+    GROUP_KEY_NAMES, GroupCounts, GroupKey, RollupRow, Rollups, SearchOrder, SearchPage, TimeBucket, TimeBucketCount,
+    TupleCounts,
 };
 
 use crate::alert::Alert;
@@ -61,6 +62,17 @@ pub trait AlertStore: Send + Sync {
         dimensions: &[Dimension],
         limit: usize,
     ) -> Result<TupleCounts, StoreError>;
+    /// Rolls the matching alerts up per combination of `key` dimensions in one pass: count,
+    /// time bounds, highest severity, newest alert and the top `detail_limit` values of each
+    /// `details` dimension; at most `limit` keys, most alerts first.
+    fn rollup(
+        &self,
+        filter: &AlertFilter,
+        key: &[Dimension],
+        details: &[Dimension],
+        detail_limit: usize,
+        limit: usize,
+    ) -> Result<Rollups, StoreError>;
     /// Earliest and latest alert time matching `filter`, if any.
     fn time_bounds(&self, filter: &AlertFilter) -> Result<Option<TimeBounds>, StoreError>;
     /// Matching alerts, optionally full-text searched over output, command lines and file

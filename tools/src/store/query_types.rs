@@ -38,7 +38,7 @@ impl TimeBucket {
 }
 
 /// Counts per group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct GroupCounts {
     /// Alerts matching the filter.
     pub total: u64,
@@ -63,6 +63,38 @@ pub struct TupleCounts {
     pub other_rows: u64,
     /// Alerts in combinations not listed.
     pub other_count: u64,
+}
+
+/// Alerts rolled up per key tuple (see [`crate::store::AlertStore::rollup`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rollups {
+    /// Alerts matching the filter.
+    pub total: u64,
+    /// The largest keys, most alerts first (ties by key).
+    pub rows: Vec<RollupRow>,
+    /// Keys not listed.
+    pub other_rows: u64,
+    /// Alerts under keys not listed.
+    pub other_count: u64,
+}
+
+/// One key of a rollup.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RollupRow {
+    /// The key values (None where the alerts have none).
+    pub key: Vec<Option<String>>,
+    /// Alerts under the key.
+    pub count: u64,
+    /// Earliest alert.
+    pub first: DateTime<Utc>,
+    /// Latest alert.
+    pub last: DateTime<Utc>,
+    /// Lowest severity number (0 = emergency) among them.
+    pub highest_severity: Option<u8>,
+    /// The newest alert under the key.
+    pub newest: Option<Alert>,
+    /// Per requested detail dimension: the largest values (up to the detail limit).
+    pub details: Vec<GroupCounts>,
 }
 
 /// One time bucket and its count.

@@ -182,3 +182,23 @@ fn an_empty_result_says_why() {
     let found = invoke("event_stats", json!({"scope": format!("kubernetes.cluster.name={SHIELD}")}));
     assert!(found["evidence"].get("note").is_none(), "no note when alerts match");
 }
+
+#[test]
+fn categories_from_the_rules_catalog_equal_those_from_the_alerts_tags() {
+    let (_directory, store) = scenario_store();
+    let directory = shared_dir().join("reference/falco/rules");
+    let full = RulesCatalog::load(&[
+        directory.join("falco_rules.yaml"),
+        directory.join("falco-incubating_rules.yaml"),
+        directory.join("falco-sandbox_rules.yaml"),
+    ])
+    .expect("rules");
+    let empty = RulesCatalog::default();
+    let arguments = json!({"group_by": ["rule"]});
+    let registry = ToolRegistry::standard();
+    let with_catalog =
+        registry.invoke("event_stats", arguments.clone(), &ToolContext::new(&store, &full, demo_now())).expect("stats");
+    let from_alerts =
+        registry.invoke("event_stats", arguments, &ToolContext::new(&store, &empty, demo_now())).expect("stats");
+    assert_eq!(with_catalog["categories"], from_alerts["categories"]);
+}

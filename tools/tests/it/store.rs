@@ -186,3 +186,45 @@ fn search_orders_pages_and_fetches_by_id() {
     assert_eq!(fetched[0], alerts[3]);
     assert_eq!(fetched[1], alerts[0]);
 }
+
+#[test]
+fn rollups_match_the_in_memory_reference() {
+    use saker_tools::scope::Dimension;
+    let directory = tempfile::tempdir().expect("tempdir");
+    let store = TantivyStore::open(directory.path()).expect("open");
+    ingest_samples(&store);
+    let alerts = reference_alerts();
+    let key = |alert: &Alert| -> Vec<Option<String>> {
+        [Dimension::Source, Dimension::Host]
+            .iter()
+            .map(|dimension| alert.dimension_values(*dimension).first().map(|value| value.to_string()))
+            .collect()
+    };
+    let mut expected: BTreeMap<Vec<Option<String>>, (u64, BTreeMap<String, u64>, u8)> = BTreeMap::new();
+    for alert in &alerts {
+        let entry = expected.entry(key(alert)).or_insert((0, BTreeMap::new(), u8::MAX));
+        entry.0 += 1;
+        *entry.1.entry(alert.rule.clone()).or_default() += 1;
+        entry.2 = entry.2.min(alert.priority.severity());
+    }
+    let rollups = store
+        .rollup(&AlertFilter::all(), &[Dimension::Source, Dimension::Host], &[Dimension::Rule], 100, 100)
+        .expect("rollup");
+    assert_eq!(rollups.total as usize, alerts.len());
+    assert_eq!(rollups.rows.len(), expected.len());
+    for row in &rollups.rows {
+        let (count, rules, severity) = &expected[&row.key];
+        assert_eq!(row.count, *count, "{:?}", row.key);
+        let reported: BTreeMap<String, u64> = row.details[0].groups.iter().cloned().collect();
+        assert_eq!(&reported, rules, "{:?}", row.key);
+        assert_eq!(row.highest_severity, Some(*severity));
+        let newest = row.newest.as_ref().expect("newest");
+        assert_eq!(key(newest), row.key);
+        assert_eq!(newest.time, row.last);
+    }
+    let counts: Vec<u64> = rollups.rows.iter().map(|row| row.count).collect();
+    assert!(counts.windows(2).all(|pair| pair[0] >= pair[1]), "largest first");
+    let limited = store.rollup(&AlertFilter::all(), &[Dimension::Source], &[], 1, 1).expect("limited");
+    assert_eq!(limited.rows.len(), 1);
+    assert_eq!(limited.rows[0].count + limited.other_count, alerts.len() as u64);
+}

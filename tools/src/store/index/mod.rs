@@ -6,6 +6,7 @@
 mod collectors;
 mod document;
 mod query;
+mod rollup;
 mod schema;
 mod writer;
 
@@ -28,8 +29,8 @@ use self::schema::dimension_field_name;
 use crate::alert::Alert;
 use crate::scope::Dimension;
 use crate::store::{
-    AlertFilter, AlertStore, AlertWriter, GroupCounts, GroupKey, SearchOrder, SearchPage, StoreError, TimeBounds,
-    TupleCounts,
+    AlertFilter, AlertStore, AlertWriter, GroupCounts, GroupKey, RollupRow, Rollups, SearchOrder, SearchPage,
+    StoreError, TimeBounds, TupleCounts,
 };
 
 /// The tantivy-backed alert store.
@@ -189,6 +190,57 @@ impl AlertStore for TantivyStore {
             rows,
             other_rows: rest.len() as u64,
             other_count: rest.iter().map(|(_, count)| count).sum(),
+        })
+    }
+
+    fn rollup(
+        &self,
+        filter: &AlertFilter,
+        key: &[Dimension],
+        details: &[Dimension],
+        detail_limit: usize,
+        limit: usize,
+    ) -> Result<Rollups, StoreError> {
+        let searcher = self.reader.searcher();
+        let query = filter_query(&self.fields, filter);
+        let names = |dimensions: &[Dimension]| -> Vec<String> {
+            dimensions.iter().map(|dimension| dimension_field_name(*dimension).to_string()).collect()
+        };
+        let collector = rollup::Rollup { key_fields: names(key), detail_fields: names(details) };
+        let entries = searcher.search(&query, &collector).map_err(|source| self.index_error(source))?;
+        let total = entries.values().map(|entry| entry.count).sum();
+        let mut entries: Vec<(Vec<Option<String>>, rollup::RollupEntry)> = entries.into_iter().collect();
+        entries.sort_by(|left, right| right.1.count.cmp(&left.1.count).then_with(|| left.0.cmp(&right.0)));
+        let rest = if entries.len() > limit { entries.split_off(limit) } else { Vec::new() };
+        let addresses: Vec<DocAddress> = entries.iter().map(|(_, entry)| entry.newest).collect();
+        let newest = self.load_many(&searcher, &addresses)?;
+        let rows = entries
+            .into_iter()
+            .zip(newest)
+            .map(|((key, entry), newest)| RollupRow {
+                key,
+                count: entry.count,
+                first: nanos_to_time(entry.first_ns),
+                last: nanos_to_time(entry.last_ns),
+                highest_severity: u8::try_from(entry.min_severity).ok(),
+                newest: Some(newest),
+                details: entry
+                    .details
+                    .into_iter()
+                    .map(|(counts, missing)| {
+                        let total = counts.values().sum();
+                        let mut groups: Vec<(String, u64)> = counts.into_iter().collect();
+                        groups.sort_by(|left, right| right.1.cmp(&left.1).then_with(|| left.0.cmp(&right.0)));
+                        truncate_groups(total, groups, detail_limit, missing)
+                    })
+                    .collect(),
+            })
+            .collect();
+        Ok(Rollups {
+            total,
+            rows,
+            other_rows: rest.len() as u64,
+            other_count: rest.iter().map(|(_, entry)| entry.count).sum(),
         })
     }
 
