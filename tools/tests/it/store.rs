@@ -200,7 +200,8 @@ fn rollups_match_the_in_memory_reference() {
             .map(|dimension| alert.dimension_values(*dimension).first().map(|value| value.to_string()))
             .collect()
     };
-    let mut expected: BTreeMap<Vec<Option<String>>, (u64, BTreeMap<String, u64>, u8)> = BTreeMap::new();
+    type Expected = (u64, BTreeMap<String, u64>, u8);
+    let mut expected: BTreeMap<Vec<Option<String>>, Expected> = BTreeMap::new();
     for alert in &alerts {
         let entry = expected.entry(key(alert)).or_insert((0, BTreeMap::new(), u8::MAX));
         entry.0 += 1;
