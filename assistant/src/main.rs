@@ -19,9 +19,17 @@ fn main() -> ExitCode {
         .init();
     match cli::run(arguments) {
         Ok(code) => code,
+        Err(error) if is_closed_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("saker: error: {error:#}");
             ExitCode::from(cli::EXIT_FAILURE)
         }
     }
+}
+
+/// Whether the command failed only because its reader went away (`saker stats | head`).
+fn is_closed_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

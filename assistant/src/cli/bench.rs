@@ -86,9 +86,9 @@ fn bench_ingest(arguments: IngestBenchArgs) -> anyhow::Result<ExitCode> {
     };
     let report = IngestBenchReport { alerts: arguments.count, input_bytes, saker, duckdb, duckdb_problem };
     if arguments.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        out!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print_ingest_table(&report);
+        print_ingest_table(&report)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -175,34 +175,36 @@ fn measure_duckdb(python: &str, input: &Path, database: &Path, count: u64) -> an
     })
 }
 
-fn print_ingest_table(report: &IngestBenchReport) {
+fn print_ingest_table(report: &IngestBenchReport) -> std::io::Result<()> {
     let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
-    println!(
+    out!(
         "{} alerts, {:.1} MiB of JSON Lines ({:.0} bytes/alert)\n",
         report.alerts,
         mib(report.input_bytes),
         report.input_bytes as f64 / report.alerts.max(1) as f64
     );
-    println!("| engine | seconds | alerts/s | peak RSS (MiB) | on disk (bytes/alert) |");
-    println!("|---|---:|---:|---:|---:|");
-    let row = |name: &str, measurement: &Measurement| {
-        println!(
+    out!("| engine | seconds | alerts/s | peak RSS (MiB) | on disk (bytes/alert) |");
+    out!("|---|---:|---:|---:|---:|");
+    let row = |name: &str, measurement: &Measurement| -> std::io::Result<()> {
+        out!(
             "| {name} | {:.2} | {:.0} | {:.0} | {:.0} |",
             measurement.seconds,
             measurement.alerts_per_second,
             mib(measurement.peak_rss_bytes),
             measurement.disk_bytes as f64 / report.alerts.max(1) as f64
         );
+        Ok(())
     };
-    row("saker ingest (tantivy)", &report.saker);
+    row("saker ingest (tantivy)", &report.saker)?;
     match (&report.duckdb, &report.duckdb_problem) {
         (Some(duckdb), _) => {
-            row("duckdb read_json", duckdb);
-            println!("\nsaker time / duckdb time: {:.2}", report.saker.seconds / duckdb.seconds);
+            row("duckdb read_json", duckdb)?;
+            out!("\nsaker time / duckdb time: {:.2}", report.saker.seconds / duckdb.seconds);
         }
-        (None, Some(problem)) => println!("\nduckdb not measured: {problem}"),
+        (None, Some(problem)) => out!("\nduckdb not measured: {problem}"),
         (None, None) => {}
     }
+    Ok(())
 }
 
 fn remove_if_exists(path: &Path) -> anyhow::Result<()> {

@@ -199,27 +199,28 @@ pub fn run(arguments: ToolsBenchArgs) -> anyhow::Result<ExitCode> {
         Err(error) => Some(format!("{error:#}")),
     };
     if arguments.json {
-        println!(
+        out!(
             "{}",
             serde_json::to_string_pretty(
                 &json!({"alerts": arguments.count, "cases": reports, "duckdb_problem": duckdb_problem})
             )?
         );
     } else {
-        println!(
+        out!(
             "{} alerts, {} timed calls per tool after 2 warm-up calls, scope kubernetes.cluster.name={CLUSTER}\n",
-            arguments.count, arguments.iterations
+            arguments.count,
+            arguments.iterations
         );
-        println!("| tool | saker p50 (ms) | saker p95 (ms) | duckdb p50 (ms) | duckdb p95 (ms) |");
-        println!("|---|---:|---:|---:|---:|");
+        out!("| tool | saker p50 (ms) | saker p95 (ms) | duckdb p50 (ms) | duckdb p95 (ms) |");
+        out!("|---|---:|---:|---:|---:|");
         for report in &reports {
             let (p50, p95) = report.duckdb.as_ref().map_or(("n/a".to_string(), "n/a".to_string()), |latency| {
                 (format!("{:.1}", latency.p50_ms), format!("{:.1}", latency.p95_ms))
             });
-            println!("| {} | {:.1} | {:.1} | {p50} | {p95} |", report.tool, report.saker.p50_ms, report.saker.p95_ms);
+            out!("| {} | {:.1} | {:.1} | {p50} | {p95} |", report.tool, report.saker.p50_ms, report.saker.p95_ms);
         }
         if let Some(problem) = duckdb_problem {
-            println!("\nduckdb not measured: {problem}");
+            out!("\nduckdb not measured: {problem}");
         }
     }
     Ok(ExitCode::SUCCESS)

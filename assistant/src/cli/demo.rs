@@ -32,15 +32,15 @@ pub fn run(arguments: DemoArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let summary = load_demo(&arguments.data)?;
-    println!(
+    out!(
         "demo data in {}: accepted {}, duplicates {}, rejected {}",
         data_dir.display(),
         summary.accepted,
         summary.duplicates,
         summary.rejected
     );
-    println!("the scenarios end at {}; try:", saker_fixtures::DEMO_NOW);
-    println!(
+    out!("the scenarios end at {}; try:", saker_fixtures::DEMO_NOW);
+    out!(
         "  saker stats --data-dir {} --now {} --last 24h --scope kubernetes.cluster.name=risks-aws-eks-workloads-shield --by workload",
         data_dir.display(),
         saker_fixtures::DEMO_NOW

@@ -100,7 +100,7 @@ fn print_summary(summary: &IngestSummary, json: bool, started_at: chrono::DateTi
             object.insert("elapsed_ms".into(), elapsed.num_milliseconds().into());
             object.insert("peak_rss_bytes".into(), peak_rss_bytes().into());
         }
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        out!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
     for repair in &summary.repairs {
@@ -114,10 +114,7 @@ fn print_summary(summary: &IngestSummary, json: bool, started_at: chrono::DateTi
         eprintln!("... and {unlisted} more rejected lines");
     }
     let repaired = if summary.repaired > 0 { format!(" ({} repaired)", summary.repaired) } else { String::new() };
-    println!(
-        "accepted {}{repaired}, duplicates {}, rejected {}",
-        summary.accepted, summary.duplicates, summary.rejected
-    );
+    out!("accepted {}{repaired}, duplicates {}, rejected {}", summary.accepted, summary.duplicates, summary.rejected);
     Ok(())
 }
 

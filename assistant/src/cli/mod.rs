@@ -1,5 +1,14 @@
 //! Command-line interface: the subcommands and their shared options.
 
+/// Writes a line to standard output and returns the error (e.g. a closed pipe, as in
+/// `saker stats | head`) to the caller instead of panicking as `println!` does.
+macro_rules! out {
+    ($($argument:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($argument)*)?;
+    }};
+}
+
 mod bench;
 mod bench_tools;
 mod common;

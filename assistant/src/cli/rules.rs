@@ -69,13 +69,13 @@ pub fn run(arguments: RulesArgs) -> anyhow::Result<ExitCode> {
         RulesCommand::List => {
             let rules: Vec<RuleSummary> = catalog.rules().map(RuleSummary::of).collect();
             if arguments.json {
-                println!("{}", serde_json::to_string_pretty(&rules)?);
+                out!("{}", serde_json::to_string_pretty(&rules)?);
             } else if rules.is_empty() {
-                println!("no rules loaded (pass --rules PATH, or install Falco's rules in /etc/falco)");
+                out!("no rules loaded (pass --rules PATH, or install Falco's rules in /etc/falco)");
             } else {
                 for rule in &rules {
                     let state = if rule.enabled { "" } else { " (disabled)" };
-                    println!(
+                    out!(
                         "{:<13} {:<10} {}{}  [{}]",
                         rule.priority,
                         rule.source,
@@ -84,7 +84,7 @@ pub fn run(arguments: RulesArgs) -> anyhow::Result<ExitCode> {
                         rule.tags.join(", ")
                     );
                 }
-                println!("{} rules", rules.len());
+                out!("{} rules", rules.len());
             }
         }
         RulesCommand::Show { name } => {
@@ -102,20 +102,20 @@ pub fn run(arguments: RulesArgs) -> anyhow::Result<ExitCode> {
                         rule.exceptions.iter().map(|exception| exception.name.clone()).collect(),
                     );
                 }
-                println!("{}", serde_json::to_string_pretty(&value)?);
+                out!("{}", serde_json::to_string_pretty(&value)?);
             } else {
-                println!("rule:      {}", rule.name);
-                println!("priority:  {}", rule.priority.as_str());
-                println!("source:    {}", rule.source);
-                println!("enabled:   {}", rule.enabled);
-                println!("tags:      {}", rule.tags.join(", "));
-                println!("defined:   {}:{}", rule.file.display(), rule.line);
-                println!("desc:      {}", rule.desc.trim());
-                println!("condition: {}", rule.condition.trim());
-                println!("output:    {}", rule.output.trim());
+                out!("rule:      {}", rule.name);
+                out!("priority:  {}", rule.priority.as_str());
+                out!("source:    {}", rule.source);
+                out!("enabled:   {}", rule.enabled);
+                out!("tags:      {}", rule.tags.join(", "));
+                out!("defined:   {}:{}", rule.file.display(), rule.line);
+                out!("desc:      {}", rule.desc.trim());
+                out!("condition: {}", rule.condition.trim());
+                out!("output:    {}", rule.output.trim());
                 if !rule.exceptions.is_empty() {
                     let names: Vec<&str> = rule.exceptions.iter().map(|exception| exception.name.as_str()).collect();
-                    println!("exceptions: {}", names.join(", "));
+                    out!("exceptions: {}", names.join(", "));
                 }
             }
         }

@@ -79,40 +79,41 @@ pub fn run(arguments: StatsArgs) -> anyhow::Result<ExitCode> {
         groups,
     };
     if arguments.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        out!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print_tables(&report);
+        print_tables(&report)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_tables(report: &StatsReport) {
+fn print_tables(report: &StatsReport) -> std::io::Result<()> {
     let scope = if report.scope.is_empty() { "everything" } else { report.scope.as_str() };
-    println!("scope: {scope}");
+    out!("scope: {scope}");
     if report.since.is_some() || report.until.is_some() {
-        println!(
+        out!(
             "time:  {} .. {}",
             report.since.as_deref().unwrap_or("(start)"),
             report.until.as_deref().unwrap_or("(now)")
         );
     }
-    println!("total: {}", report.total);
+    out!("total: {}", report.total);
     if let (Some(first), Some(last)) = (&report.first_seen, &report.last_seen) {
-        println!("first: {first}\nlast:  {last}");
+        out!("first: {first}\nlast:  {last}");
     }
     for table in &report.groups {
         let width =
             table.counts.groups.iter().map(|(name, _)| name.chars().count()).max().unwrap_or(0).max(table.by.len());
-        println!("\n{:<width$}  {:>8}", table.by, "alerts");
+        out!("\n{:<width$}  {:>8}", table.by, "alerts");
         for (name, count) in &table.counts.groups {
-            println!("{name:<width$}  {count:>8}");
+            out!("{name:<width$}  {count:>8}");
         }
         if table.counts.other_groups > 0 {
             let label = format!("({} more)", table.counts.other_groups);
-            println!("{label:<width$}  {:>8}", table.counts.other_count);
+            out!("{label:<width$}  {:>8}", table.counts.other_count);
         }
         if table.counts.missing > 0 {
-            println!("{:<width$}  {:>8}", "(none)", table.counts.missing);
+            out!("{:<width$}  {:>8}", "(none)", table.counts.missing);
         }
     }
+    Ok(())
 }

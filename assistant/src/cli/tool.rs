@@ -36,7 +36,7 @@ pub fn run(arguments: ToolArgs) -> anyhow::Result<ExitCode> {
     let registry = ToolRegistry::standard();
     if arguments.list {
         let specs: Vec<_> = registry.specs().collect();
-        println!("{}", serde_json::to_string_pretty(&specs)?);
+        out!("{}", serde_json::to_string_pretty(&specs)?);
         return Ok(ExitCode::SUCCESS);
     }
     let Some(name) = arguments.name.as_deref() else {
@@ -55,6 +55,6 @@ pub fn run(arguments: ToolArgs) -> anyhow::Result<ExitCode> {
     let now = parse_now(arguments.now.as_deref())?;
     let context = ToolContext::new(&store, &catalog, now);
     let output = registry.invoke(name, json_arguments, &context)?;
-    println!("{}", serde_json::to_string_pretty(&output)?);
+    out!("{}", serde_json::to_string_pretty(&output)?);
     Ok(ExitCode::SUCCESS)
 }

@@ -130,3 +130,19 @@ fn tool_lists_schemas_and_runs_a_tool_with_json_arguments() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("group_by"), "{}", stderr(&bad));
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_command_quietly() {
+    let directory = demo_dir();
+    let mut child = saker(directory.path())
+        .args(["stats", "--by", "rule", "--by", "pod"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(!errors.contains("panicked"), "{errors}");
+    assert!(output.status.success(), "{errors}");
+}
