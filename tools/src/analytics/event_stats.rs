@@ -11,7 +11,7 @@ use super::common::{NameCount, dimension_scope, percent_change, timestamp};
 use super::{Evidence, Tool, ToolContext, ToolError, Window};
 use crate::alert::Priority;
 use crate::scope::Dimension;
-use crate::store::{AlertFilter, GroupKey, SearchOrder, TimeBucket};
+use crate::store::{AlertFilter, GroupCounts, GroupKey, SearchOrder, TimeBucket};
 
 /// The tool.
 pub struct EventStats;
@@ -219,13 +219,27 @@ impl Tool for EventStats {
 
         let evidence = Evidence::of(context.store, &filter)?;
         let total = evidence.count;
-        let bounds = context.store.time_bounds(&filter)?;
-        let severity = severity_breakdown(context, &filter)?;
+        // One pass for the bounds and every dimension asked for (plus priority and rule, which
+        // the severity breakdown and the categories need), one for rule × workload.
+        let mut dimensions = vec![Dimension::Priority, Dimension::Rule];
+        for by in &group_by {
+            if let GroupKey::Dimension(dimension) = by.key() {
+                if !dimensions.contains(&dimension) {
+                    dimensions.push(dimension);
+                }
+            }
+        }
+        let current = Facets::of(context, &filter, &dimensions)?;
+        let previous_facets = match &previous_filter {
+            Some(previous_filter) => Some(Facets::of(context, previous_filter, &dimensions)?),
+            None => None,
+        };
+        let severity = severity_breakdown(current.counts(Dimension::Priority));
         let mut groups = Vec::with_capacity(group_by.len());
         for by in group_by {
-            groups.push(group_table(context, &filter, previous_filter.as_ref(), by, limit)?);
+            groups.push(group_table(context, &filter, &current, previous_facets.as_ref(), by, limit)?);
         }
-        let categories = category_summaries(context, &filter)?;
+        let categories = category_summaries(context, &filter, current.counts(Dimension::Rule))?;
         let previous = match &previous_filter {
             Some(previous_filter) => {
                 let evidence = Evidence::of(context.store, previous_filter)?;
@@ -242,8 +256,8 @@ impl Tool for EventStats {
         Ok(EventStatsOutput {
             evidence,
             total,
-            first_seen: bounds.map(|(first, _)| timestamp(first)),
-            last_seen: bounds.map(|(_, last)| timestamp(last)),
+            first_seen: current.bounds.map(|(first, _)| timestamp(first)),
+            last_seen: current.bounds.map(|(_, last)| timestamp(last)),
             severity,
             groups,
             categories,
@@ -252,35 +266,57 @@ impl Tool for EventStats {
     }
 }
 
-fn severity_breakdown(context: &ToolContext<'_>, filter: &AlertFilter) -> Result<Vec<NameCount>, ToolError> {
-    let counts = context.store.group_counts(filter, GroupKey::Dimension(Dimension::Priority), Priority::ALL.len())?;
+/// Every value's count for several dimensions, and the time bounds, from one store pass.
+struct Facets {
+    bounds: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
+    counts: BTreeMap<Dimension, GroupCounts>,
+}
+
+impl Facets {
+    fn of(context: &ToolContext<'_>, filter: &AlertFilter, dimensions: &[Dimension]) -> Result<Facets, ToolError> {
+        let rollup = context.store.rollup(filter, &[], dimensions, usize::MAX, 1)?;
+        let Some(row) = rollup.rows.into_iter().next() else {
+            return Ok(Facets { bounds: None, counts: BTreeMap::new() });
+        };
+        Ok(Facets {
+            bounds: Some((row.first, row.last)),
+            counts: dimensions.iter().copied().zip(row.details).collect(),
+        })
+    }
+
+    /// All values of a dimension, largest first (empty when nothing matched).
+    fn counts(&self, dimension: Dimension) -> GroupCounts {
+        self.counts.get(&dimension).cloned().unwrap_or_default()
+    }
+}
+
+fn severity_breakdown(counts: GroupCounts) -> Vec<NameCount> {
     let by_name: BTreeMap<String, u64> = counts.groups.into_iter().collect();
-    Ok(Priority::ALL
+    Priority::ALL
         .iter()
         .filter_map(|priority| {
             let count = *by_name.get(priority.as_str())?;
             Some(NameCount { name: priority.as_str().to_string(), count })
         })
-        .collect())
+        .collect()
 }
 
 fn group_table(
     context: &ToolContext<'_>,
     filter: &AlertFilter,
-    previous_filter: Option<&AlertFilter>,
+    current: &Facets,
+    previous: Option<&Facets>,
     by: GroupBy,
     limit: usize,
 ) -> Result<GroupTable, ToolError> {
-    let key = by.key();
-    let is_time = matches!(key, GroupKey::Time(_));
-    let group_limit = if is_time { 10_000 } else { limit };
-    let counts = context.store.group_counts(filter, key, group_limit)?;
-    let previous_counts: Option<BTreeMap<String, u64>> = match previous_filter {
-        Some(previous_filter) if !is_time => {
-            let everything = context.store.group_counts(previous_filter, key, usize::MAX)?;
-            Some(everything.groups.into_iter().collect())
+    let (counts, previous_counts) = match by.key() {
+        GroupKey::Time(bucket) => (context.store.group_counts(filter, GroupKey::Time(bucket), 10_000)?, None),
+        GroupKey::Dimension(dimension) => {
+            let all = current.counts(dimension);
+            let previous: Option<BTreeMap<String, u64>> =
+                previous.map(|facets| facets.counts(dimension).groups.into_iter().collect());
+            (top(all, limit), previous)
         }
-        _ => None,
     };
     let rows = counts
         .groups
@@ -305,12 +341,35 @@ fn group_table(
     })
 }
 
-fn category_summaries(context: &ToolContext<'_>, filter: &AlertFilter) -> Result<Vec<CategorySummary>, ToolError> {
-    let rules = context.store.group_counts(filter, GroupKey::Dimension(Dimension::Rule), RULES_CONSIDERED)?;
+/// The first `limit` groups; the rest counted as "more".
+fn top(mut counts: GroupCounts, limit: usize) -> GroupCounts {
+    if counts.groups.len() > limit {
+        let rest = counts.groups.split_off(limit);
+        counts.other_groups += rest.len() as u64;
+        counts.other_count += rest.iter().map(|(_, count)| count).sum::<u64>();
+    }
+    counts
+}
+
+fn category_summaries(
+    context: &ToolContext<'_>,
+    filter: &AlertFilter,
+    rules: GroupCounts,
+) -> Result<Vec<CategorySummary>, ToolError> {
     let mut by_category: BTreeMap<Category, Vec<NameCount>> = BTreeMap::new();
-    for (rule, count) in rules.groups {
+    let mut category_of_rule: BTreeMap<String, Category> = BTreeMap::new();
+    for (rule, count) in rules.groups.into_iter().take(RULES_CONSIDERED) {
         let category = rule_category(context, filter, &rule)?;
+        category_of_rule.insert(rule.clone(), category);
         by_category.entry(category).or_default().push(NameCount { name: rule, count });
+    }
+    let pairs = context.store.tuple_counts(filter, &[Dimension::Rule, Dimension::Workload], usize::MAX)?;
+    let mut workloads_of: BTreeMap<Category, BTreeMap<String, u64>> = BTreeMap::new();
+    for (values, count) in pairs.rows {
+        let (Some(Some(rule)), Some(Some(workload))) = (values.first(), values.get(1)) else { continue };
+        if let Some(category) = category_of_rule.get(rule) {
+            *workloads_of.entry(*category).or_default().entry(workload.clone()).or_default() += count;
+        }
     }
     let mut summaries = Vec::with_capacity(by_category.len());
     for (category, rules) in by_category {
@@ -318,18 +377,22 @@ fn category_summaries(context: &ToolContext<'_>, filter: &AlertFilter) -> Result
         let rule_names = rules.iter().map(|rule| rule.name.clone()).collect();
         let category_filter =
             AlertFilter { scope: filter.scope.and(&dimension_scope(Dimension::Rule, rule_names)), time: filter.time };
-        let workloads = context.store.group_counts(
-            &category_filter,
-            GroupKey::Dimension(Dimension::Workload),
-            WORKLOADS_PER_CATEGORY,
-        )?;
+        let mut workloads: Vec<NameCount> = workloads_of
+            .remove(&category)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, count)| NameCount { name, count })
+            .collect();
+        workloads.sort_by(|left, right| right.count.cmp(&left.count).then_with(|| left.name.cmp(&right.name)));
+        let more_workloads = workloads.len().saturating_sub(WORKLOADS_PER_CATEGORY) as u64;
+        workloads.truncate(WORKLOADS_PER_CATEGORY);
         summaries.push(CategorySummary {
             category,
             label: category.label().to_string(),
             count,
             rules,
-            workloads: workloads.groups.into_iter().map(|(name, count)| NameCount { name, count }).collect(),
-            more_workloads: workloads.other_groups,
+            workloads,
+            more_workloads,
             link: Evidence::with_count(&category_filter, count, Vec::new()).link,
         });
     }
