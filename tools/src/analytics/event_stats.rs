@@ -223,10 +223,10 @@ impl Tool for EventStats {
         // the severity breakdown and the categories need), one for rule × workload.
         let mut dimensions = vec![Dimension::Priority, Dimension::Rule];
         for by in &group_by {
-            if let GroupKey::Dimension(dimension) = by.key() {
-                if !dimensions.contains(&dimension) {
-                    dimensions.push(dimension);
-                }
+            if let GroupKey::Dimension(dimension) = by.key()
+                && !dimensions.contains(&dimension)
+            {
+                dimensions.push(dimension);
             }
         }
         let current = Facets::of(context, &filter, &dimensions)?;
