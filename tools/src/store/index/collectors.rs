@@ -11,6 +11,21 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
+/// The strings of many term ordinals of a keyword column, read in one sorted sweep over its
+/// dictionary. Resolving ordinals one by one opens (and decompresses) a dictionary block per
+/// call, which dominated aggregation time.
+pub fn resolve_ordinals(column: &StrColumn, ordinals: impl IntoIterator<Item = u64>) -> HashMap<u64, String> {
+    let mut sorted: Vec<u64> = ordinals.into_iter().collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut terms = Vec::with_capacity(sorted.len());
+    // On a read error the terms found so far are kept; the rest stay unresolved.
+    let _complete = column.dictionary().sorted_ords_to_term_cb(&sorted, |bytes| {
+        terms.push(String::from_utf8_lossy(bytes).into_owned());
+    });
+    sorted.into_iter().zip(terms).collect()
+}
+
 /// Counts documents per value of a keyword fast field (multi-valued fields count each value).
 pub struct TermCounts {
     /// The fast field's name.
@@ -85,11 +100,11 @@ impl SegmentCollector for TermCountsSegment {
     fn harvest(self) -> TermCountsFruit {
         let mut counts = HashMap::new();
         if let Some(column) = &self.column {
-            let mut value = String::new();
-            for (ordinal, count) in self.per_ordinal.iter().enumerate().filter(|(_, count)| **count > 0) {
-                value.clear();
-                if column.ord_to_str(ordinal as u64, &mut value).unwrap_or(false) {
-                    counts.insert(value.clone(), *count);
+            let used = self.per_ordinal.iter().enumerate().filter(|(_, count)| **count > 0);
+            let mut names = resolve_ordinals(column, used.clone().map(|(ordinal, _)| ordinal as u64));
+            for (ordinal, count) in used {
+                if let Some(name) = names.remove(&(ordinal as u64)) {
+                    counts.insert(name, *count);
                 }
             }
         }
@@ -330,18 +345,21 @@ impl SegmentCollector for TupleCountsSegment {
     }
 
     fn harvest(self) -> Self::Fruit {
+        let names: Vec<HashMap<u64, String>> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(position, column)| match column {
+                Some(column) => resolve_ordinals(column, self.counts.keys().filter_map(|key| key[position])),
+                None => HashMap::new(),
+            })
+            .collect();
         let mut resolved = HashMap::with_capacity(self.counts.len());
         for (key, count) in self.counts {
             let values = key
                 .iter()
-                .zip(&self.columns)
-                .map(|(ordinal, column)| {
-                    let (Some(ordinal), Some(column)) = (ordinal, column) else {
-                        return None;
-                    };
-                    let mut value = String::new();
-                    column.ord_to_str(*ordinal, &mut value).ok().filter(|found| *found).map(|_| value)
-                })
+                .zip(&names)
+                .map(|(ordinal, names)| ordinal.and_then(|ordinal| names.get(&ordinal).cloned()))
                 .collect();
             *resolved.entry(values).or_insert(0) += count;
         }

@@ -7,6 +7,8 @@ use std::collections::HashMap;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
+
+use super::collectors::resolve_ordinals;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 /// The rollup collector.
@@ -143,25 +145,42 @@ impl SegmentCollector for RollupSegment {
     }
 
     fn harvest(self) -> Self::Fruit {
-        let resolve = |column: &Option<StrColumn>, ordinal: u64| -> Option<String> {
-            let mut value = String::new();
-            column.as_ref()?.ord_to_str(ordinal, &mut value).ok().filter(|found| *found).map(|_| value)
-        };
+        let key_names: Vec<HashMap<u64, String>> = self
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(position, column)| match column {
+                Some(column) => resolve_ordinals(column, self.entries.keys().filter_map(|key| key[position])),
+                None => HashMap::new(),
+            })
+            .collect();
+        let detail_names: Vec<HashMap<u64, String>> = self
+            .details
+            .iter()
+            .enumerate()
+            .map(|(position, column)| match column {
+                Some(column) => resolve_ordinals(
+                    column,
+                    self.entries.values().flat_map(|entry| entry.details[position].0.keys().copied()),
+                ),
+                None => HashMap::new(),
+            })
+            .collect();
         let mut resolved = HashMap::with_capacity(self.entries.len());
         for (key, entry) in self.entries {
             let key: Vec<Option<String>> = key
                 .iter()
-                .zip(&self.keys)
-                .map(|(ordinal, column)| ordinal.and_then(|ordinal| resolve(column, ordinal)))
+                .zip(&key_names)
+                .map(|(ordinal, names)| ordinal.and_then(|ordinal| names.get(&ordinal).cloned()))
                 .collect();
             let details = entry
                 .details
                 .into_iter()
-                .zip(&self.details)
-                .map(|((counts, missing), column)| {
+                .zip(&detail_names)
+                .map(|((counts, missing), names)| {
                     let counts = counts
                         .into_iter()
-                        .filter_map(|(ordinal, count)| Some((resolve(column, ordinal)?, count)))
+                        .filter_map(|(ordinal, count)| Some((names.get(&ordinal)?.clone(), count)))
                         .collect();
                     (counts, missing)
                 })
