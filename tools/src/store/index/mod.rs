@@ -33,6 +33,9 @@ use crate::store::{
     StoreError, TimeBounds, TupleCounts,
 };
 
+/// Batches at least this large are loaded on several threads.
+const PARALLEL_LOAD_MIN: usize = 512;
+
 /// The tantivy-backed alert store.
 pub struct TantivyStore {
     path: PathBuf,
@@ -84,13 +87,41 @@ impl TantivyStore {
     }
 
     /// Loads documents in index order (each compressed doc-store block is then read once and
-    /// served from the cache), returning them in the order asked for.
+    /// served from the cache), returning them in the order asked for. Large batches are split
+    /// over the cores: parsing the stored alerts is the cost.
     fn load_many(&self, searcher: &tantivy::Searcher, addresses: &[DocAddress]) -> Result<Vec<Alert>, StoreError> {
         let mut order: Vec<usize> = (0..addresses.len()).collect();
         order.sort_by_key(|&position| addresses[position]);
+        let threads = std::thread::available_parallelism().map_or(1, |count| count.get()).min(4);
+        let chunk = if addresses.len() >= PARALLEL_LOAD_MIN && threads > 1 {
+            addresses.len().div_ceil(threads)
+        } else {
+            addresses.len().max(1)
+        };
+        let load_chunk = |positions: &[usize]| -> Result<Vec<(usize, Alert)>, StoreError> {
+            positions.iter().map(|&position| Ok((position, self.load(searcher, addresses[position])?))).collect()
+        };
+        let batches: Vec<Result<Vec<(usize, Alert)>, StoreError>> = if order.len() > chunk {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> =
+                    order.chunks(chunk).map(|positions| scope.spawn(move || load_chunk(positions))).collect();
+                handles
+                    .into_iter()
+                    .map(|handle| {
+                        handle.join().unwrap_or_else(|_| {
+                            Err(StoreError::Corrupt { id: String::new(), problem: "a loader thread panicked".into() })
+                        })
+                    })
+                    .collect()
+            })
+        } else {
+            vec![load_chunk(&order)]
+        };
         let mut loaded: Vec<Option<Alert>> = vec![None; addresses.len()];
-        for position in order {
-            loaded[position] = Some(self.load(searcher, addresses[position])?);
+        for batch in batches {
+            for (position, alert) in batch? {
+                loaded[position] = Some(alert);
+            }
         }
         Ok(loaded.into_iter().flatten().collect())
     }
