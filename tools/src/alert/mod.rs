@@ -1,11 +1,13 @@
 //! The Falco alert model: the typed record every other part of Saker works on.
 
 mod dimensions;
+mod lineage;
 mod parse;
 mod priority;
 mod workload;
 
 pub use dimensions::{Ancestor, Dimensions, Process};
+pub use lineage::{ProcessLineage, parse_lineage};
 pub use parse::{
     AlertParseError, ParsedAlert, alert_id_for, parse_alert, parse_alert_value, parse_alert_with_warnings,
     parse_stored_alert_value,

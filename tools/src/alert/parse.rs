@@ -83,7 +83,7 @@ pub fn parse_stored_alert_value(
 /// Reads `time`: RFC 3339, or (seen in the wild, e.g. `…046Z+2` in falcosidekick's own
 /// examples) an RFC 3339 timestamp ending in `Z` followed by junk, which is read up to the `Z`
 /// with a warning. Anything else is an error naming the value and the expected form.
-fn parse_time(text: &str, warnings: &mut Vec<String>) -> Result<DateTime<Utc>, AlertParseError> {
+pub(crate) fn parse_time(text: &str, warnings: &mut Vec<String>) -> Result<DateTime<Utc>, AlertParseError> {
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         return Ok(time.with_timezone(&Utc));
     }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::alert::Alert;
+use crate::alert::{Alert, Process, ProcessLineage};
 
 /// Container runtimes, init systems and exec helpers: the boundary above a container's own
 /// processes.
@@ -69,7 +69,17 @@ impl ProcessTree {
     pub fn build<'a>(alerts: impl IntoIterator<Item = &'a Alert>) -> ProcessTree {
         let mut tree = ProcessTree::default();
         for alert in alerts {
-            tree.add(alert);
+            tree.add(&alert.id, alert.time, &alert.dimensions.process);
+        }
+        tree
+    }
+
+    /// Builds the tree from the lineages of one container's alerts (see
+    /// [`crate::store::AlertStore::lineages`]).
+    pub fn from_lineages<'a>(lineages: impl IntoIterator<Item = &'a ProcessLineage>) -> ProcessTree {
+        let mut tree = ProcessTree::default();
+        for lineage in lineages {
+            tree.add(&lineage.id, lineage.time, &lineage.process);
         }
         tree
     }
@@ -82,19 +92,17 @@ impl ProcessTree {
         node
     }
 
-    fn add(&mut self, alert: &Alert) {
-        let process = &alert.dimensions.process;
+    fn add(&mut self, id: &str, time: DateTime<Utc>, process: &Process) {
         let Some(pid) = process.pid else {
             return;
         };
-        let time = alert.time;
         let node = self.node(pid, time);
         fill(&mut node.name, process.name.as_deref());
         if process.cmdline.is_some() {
             node.cmdline.clone_from(&process.cmdline);
         }
         fill(&mut node.exepath, process.exepath.as_deref());
-        node.alert_ids.push(alert.id.clone());
+        node.alert_ids.push(id.to_string());
         if process.ppid.is_some() {
             node.parent = process.ppid;
         }

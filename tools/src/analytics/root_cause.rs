@@ -10,9 +10,9 @@ use super::common::{AlertSummary, NameCount, timestamp};
 use super::evidence::events_link;
 use super::process_tree::{ProcessTree, judge};
 use super::{Evidence, Tool, ToolContext, ToolError, Window};
-use crate::alert::Alert;
+use crate::alert::{Alert, ProcessLineage};
 use crate::scope::{Dimension, FieldRef, Operator, Scope, ScopeExpr};
-use crate::store::{AlertFilter, SearchOrder};
+use crate::store::AlertFilter;
 
 /// The tool.
 pub struct RootCause;
@@ -173,31 +173,58 @@ impl Tool for RootCause {
             None => (window_filter, None),
         };
         let evidence = Evidence::of(context.store, &filter)?;
-        let page = context.store.search(&filter, None, SearchOrder::OldestFirst, 0, MAX_ALERTS)?;
-        let alerts = page.alerts;
-        let mut findings = find_root_causes(&alerts);
+        let (_, lineages) = context.store.lineages(&filter, MAX_ALERTS)?;
+        let places = container_places(context, &filter)?;
+        let mut findings = find_root_causes(&lineages, &places);
         if let Some(trigger) = &triggering {
             findings.retain(|finding| finding.alert_ids.contains(&trigger.id));
         }
-        let alerts_without_ancestry =
-            alerts.iter().filter(|alert| alert.dimensions.process.pid.is_none()).count() as u64;
-        let has_ancestry = alerts.iter().any(|alert| alert.dimensions.process.ppid.is_some());
-        let missing = (!alerts.is_empty() && (!has_ancestry || findings.is_empty())).then(|| missing_ancestry(&alerts));
+        let alerts_without_ancestry = lineages.iter().filter(|lineage| lineage.process.pid.is_none()).count() as u64;
+        let has_ancestry = lineages.iter().any(|lineage| lineage.process.ppid.is_some());
+        let missing =
+            (!lineages.is_empty() && (!has_ancestry || findings.is_empty())).then(|| missing_ancestry(&lineages));
         let limit = args.limit.map_or(DEFAULT_LIMIT, |limit| limit.clamp(1, 20) as usize);
         let more_root_causes = findings.len().saturating_sub(limit) as u64;
-        let by_id: BTreeMap<&str, &Alert> = alerts.iter().map(|alert| (alert.id.as_str(), alert)).collect();
-        let root_causes =
-            findings.into_iter().take(limit).map(|finding| finding.into_output(&by_id, &filter)).collect();
+        findings.truncate(limit);
+        let listed: Vec<String> =
+            findings.iter().flat_map(|finding| finding.alert_ids.iter().take(SAMPLE_ALERTS).cloned()).collect();
+        let listed_alerts = context.store.get(&listed)?;
+        let by_id: BTreeMap<&str, &Alert> = listed_alerts.iter().map(|alert| (alert.id.as_str(), alert)).collect();
+        let root_causes = findings.into_iter().map(|finding| finding.into_output(&by_id, &filter)).collect();
         Ok(RootCauseOutput {
             evidence,
             triggering_alert: triggering.as_ref().map(AlertSummary::of),
-            alerts_examined: alerts.len() as u64,
+            alerts_examined: lineages.len() as u64,
             root_causes,
             more_root_causes,
             alerts_without_ancestry,
             missing,
         })
     }
+}
+
+/// Where each container of the scope runs (cluster, namespace, workload, pod), from one pass
+/// over the index.
+fn container_places(
+    context: &ToolContext<'_>,
+    filter: &AlertFilter,
+) -> Result<BTreeMap<String, ContainerRef>, ToolError> {
+    let dimensions =
+        [Dimension::ContainerId, Dimension::Cluster, Dimension::Namespace, Dimension::Workload, Dimension::Pod];
+    let tuples = context.store.tuple_counts(filter, &dimensions, usize::MAX)?;
+    let mut places = BTreeMap::new();
+    for (values, _) in tuples.rows {
+        let Some(Some(container)) = values.first() else { continue };
+        let value = |index: usize| values.get(index).cloned().flatten();
+        places.entry(container.clone()).or_insert_with(|| ContainerRef {
+            cluster: value(1),
+            namespace: value(2),
+            workload: value(3),
+            pod: value(4),
+            container: container.clone(),
+        });
+    }
+    Ok(places)
 }
 
 /// The scope of the alert's container, or of its host when it has no container.
@@ -211,8 +238,8 @@ fn container_scope(alert: &Alert) -> Scope {
     Scope::from_expr(expr)
 }
 
-fn container_key(alert: &Alert) -> String {
-    alert.dimensions.container_id.clone().unwrap_or_else(|| format!("host:{}", alert.hostname))
+fn container_key(lineage: &ProcessLineage) -> String {
+    lineage.container_id.clone().unwrap_or_else(|| format!("host:{}", lineage.hostname))
 }
 
 /// A root cause being accumulated.
@@ -220,22 +247,23 @@ struct Finding {
     process: ChainProcess,
     reason: String,
     first_seen: Option<chrono::DateTime<chrono::Utc>>,
+    last_seen: Option<chrono::DateTime<chrono::Utc>>,
     alert_ids: Vec<String>,
     rules: BTreeMap<String, u64>,
     containers: BTreeSet<ContainerRef>,
     chain: Vec<ChainProcess>,
 }
 
-fn find_root_causes(alerts: &[Alert]) -> Vec<Finding> {
-    let mut by_container: BTreeMap<String, Vec<&Alert>> = BTreeMap::new();
-    for alert in alerts {
-        by_container.entry(container_key(alert)).or_default().push(alert);
+fn find_root_causes(lineages: &[ProcessLineage], places: &BTreeMap<String, ContainerRef>) -> Vec<Finding> {
+    let mut by_container: BTreeMap<String, Vec<&ProcessLineage>> = BTreeMap::new();
+    for lineage in lineages {
+        by_container.entry(container_key(lineage)).or_default().push(lineage);
     }
     let mut findings: BTreeMap<(Option<String>, Option<String>), Finding> = BTreeMap::new();
     for (container, members) in &by_container {
-        let tree = ProcessTree::build(members.iter().copied());
+        let tree = ProcessTree::from_lineages(members.iter().copied());
         for alert in members {
-            let Some(pid) = alert.dimensions.process.pid else { continue };
+            let Some(pid) = alert.process.pid else { continue };
             let chain = tree.chain(pid);
             if chain.len() < 2 {
                 continue;
@@ -252,6 +280,7 @@ fn find_root_causes(alerts: &[Alert]) -> Vec<Finding> {
                 },
                 reason: judgement.reason.clone(),
                 first_seen: root.first_seen,
+                last_seen: None,
                 alert_ids: Vec::new(),
                 rules: BTreeMap::new(),
                 containers: BTreeSet::new(),
@@ -270,15 +299,16 @@ fn find_root_causes(alerts: &[Alert]) -> Vec<Finding> {
                 finding.first_seen = root.first_seen;
             }
             finding.alert_ids.push(alert.id.clone());
+            finding.last_seen = finding.last_seen.max(Some(alert.time));
             *finding.rules.entry(alert.rule.clone()).or_default() += 1;
-            let dimensions = &alert.dimensions;
-            finding.containers.insert(ContainerRef {
-                cluster: dimensions.cluster.clone(),
-                namespace: dimensions.namespace.clone(),
-                workload: dimensions.workload.as_ref().map(|workload| workload.name.clone()),
-                pod: dimensions.pod.clone(),
+            let place = places.get(container).cloned().unwrap_or_else(|| ContainerRef {
+                cluster: None,
+                namespace: None,
+                workload: None,
+                pod: alert.pod.clone(),
                 container: container.clone(),
             });
+            finding.containers.insert(place);
         }
     }
     let mut findings: Vec<Finding> = findings.into_values().collect();
@@ -304,8 +334,9 @@ fn role(index: usize, judgement: &super::process_tree::RootCauseJudgement) -> &'
 
 impl Finding {
     fn into_output(self, by_id: &BTreeMap<&str, &Alert>, filter: &AlertFilter) -> RootCauseFinding {
-        let alerts: Vec<&Alert> = self.alert_ids.iter().filter_map(|id| by_id.get(id.as_str()).copied()).collect();
-        let last_seen = alerts.iter().map(|alert| alert.time).max().map(timestamp).unwrap_or_default();
+        let alerts: Vec<&Alert> =
+            self.alert_ids.iter().take(SAMPLE_ALERTS).filter_map(|id| by_id.get(id.as_str()).copied()).collect();
+        let last_seen = self.last_seen.map(timestamp).unwrap_or_default();
         let mut rules: Vec<NameCount> = self.rules.into_iter().map(|(name, count)| NameCount { name, count }).collect();
         rules.sort_by(|left, right| right.count.cmp(&left.count).then_with(|| left.name.cmp(&right.name)));
         let container_ids: Vec<String> = self
@@ -339,21 +370,41 @@ impl Finding {
             containers: self.containers.into_iter().take(LISTED).collect(),
             more_containers,
             chain: self.chain,
-            alerts: alerts.iter().take(SAMPLE_ALERTS).map(|alert| AlertSummary::of(alert)).collect(),
-            more_alerts: alerts.len().saturating_sub(SAMPLE_ALERTS) as u64,
+            alerts: alerts.iter().map(|alert| AlertSummary::of(alert)).collect(),
+            more_alerts: self.alert_ids.len().saturating_sub(SAMPLE_ALERTS) as u64,
             link,
         }
     }
 }
 
-fn missing_ancestry(alerts: &[Alert]) -> MissingAncestry {
-    let missing_fields: Vec<String> = ANCESTRY_FIELDS
-        .iter()
-        .filter(|field| {
-            !alerts.iter().any(|alert| alert.output_fields.get(**field).is_some_and(|value| !value.is_null()))
+fn missing_ancestry(lineages: &[ProcessLineage]) -> MissingAncestry {
+    let has = |field: &str| {
+        lineages.iter().any(|lineage| {
+            let process = &lineage.process;
+            let ancestor = |level: u8, name: bool| {
+                process.ancestors.iter().any(|ancestor| {
+                    ancestor.level == level && if name { ancestor.name.is_some() } else { ancestor.pid.is_some() }
+                })
+            };
+            match field {
+                "proc.pid" => process.pid.is_some(),
+                "proc.ppid" => process.ppid.is_some(),
+                "proc.pname" => process.pname.is_some(),
+                "proc.pcmdline" => process.pcmdline.is_some(),
+                "proc.aname[2]" => ancestor(2, true),
+                "proc.aname[3]" => ancestor(3, true),
+                "proc.aname[4]" => ancestor(4, true),
+                "proc.apid[2]" => ancestor(2, false),
+                "proc.apid[3]" => ancestor(3, false),
+                "proc.apid[4]" => ancestor(4, false),
+                "container.id" => lineage.container_id.is_some(),
+                "k8s.pod.name" => lineage.pod.is_some(),
+                _ => false,
+            }
         })
-        .map(|field| field.to_string())
-        .collect();
+    };
+    let missing_fields: Vec<String> =
+        ANCESTRY_FIELDS.iter().filter(|field| !has(field)).map(|field| field.to_string()).collect();
     let mut falco_yaml = String::from("append_output:\n  - match:\n      source: syscall\n    extra_fields:\n");
     for field in &missing_fields {
         falco_yaml.push_str(&format!("      - {field}\n"));

@@ -16,7 +16,7 @@ pub use query_types::{
     TupleCounts,
 };
 
-use crate::alert::Alert;
+use crate::alert::{Alert, ProcessLineage};
 use crate::scope::Dimension;
 
 /// The earliest and latest time of a set of alerts.
@@ -73,6 +73,9 @@ pub trait AlertStore: Send + Sync {
         detail_limit: usize,
         limit: usize,
     ) -> Result<Rollups, StoreError>;
+    /// The process lineage of the matching alerts (a partial, faster read than whole alerts),
+    /// oldest first, at most `limit`, with the number matching.
+    fn lineages(&self, filter: &AlertFilter, limit: usize) -> Result<(u64, Vec<ProcessLineage>), StoreError>;
     /// Earliest and latest alert time matching `filter`, if any.
     fn time_bounds(&self, filter: &AlertFilter) -> Result<Option<TimeBounds>, StoreError>;
     /// Matching alerts, optionally full-text searched over output, command lines and file

@@ -229,3 +229,20 @@ fn rollups_match_the_in_memory_reference() {
     assert_eq!(limited.rows.len(), 1);
     assert_eq!(limited.rows[0].count + limited.other_count, alerts.len() as u64);
 }
+
+#[test]
+fn lineages_are_the_oldest_alerts_processes() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let store = TantivyStore::open(directory.path()).expect("open");
+    ingest_samples(&store);
+    let alerts = reference_alerts();
+    let (total, lineages) = store.lineages(&AlertFilter::all(), 5).expect("lineages");
+    assert_eq!(total as usize, alerts.len());
+    let oldest = store.search(&AlertFilter::all(), None, SearchOrder::OldestFirst, 0, 5).expect("search");
+    assert_eq!(lineages.len(), 5);
+    for (lineage, alert) in lineages.iter().zip(&oldest.alerts) {
+        assert_eq!(lineage.id, alert.id);
+        assert_eq!(lineage.process, alert.dimensions.process);
+        assert_eq!(lineage.container_id, alert.dimensions.container_id);
+    }
+}

@@ -20,13 +20,14 @@ use chrono::{DateTime, TimeZone, Utc};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermSetQuery};
+use tantivy::schema::Value as _;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use self::collectors::{BucketCounts, MinMax, TermCounts, TopByTime, TupleCounts as TupleCollector};
 use self::document::load_alert;
 use self::query::filter_query;
 use self::schema::dimension_field_name;
-use crate::alert::Alert;
+use crate::alert::{Alert, ProcessLineage, parse_lineage};
 use crate::scope::Dimension;
 use crate::store::{
     AlertFilter, AlertStore, AlertWriter, GroupCounts, GroupKey, RollupRow, Rollups, SearchOrder, SearchPage,
@@ -90,6 +91,16 @@ impl TantivyStore {
     /// served from the cache), returning them in the order asked for. Large batches are split
     /// over the cores: parsing the stored alerts is the cost.
     fn load_many(&self, searcher: &tantivy::Searcher, addresses: &[DocAddress]) -> Result<Vec<Alert>, StoreError> {
+        self.load_many_with(searcher, addresses, |document| load_alert(&self.fields, document))
+    }
+
+    /// [`Self::load_many`] with any reader of the stored document.
+    fn load_many_with<T: Send>(
+        &self,
+        searcher: &tantivy::Searcher,
+        addresses: &[DocAddress],
+        read: impl Fn(&TantivyDocument) -> Result<T, StoreError> + Sync,
+    ) -> Result<Vec<T>, StoreError> {
         let mut order: Vec<usize> = (0..addresses.len()).collect();
         order.sort_by_key(|&position| addresses[position]);
         let threads = std::thread::available_parallelism().map_or(1, |count| count.get()).min(4);
@@ -98,11 +109,19 @@ impl TantivyStore {
         } else {
             addresses.len().max(1)
         };
-        let load_chunk = |positions: &[usize]| -> Result<Vec<(usize, Alert)>, StoreError> {
-            positions.iter().map(|&position| Ok((position, self.load(searcher, addresses[position])?))).collect()
+        let load_chunk = |positions: &[usize]| -> Result<Vec<(usize, T)>, StoreError> {
+            positions
+                .iter()
+                .map(|&position| {
+                    let document: TantivyDocument =
+                        searcher.doc(addresses[position]).map_err(|source| self.index_error(source))?;
+                    Ok((position, read(&document)?))
+                })
+                .collect()
         };
-        let batches: Vec<Result<Vec<(usize, Alert)>, StoreError>> = if order.len() > chunk {
+        let batches: Vec<Result<Vec<(usize, T)>, StoreError>> = if order.len() > chunk {
             std::thread::scope(|scope| {
+                let load_chunk = &load_chunk;
                 let handles: Vec<_> =
                     order.chunks(chunk).map(|positions| scope.spawn(move || load_chunk(positions))).collect();
                 handles
@@ -117,10 +136,10 @@ impl TantivyStore {
         } else {
             vec![load_chunk(&order)]
         };
-        let mut loaded: Vec<Option<Alert>> = vec![None; addresses.len()];
+        let mut loaded: Vec<Option<T>> = (0..addresses.len()).map(|_| None).collect();
         for batch in batches {
-            for (position, alert) in batch? {
-                loaded[position] = Some(alert);
+            for (position, item) in batch? {
+                loaded[position] = Some(item);
             }
         }
         Ok(loaded.into_iter().flatten().collect())
@@ -273,6 +292,22 @@ impl AlertStore for TantivyStore {
             other_rows: rest.len() as u64,
             other_count: rest.iter().map(|(_, entry)| entry.count).sum(),
         })
+    }
+
+    fn lineages(&self, filter: &AlertFilter, limit: usize) -> Result<(u64, Vec<ProcessLineage>), StoreError> {
+        let searcher = self.reader.searcher();
+        let query = filter_query(&self.fields, filter);
+        let top = TopByTime { limit, newest_first: false };
+        let (total, hits) = searcher.search(&query, &(Count, top)).map_err(|source| self.index_error(source))?;
+        let addresses: Vec<DocAddress> = hits.into_iter().map(|(_, address)| address).collect();
+        let lineages = self.load_many_with(&searcher, &addresses, |document| {
+            let text_of = |field| document.get_first(field).and_then(|value| value.as_str());
+            let id = text_of(self.fields.id).unwrap_or_default().to_string();
+            let raw = text_of(self.fields.raw)
+                .ok_or_else(|| StoreError::Corrupt { id: id.clone(), problem: "the raw alert is not stored".into() })?;
+            parse_lineage(raw, id.clone()).map_err(|problem| StoreError::Corrupt { id, problem })
+        })?;
+        Ok((total as u64, lineages))
     }
 
     fn time_bounds(&self, filter: &AlertFilter) -> Result<Option<TimeBounds>, StoreError> {
