@@ -21,7 +21,7 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermSetQuery};
 use tantivy::schema::Value as _;
-use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocAddress, Index, IndexReader, IndexSettings, ReloadPolicy, TantivyDocument, Term};
 
 use self::collectors::{BucketCounts, MinMax, TermCounts, TopByTime, TupleCounts as TupleCollector};
 use self::document::load_alert;
@@ -33,6 +33,9 @@ use crate::store::{
     AlertFilter, AlertStore, AlertWriter, GroupCounts, GroupKey, RollupRow, Rollups, SearchOrder, SearchPage,
     StoreError, TimeBounds, TupleCounts,
 };
+
+/// Doc-store block size of new indexes (tantivy's default is 16 KiB).
+const DOCSTORE_BLOCK_BYTES: usize = 4_096;
 
 /// Batches at least this large are loaded on several threads.
 const PARALLEL_LOAD_MIN: usize = 512;
@@ -54,7 +57,14 @@ impl TantivyStore {
         let index_error = |source| StoreError::Index { path: directory.to_path_buf(), source };
         let fields = Arc::new(AlertFields::new());
         let mmap = MmapDirectory::open(directory).map_err(|error| index_error(error.into()))?;
-        let index = Index::open_or_create(mmap, fields.schema.clone()).map_err(index_error)?;
+        // Small doc-store blocks: tools read scattered alerts (one namespace among many), and
+        // every read decompresses a whole block. Existing indexes keep their own setting.
+        let settings = IndexSettings { docstore_blocksize: DOCSTORE_BLOCK_BYTES, ..IndexSettings::default() };
+        let index = Index::builder()
+            .schema(fields.schema.clone())
+            .settings(settings)
+            .open_or_create(mmap)
+            .map_err(index_error)?;
         let reader =
             index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into().map_err(index_error)?;
         Ok(TantivyStore {
