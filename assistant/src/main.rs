@@ -2,6 +2,8 @@
 
 mod cli;
 
+use saker as _;
+
 use std::process::ExitCode;
 
 use clap::Parser;

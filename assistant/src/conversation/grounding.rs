@@ -1,0 +1,287 @@
+//! The grounding check: every number and every named entity in an answer must appear in the
+//! turn's tool calls (their outputs, or the arguments that fixed what was asked).
+//!
+//! Claims are read from the Markdown: numbers (`140`, `1,234`, `+181.1%`, `140件`), tokens
+//! that mix letters and digits (`T1059.004`, `risk-10-aws-bedrock-java`, times), and inline
+//! code spans (`` `bash ./malicious-bin-event-gen.sh` ``). Ordered-list markers and link
+//! targets are not claims. A number is supported when a tool value equals it, or rounds to it
+//! at the precision it is written with (percentages); a name when it occurs in a tool string.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::StepRecord;
+
+/// The result of checking one answer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GroundingReport {
+    /// True when every claim was found.
+    pub grounded: bool,
+    /// The claims that were not found, in order of appearance, without repeats.
+    pub unsupported: Vec<String>,
+    /// How many claims were checked.
+    pub claims: usize,
+}
+
+/// Checks `answer` against the steps of its turn.
+pub fn check(answer: &str, steps: &[StepRecord]) -> GroundingReport {
+    let corpus = Corpus::of(steps);
+    let mut unsupported: Vec<String> = Vec::new();
+    let mut claims = 0;
+    for claim in claims_in(answer) {
+        claims += 1;
+        let supported = match &claim {
+            Claim::Number { text, value, decimals } => corpus.has_number(*value, *decimals) || corpus.has_text(text),
+            Claim::Name(text) => corpus.has_text(text),
+        };
+        if !supported {
+            let text = claim.text().to_string();
+            if !unsupported.contains(&text) {
+                unsupported.push(text);
+            }
+        }
+    }
+    GroundingReport { grounded: unsupported.is_empty(), unsupported, claims }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Claim {
+    Number { text: String, value: f64, decimals: usize },
+    Name(String),
+}
+
+impl Claim {
+    fn text(&self) -> &str {
+        match self {
+            Claim::Number { text, .. } | Claim::Name(text) => text,
+        }
+    }
+}
+
+/// Every value of the turn's tool calls: strings (lowercased) and numbers, including the
+/// digit runs inside strings (`7d` supports "7 days").
+struct Corpus {
+    text: String,
+    numbers: Vec<f64>,
+}
+
+impl Corpus {
+    fn of(steps: &[StepRecord]) -> Corpus {
+        let mut corpus = Corpus { text: String::new(), numbers: Vec::new() };
+        for step in steps {
+            corpus.add(&step.arguments);
+            corpus.add(&step.output);
+        }
+        corpus
+    }
+
+    fn add(&mut self, value: &Value) {
+        match value {
+            Value::String(text) => {
+                self.text.push_str(&text.to_lowercase());
+                self.text.push('\n');
+                for run in digit_runs(text) {
+                    if let Ok(number) = run.parse::<f64>() {
+                        self.numbers.push(number);
+                    }
+                }
+            }
+            Value::Number(number) => {
+                if let Some(number) = number.as_f64() {
+                    self.numbers.push(number);
+                    self.text.push_str(&number.to_string());
+                    self.text.push('\n');
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| self.add(item)),
+            Value::Object(fields) => fields.iter().for_each(|(key, item)| {
+                self.text.push_str(&key.to_lowercase());
+                self.text.push('\n');
+                self.add(item);
+            }),
+            Value::Bool(_) | Value::Null => {}
+        }
+    }
+
+    fn has_number(&self, claimed: f64, decimals: usize) -> bool {
+        let scale = 10f64.powi(i32::try_from(decimals).unwrap_or(6));
+        self.numbers.iter().any(|&value| {
+            value == claimed
+                || (value * scale).round() / scale == claimed
+                || (value.abs() * scale).round() / scale == claimed.abs()
+        })
+    }
+
+    fn has_text(&self, text: &str) -> bool {
+        self.text.contains(&text.to_lowercase())
+    }
+}
+
+/// Runs of ASCII digits (with one decimal point) inside a string.
+fn digit_runs(text: &str) -> Vec<&str> {
+    let mut runs = Vec::new();
+    let mut start = None;
+    let bytes = text.as_bytes();
+    for (index, &byte) in bytes.iter().enumerate() {
+        let continues = byte.is_ascii_digit()
+            || (byte == b'.' && start.is_some() && bytes.get(index + 1).is_some_and(u8::is_ascii_digit));
+        match (continues, start) {
+            (true, None) => start = Some(index),
+            (false, Some(begin)) => {
+                runs.push(&text[begin..index]);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(begin) = start {
+        runs.push(&text[begin..]);
+    }
+    runs
+}
+
+/// The claims of an answer, in order.
+fn claims_in(answer: &str) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    for line in answer.lines() {
+        let line = strip_link_targets(line);
+        let (code_spans, prose) = split_code_spans(&line);
+        for span in code_spans {
+            if !span.trim().is_empty() {
+                claims.push(Claim::Name(span.trim().to_string()));
+            }
+        }
+        let prose = strip_list_marker(&prose);
+        for token in ascii_tokens(prose) {
+            if !token.bytes().any(|byte| byte.is_ascii_digit()) {
+                continue;
+            }
+            match as_number(token) {
+                Some((value, decimals)) => claims.push(Claim::Number { text: token.to_string(), value, decimals }),
+                None => claims.push(Claim::Name(token.to_string())),
+            }
+        }
+    }
+    claims
+}
+
+/// Removes Markdown link targets `](...)` and bare URLs: they are where to look, not claims.
+fn strip_link_targets(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(position) = rest.find("](") {
+        out.push_str(&rest[..=position]);
+        rest = &rest[position + 2..];
+        match rest.find(')') {
+            Some(end) => rest = &rest[end + 1..],
+            None => rest = "",
+        }
+    }
+    out.push_str(rest);
+    out.split_whitespace()
+        .filter(|word| !word.starts_with("http://") && !word.starts_with("https://"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Separates inline code spans from the prose around them.
+fn split_code_spans(line: &str) -> (Vec<String>, String) {
+    let mut spans = Vec::new();
+    let mut prose = String::new();
+    let mut parts = line.split('`');
+    let mut inside = false;
+    let mut pieces: Vec<&str> = Vec::new();
+    for part in parts.by_ref() {
+        pieces.push(part);
+    }
+    // An unmatched backtick leaves its tail as prose.
+    let balanced = pieces.len() % 2 == 1;
+    for (index, piece) in pieces.iter().enumerate() {
+        if inside && (balanced || index + 1 < pieces.len()) {
+            spans.push((*piece).to_string());
+        } else {
+            prose.push_str(piece);
+            prose.push(' ');
+        }
+        inside = !inside;
+    }
+    (spans, prose)
+}
+
+/// Drops a leading ordered-list marker (`1. `, `12) `) or heading numbering.
+fn strip_list_marker(line: &str) -> &str {
+    let trimmed = line.trim_start().trim_start_matches('#').trim_start();
+    let digits = trimmed.bytes().take_while(u8::is_ascii_digit).count();
+    if digits > 0 && digits <= 3 {
+        let rest = &trimmed[digits..];
+        if let Some(after) = rest.strip_prefix(". ").or_else(|| rest.strip_prefix(") ")) {
+            return after;
+        }
+    }
+    line
+}
+
+/// Maximal runs of ASCII letters, digits and `. , : / - _ + %` (Japanese text breaks runs, so
+/// `140件` gives `140`), with sentence punctuation trimmed from the ends.
+fn ascii_tokens(text: &str) -> Vec<&str> {
+    text.split(|c: char| {
+        !(c.is_ascii_alphanumeric() || matches!(c, '.' | ',' | ':' | '/' | '-' | '_' | '+' | '%' | '[' | ']'))
+    })
+    .map(|token| token.trim_matches(|c: char| matches!(c, '.' | ',' | ':' | '/' | '-' | '+' | '%' | '[' | ']')))
+    .filter(|token| !token.is_empty())
+    .collect()
+}
+
+/// Reads `1,234`, `181.1`, `-12` as a number with its count of decimals.
+fn as_number(token: &str) -> Option<(f64, usize)> {
+    let plain: String = token.chars().filter(|&c| c != ',').collect();
+    if plain.is_empty() || !plain.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.') {
+        return None;
+    }
+    if token.contains(',') && !token.split(',').skip(1).all(|group| group.len() == 3) {
+        return None;
+    }
+    let decimals = plain.split_once('.').map(|(_, fraction)| fraction.len()).unwrap_or(0);
+    plain.parse::<f64>().ok().map(|value| (value, decimals))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn steps() -> Vec<StepRecord> {
+        vec![StepRecord {
+            tool: "event_stats".into(),
+            arguments: json!({"scope": "k8s.ns.name=risk-10-aws-bedrock-java", "last": "7d"}),
+            output: json!({"total": 140, "change_percent": 181.0811, "rules": [{"name": "Drop and execute new binary in container", "technique": "T1059.004"}],
+                "cmdline": "bash ./malicious-bin-event-gen.sh", "first_seen": "2026-11-20T09:00:00Z", "workloads": 1234}),
+        }]
+    }
+
+    #[test]
+    fn supported_numbers_names_and_code_spans_pass() {
+        let answer = "1. **140** alerts in `risk-10-aws-bedrock-java` over the last 7 days (+181.1%), 1,234 workloads.\n\
+                      Root cause: `bash ./malicious-bin-event-gen.sh`, technique T1059.004 at 2026-11-20T09:00:00Z. \
+                      [events](/events?scope=k8s.ns.name%3Dx&since=2026-01-01)";
+        let report = check(answer, &steps());
+        assert_eq!(report.unsupported, Vec::<String>::new());
+        assert!(report.grounded);
+        assert!(report.claims >= 6);
+    }
+
+    #[test]
+    fn japanese_counts_are_read_between_kana() {
+        assert!(check("合計140件のイベント、過去7日間", &steps()).grounded);
+        let report = check("合計141件のイベント", &steps());
+        assert_eq!(report.unsupported, vec!["141"]);
+    }
+
+    #[test]
+    fn invented_numbers_and_names_are_reported() {
+        let report = check("There were 152 alerts from `xmrig` in risk-11-other and T1611.", &steps());
+        assert!(!report.grounded);
+        assert_eq!(report.unsupported, vec!["xmrig", "152", "risk-11-other", "T1611"]);
+    }
+}

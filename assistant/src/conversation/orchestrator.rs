@@ -1,0 +1,227 @@
+//! The orchestrator: one turn of a conversation, whichever backend answers it.
+//!
+//! It loads (or creates) the session, fixes the clock and the analyst's scope, hands the
+//! question to the backend with a [`ToolExecutor`] confined to that scope, checks the answer's
+//! grounding against the turn's tool calls, collects the event-feed links, records the turn,
+//! and ends the stream with `done` (or `error`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use saker_tools::analytics::ToolRegistry;
+use saker_tools::rules::RulesCatalog;
+use saker_tools::scope::Scope;
+use saker_tools::store::{AlertStore, TimeRange};
+use serde_json::Value;
+
+use super::grounding;
+use super::{
+    Answer, BackendKind, ChatEvent, ChatRequest, ConversationError, EventSink, Focus, Language, Link, SessionStore,
+    StepRecord, TokenUsage, ToolExecutor, TurnRecord,
+};
+use crate::llm::LlmBackend;
+use crate::planner::Planner;
+
+/// What a backend gets for one turn.
+pub struct TurnInput<'a> {
+    /// The question as asked.
+    pub question: &'a str,
+    /// Its language; the answer is written in it.
+    pub language: Language,
+    /// The session's earlier turns, oldest first.
+    pub history: &'a [TurnRecord],
+    /// The entities in focus after the last turn.
+    pub focus: &'a Focus,
+    /// The analyst's scope expression for this turn ('' for everything); the executor already
+    /// confines every call to it.
+    pub scope: &'a str,
+}
+
+/// What a backend returns for one turn (its text has already been streamed as deltas).
+#[derive(Debug, Clone, Default)]
+pub struct TurnOutput {
+    /// The answer, in Markdown.
+    pub text: String,
+    /// The entities in focus after this turn.
+    pub focus: Focus,
+    /// Tokens used, for a model.
+    pub usage: Option<TokenUsage>,
+}
+
+/// The backend that turns questions into tool calls and answers.
+pub enum Backend {
+    /// The embedded deterministic planner (the default).
+    Planner(Planner),
+    /// A language model on an OpenAI-compatible endpoint.
+    Llm(LlmBackend),
+}
+
+impl Backend {
+    /// Which kind this is.
+    pub fn kind(&self) -> BackendKind {
+        match self {
+            Backend::Planner(_) => BackendKind::Planner,
+            Backend::Llm(_) => BackendKind::Llm,
+        }
+    }
+
+    async fn answer(&self, input: TurnInput<'_>, executor: &ToolExecutor) -> Result<TurnOutput, ConversationError> {
+        match self {
+            Backend::Planner(planner) => planner.answer(input, executor).await,
+            Backend::Llm(llm) => llm.answer(input, executor).await,
+        }
+    }
+}
+
+/// Answers questions in sessions.
+pub struct Orchestrator {
+    store: Arc<dyn AlertStore>,
+    rules: Arc<RulesCatalog>,
+    registry: Arc<ToolRegistry>,
+    sessions: SessionStore,
+    backend: Backend,
+    session_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Orchestrator {
+    /// An orchestrator over a store, the loaded rules and a session database.
+    pub fn new(
+        store: Arc<dyn AlertStore>,
+        rules: Arc<RulesCatalog>,
+        sessions: SessionStore,
+        backend: Backend,
+    ) -> Orchestrator {
+        Orchestrator {
+            store,
+            rules,
+            registry: Arc::new(ToolRegistry::standard()),
+            sessions,
+            backend,
+            session_locks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The session database.
+    pub fn sessions(&self) -> &SessionStore {
+        &self.sessions
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// The tool registry.
+    pub fn registry(&self) -> &Arc<ToolRegistry> {
+        &self.registry
+    }
+
+    /// The event store.
+    pub fn store(&self) -> &Arc<dyn AlertStore> {
+        &self.store
+    }
+
+    /// The loaded rules.
+    pub fn rules(&self) -> &Arc<RulesCatalog> {
+        &self.rules
+    }
+
+    /// Answers one question, streaming into `sink`; ends the stream with `done` or `error`.
+    pub async fn chat(&self, request: ChatRequest, sink: EventSink) -> Result<Answer, ConversationError> {
+        let result = self.turn(request, &sink).await;
+        match &result {
+            Ok(answer) => sink.send(ChatEvent::Done(Box::new(answer.clone()))),
+            Err(error) => sink.send(ChatEvent::Error { code: error.code().to_string(), message: error.to_string() }),
+        }
+        result
+    }
+
+    async fn turn(&self, request: ChatRequest, sink: &EventSink) -> Result<Answer, ConversationError> {
+        let question = request.message.trim();
+        if question.is_empty() {
+            return Err(ConversationError::InvalidRequest("`message` is empty: ask a question".into()));
+        }
+        let scope_text = request.scope.as_ref().map(|scope| scope.trim().to_string());
+        if let Some(scope) = &scope_text {
+            Scope::parse(scope).map_err(|error| ConversationError::InvalidScope(format!("{scope:?}: {error}")))?;
+        }
+        let now = request.now.unwrap_or_else(Utc::now);
+        TimeRange::resolve(request.since.as_deref(), request.until.as_deref(), None, now)
+            .map_err(|error| ConversationError::InvalidTime(error.to_string()))?;
+
+        let session_id = match &request.session_id {
+            Some(id) => id.clone(),
+            None => self.sessions.create(scope_text.as_deref().unwrap_or("")).await?,
+        };
+        let lock = self.session_lock(&session_id);
+        let _guard = lock.lock().await;
+        let session = self.sessions.load(&session_id).await?;
+        let scope_text = scope_text.unwrap_or_else(|| session.scope.clone());
+        let base_scope =
+            Scope::parse(&scope_text).map_err(|error| ConversationError::InvalidScope(error.to_string()))?;
+
+        let executor = ToolExecutor::new(
+            self.store.clone(),
+            self.rules.clone(),
+            self.registry.clone(),
+            now,
+            base_scope,
+            request.since.clone(),
+            request.until.clone(),
+            sink.clone(),
+        );
+        let language = Language::detect(question);
+        let input =
+            TurnInput { question, language, history: &session.turns, focus: &session.focus, scope: &scope_text };
+        let output = self.backend.answer(input, &executor).await?;
+        let steps = executor.steps();
+        let report = grounding::check(&output.text, &steps);
+        let answer = Answer {
+            session_id: session_id.clone(),
+            turn: u32::try_from(session.turns.len() + 1).unwrap_or(u32::MAX),
+            language,
+            answer: output.text,
+            links: links_of(&steps),
+            steps,
+            grounded: report.grounded,
+            unsupported: report.unsupported,
+            backend: self.backend.kind(),
+            scope: scope_text,
+            usage: output.usage,
+        };
+        self.sessions.record_turn(question, &answer, &output.focus).await?;
+        Ok(answer)
+    }
+
+    fn session_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        match self.session_locks.lock() {
+            Ok(mut locks) => locks.entry(id.to_string()).or_default().clone(),
+            Err(_) => Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+}
+
+/// The event-feed links of a turn: each step's evidence (and a period comparison's two
+/// periods), without repeats.
+fn links_of(steps: &[StepRecord]) -> Vec<Link> {
+    let mut links: Vec<Link> = Vec::new();
+    for step in steps {
+        for (pointer, label) in [
+            ("/evidence", ""),
+            ("/current/evidence", " (current period)"),
+            ("/previous/evidence", " (previous period)"),
+        ] {
+            let Some(evidence) = step.output.pointer(pointer) else { continue };
+            let (Some(href), Some(count)) =
+                (evidence.get("link").and_then(Value::as_str), evidence.get("count").and_then(Value::as_u64))
+            else {
+                continue;
+            };
+            if links.iter().all(|link| link.href != href) {
+                links.push(Link { label: format!("{}{label}: {count} alerts", step.tool), href: href.to_string() });
+            }
+        }
+    }
+    links
+}

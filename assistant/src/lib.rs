@@ -1,0 +1,11 @@
+//! Saker's conversation plane: questions in English or Japanese become tool calls (through the
+//! embedded planner or a language model) and grounded, streamed answers.
+//!
+//! [`conversation`] holds what both backends share: requests, the event stream, answers, the
+//! persistent sessions, the tool executor and the grounding check. [`planner`] is the
+//! deterministic default backend; [`llm`] the OpenAI-compatible one; [`server`] the HTTP API.
+
+pub mod conversation;
+pub mod llm;
+pub mod planner;
+pub mod server;

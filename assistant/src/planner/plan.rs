@@ -1,0 +1,117 @@
+//! What the planner decided for one question: the intent, the tool calls, the focus after the
+//! turn and anything the analyst must be told (an entity not found, an ambiguous name).
+//!
+//! Understanding (question → [`Plan`]) and rendering ([`Plan`] + tool outputs → Markdown) are
+//! separate so each can be tested alone.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::conversation::Focus;
+
+/// What the question asks for. Each intent has a fixed set of tools and one answer template
+/// per language (`prompts/answers/<lang>/<intent>.hbs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intent {
+    /// "Summarize the events in this cluster": `event_stats` grouped by rule, namespace,
+    /// workload.
+    Summary,
+    /// "Write a detailed investigation report": summary, root cause, attack path, MITRE,
+    /// impacted workloads and remediation.
+    Report,
+    /// "What was the root cause of ...": `root_cause`.
+    RootCause,
+    /// "Which MITRE ATT&CK tactics and techniques were used?": `mitre_mapping`.
+    Mitre,
+    /// "List the attack path": `attack_path`.
+    AttackPath,
+    /// "How many workloads were impacted?": `impacted_workloads`.
+    ImpactedWorkloads,
+    /// "How do I fix this?": `suggest_remediation`.
+    Remediation,
+    /// "Give me guidance to isolate the affected resources": `impacted_workloads` and
+    /// `suggest_remediation` (containment).
+    Isolation,
+    /// "Compare reconnaissance this week with last week": `compare_periods`.
+    ComparePeriods,
+    /// "How many alerts ... / which namespaces have the most alerts": `event_stats` with a
+    /// grouping.
+    Count,
+    /// "Show me the alerts from ...": `search_events`.
+    Search,
+    /// "Explain this event / what does rule X detect": `explain_event`.
+    Explain,
+    /// A question the planner cannot map: it says so and lists what it can answer.
+    Unknown,
+}
+
+impl Intent {
+    /// The template and snake-case name of the intent.
+    pub fn name(self) -> &'static str {
+        match self {
+            Intent::Summary => "summary",
+            Intent::Report => "report",
+            Intent::RootCause => "root_cause",
+            Intent::Mitre => "mitre",
+            Intent::AttackPath => "attack_path",
+            Intent::ImpactedWorkloads => "impacted_workloads",
+            Intent::Remediation => "remediation",
+            Intent::Isolation => "isolation",
+            Intent::ComparePeriods => "compare_periods",
+            Intent::Count => "count",
+            Intent::Search => "search",
+            Intent::Explain => "explain",
+            Intent::Unknown => "unknown",
+        }
+    }
+}
+
+/// One tool call the planner will make.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedCall {
+    /// The tool.
+    pub tool: &'static str,
+    /// Its arguments (the scope is the focus's, within the analyst's scope).
+    pub arguments: Value,
+}
+
+/// Something the analyst must be told before (or instead of) the answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// A name in the question matches nothing in the store.
+    NotFound {
+        /// What kind of object (`namespace`, `cluster`, `rule`, ...).
+        entity: String,
+        /// The name as asked.
+        name: String,
+        /// Close values that do exist (at most a few).
+        suggestions: Vec<String>,
+    },
+    /// A name in the question matches several objects; the planner does not pick one.
+    Ambiguous {
+        /// What kind of object.
+        entity: String,
+        /// The name as asked.
+        name: String,
+        /// The candidates.
+        candidates: Vec<String>,
+    },
+}
+
+/// The planner's decision for one question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    /// What is asked.
+    pub intent: Intent,
+    /// The tool calls, in order.
+    pub calls: Vec<PlannedCall>,
+    /// The focus after this turn (entities named in the question, or carried over).
+    pub focus: Focus,
+    /// The scope expression the calls use within the analyst's scope ('' for all).
+    pub scope: String,
+    /// Notices for the analyst; with a `NotFound` or `Ambiguous` notice the plan makes no
+    /// calls and the answer asks for clarification.
+    pub notices: Vec<Notice>,
+}
