@@ -56,3 +56,57 @@ pub fn write_synthetic_alerts(path: &Path, count: usize) {
     }
     writer.flush().expect("flush");
 }
+
+/// The upstream Falco rules files the fixtures were generated from (stable, incubating,
+/// sandbox), as a user's Falco would load them.
+pub fn upstream_rules() -> Vec<PathBuf> {
+    let dir = shared_dir().join("reference/falco/rules");
+    ["falco_rules.yaml", "falco-incubating_rules.yaml", "falco-sandbox_rules.yaml"]
+        .iter()
+        .map(|name| dir.join(name))
+        .collect()
+}
+
+/// The demo "now" of the fixtures.
+pub fn demo_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(saker_fixtures::DEMO_NOW).expect("DEMO_NOW parses").with_timezone(&chrono::Utc)
+}
+
+/// An index holding every demo scenario, built once per test run and shared (read-only).
+pub fn demo_index() -> &'static Path {
+    use std::sync::OnceLock;
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        use saker_tools::ingest::{IngestSettings, Ingestor, LineSource};
+        use saker_tools::store::AlertStore as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = saker_tools::store::index::TantivyStore::open(&dir.path().join("index")).expect("open index");
+        let mut ingestor = Ingestor::new(store.writer().expect("writer"), IngestSettings::default());
+        for (name, text) in saker_fixtures::scenario_files() {
+            let mut source = LineSource::from_reader(name, std::io::Cursor::new(text.as_bytes()));
+            ingestor.ingest_lines(&mut source, |_| {}).expect("ingest");
+        }
+        let summary = ingestor.finish().expect("commit");
+        assert_eq!(summary.rejected, 0);
+        dir
+    })
+    .path()
+}
+
+/// An orchestrator with the planner backend over the shared demo index and the upstream
+/// rules, with its own fresh session database in `sessions_dir`.
+pub async fn demo_orchestrator(sessions_dir: &Path) -> saker::conversation::Orchestrator {
+    orchestrator_with(sessions_dir, saker::conversation::Backend::Planner(saker::planner::Planner::new())).await
+}
+
+/// Like [`demo_orchestrator`] with another backend.
+pub async fn orchestrator_with(
+    sessions_dir: &Path,
+    backend: saker::conversation::Backend,
+) -> saker::conversation::Orchestrator {
+    use std::sync::Arc;
+    let store = saker_tools::store::index::TantivyStore::open(&demo_index().join("index")).expect("open demo index");
+    let rules = saker_tools::rules::RulesCatalog::load(&upstream_rules()).expect("upstream rules load");
+    let sessions = saker::conversation::SessionStore::open(sessions_dir).await.expect("session store");
+    saker::conversation::Orchestrator::new(Arc::new(store), Arc::new(rules), sessions, backend)
+}

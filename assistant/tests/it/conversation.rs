@@ -1,0 +1,82 @@
+//! The orchestrator end to end over the demo data: sessions persist across reopening, scopes
+//! confine tool calls, answers are grounded and carry links.
+
+use saker::conversation::{ChatEvent, ChatRequest, EventSink};
+
+use super::support::{demo_now, demo_orchestrator};
+
+#[tokio::test]
+async fn a_session_survives_reopening_and_numbers_its_turns() {
+    let sessions = tempfile::tempdir().expect("tempdir");
+    let orchestrator = demo_orchestrator(sessions.path()).await;
+    let request = ChatRequest {
+        message: "Summarize the events in this cluster.".into(),
+        scope: Some("kubernetes.cluster.name=risks-aws-eks-workloads-shield".into()),
+        now: Some(demo_now()),
+        ..ChatRequest::default()
+    };
+    let (sink, mut events) = EventSink::channel();
+    let first = orchestrator.chat(request, sink).await.expect("first turn");
+    assert_eq!(first.turn, 1);
+    assert_eq!(first.scope, "kubernetes.cluster.name=risks-aws-eks-workloads-shield");
+    assert!(first.grounded, "unsupported: {:?}", first.unsupported);
+    assert!(first.steps.iter().all(|step| step.output.get("error").is_none()));
+    assert!(first.links.iter().any(|link| link.href.starts_with("/events?")));
+    let mut kinds = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        kinds.push(match event {
+            ChatEvent::Step(_) => "step",
+            ChatEvent::Delta { .. } => "delta",
+            ChatEvent::Done(_) => "done",
+            ChatEvent::Error { .. } => "error",
+        });
+    }
+    assert_eq!(kinds.first(), Some(&"step"));
+    assert_eq!(kinds.last(), Some(&"done"));
+    assert!(kinds.contains(&"delta"));
+    drop(orchestrator);
+
+    // A new orchestrator on the same database continues the session with its scope.
+    let orchestrator = demo_orchestrator(sessions.path()).await;
+    let second = orchestrator
+        .chat(
+            ChatRequest {
+                session_id: Some(first.session_id.clone()),
+                message: "How many workloads were impacted?".into(),
+                now: Some(demo_now()),
+                ..ChatRequest::default()
+            },
+            EventSink::discard(),
+        )
+        .await
+        .expect("second turn");
+    assert_eq!(second.turn, 2);
+    assert_eq!(second.scope, first.scope);
+    let session = orchestrator.sessions().load(&first.session_id).await.expect("load");
+    assert_eq!(session.turns.len(), 2);
+    assert_eq!(session.turns[0].answer, first);
+}
+
+#[tokio::test]
+async fn bad_scope_and_unknown_session_are_clear_errors() {
+    let sessions = tempfile::tempdir().expect("tempdir");
+    let orchestrator = demo_orchestrator(sessions.path()).await;
+    let (sink, mut events) = EventSink::channel();
+    let error = orchestrator
+        .chat(
+            ChatRequest { message: "hi".into(), scope: Some("k8s.ns.name in (a".into()), ..ChatRequest::default() },
+            sink,
+        )
+        .await
+        .expect_err("bad scope");
+    assert_eq!(error.code(), "invalid_scope");
+    assert!(matches!(events.try_recv(), Ok(ChatEvent::Error { code, .. }) if code == "invalid_scope"));
+    let error = orchestrator
+        .chat(
+            ChatRequest { session_id: Some("nope".into()), message: "hi".into(), ..ChatRequest::default() },
+            EventSink::discard(),
+        )
+        .await
+        .expect_err("unknown session");
+    assert_eq!(error.code(), "session_not_found");
+}
