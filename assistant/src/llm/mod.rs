@@ -1,5 +1,9 @@
 //! The language-model backend: tool calling against any OpenAI-compatible endpoint.
 
+mod settings;
+
+pub use settings::LlmSettings;
+
 use crate::conversation::{ConversationError, ToolExecutor, TurnInput, TurnOutput};
 
 /// The LLM backend.

@@ -2,6 +2,7 @@
 //! in English or Japanese, calls the tools, and renders the answer from `prompts/` templates.
 
 pub mod plan;
+pub mod render;
 
 use serde_json::json;
 
