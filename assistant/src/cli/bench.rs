@@ -22,6 +22,9 @@ enum BenchCommand {
     Ingest(IngestBenchArgs),
     /// Hot p50/p95 latency of each investigation tool, against DuckDB running equivalent SQL.
     Tools(super::bench_tools::ToolsBenchArgs),
+    /// Time to the complete answer of each seed question through the planner, against the
+    /// same tool calls made directly.
+    Chat(super::bench_chat::ChatBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -65,6 +68,7 @@ pub fn run(arguments: BenchArgs) -> anyhow::Result<ExitCode> {
     match arguments.command {
         BenchCommand::Ingest(arguments) => bench_ingest(arguments),
         BenchCommand::Tools(arguments) => super::bench_tools::run(arguments),
+        BenchCommand::Chat(arguments) => super::bench_chat::run(arguments),
     }
 }
 

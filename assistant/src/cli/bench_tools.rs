@@ -143,10 +143,13 @@ struct CaseReport {
     duckdb: Option<Latency>,
 }
 
+/// Median and 95th percentile of a set of timings.
 #[derive(Debug, Serialize, serde::Deserialize)]
-struct Latency {
-    p50_ms: f64,
-    p95_ms: f64,
+pub(super) struct Latency {
+    /// Median, milliseconds.
+    pub(super) p50_ms: f64,
+    /// 95th percentile, milliseconds.
+    pub(super) p95_ms: f64,
 }
 
 /// Runs `saker bench tools`.
@@ -226,7 +229,7 @@ pub fn run(arguments: ToolsBenchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn ingest(input: &Path, data_dir: &Path) -> anyhow::Result<()> {
+pub(super) fn ingest(input: &Path, data_dir: &Path) -> anyhow::Result<()> {
     let executable = std::env::current_exe().context("cannot find the saker executable")?;
     let output = Command::new(executable)
         .args(["ingest", "--json", "--data-dir"])
@@ -240,7 +243,7 @@ fn ingest(input: &Path, data_dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn percentiles(timings: &mut [f64]) -> Latency {
+pub(super) fn percentiles(timings: &mut [f64]) -> Latency {
     timings.sort_by(f64::total_cmp);
     let at = |fraction: f64| {
         if timings.is_empty() {

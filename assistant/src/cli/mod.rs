@@ -10,6 +10,7 @@ macro_rules! out {
 }
 
 mod bench;
+mod bench_chat;
 mod bench_tools;
 mod common;
 mod demo;

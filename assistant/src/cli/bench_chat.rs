@@ -1,0 +1,187 @@
+//! `saker bench chat`: time to the complete answer for each question of the seed
+//! investigation through the embedded planner, on N generated alerts plus the demo scenarios,
+//! against the same tool calls made directly (the planner's reference: what understanding and
+//! rendering add to the tools' own cost), measured in the same run.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use saker::conversation::{Backend, ChatRequest, EventSink, Orchestrator, SessionStore};
+use saker::planner::Planner;
+use saker_tools::analytics::{ToolContext, ToolRegistry};
+use saker_tools::rules::RulesCatalog;
+use saker_tools::scope::Scope;
+use serde::Serialize;
+
+use super::bench::ensure_volume;
+use super::bench_tools::{Latency, ingest, percentiles};
+use super::common::{DataDirArgs, parse_now};
+
+/// Arguments of `saker bench chat`.
+#[derive(Debug, Args)]
+pub struct ChatBenchArgs {
+    /// Number of generated alerts (the demo scenarios are added to them).
+    #[arg(long, default_value_t = 1_000_000)]
+    count: u64,
+    /// Generator seed.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Working directory for the generated file and the store (reused between runs).
+    #[arg(long, default_value = "./bench-data")]
+    work_dir: PathBuf,
+    /// Timed runs of the whole conversation, after one warm-up run.
+    #[arg(long, default_value_t = 10)]
+    iterations: usize,
+    /// Rules files (default: Falco's own paths).
+    #[arg(long = "rules")]
+    rules: Vec<PathBuf>,
+    /// Print JSON instead of a Markdown table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The seed investigation's analyst scope.
+const SEED_SCOPE: &str = "kubernetes.cluster.name=risks-aws-eks-workloads-shield";
+
+/// The seed investigation in English and Japanese; the last question runs without a scope.
+const SEED_TURNS: [(&str, &str); 9] = [
+    ("Summarize the events in this cluster.", "このクラスタのイベントを要約してください。"),
+    ("Write a detailed investigation report.", "詳細な調査報告書を作成してください。"),
+    (
+        "What was the root cause of the malicious binary detected in risk-10-aws-bedrock-java?",
+        "risk-10-aws-bedrock-java において検出された悪意のあるバイナリの根本原因は何でしたか?",
+    ),
+    ("Which MITRE ATT&CK tactics and techniques were used?", "どのMITRE ATT&CK戦術と技術が使われましたか?"),
+    ("List the attack path.", "攻撃経路をリストアップしてください。"),
+    ("How many workloads were impacted?", "影響を受けたワークロードは、いくつありますか?"),
+    ("How do I fix this?", "この問題を修正するにはどうすればいいですか?"),
+    (
+        "Give me detailed guidance to isolate the affected resources.",
+        "影響を受けたリソースを分離するための詳細なガイダンスを提供してください。",
+    ),
+    (
+        "How many reconnaissance events were detected in the last 7 days, compared with the week before? List the MITRE technique IDs, attack tools and process names.",
+        "過去7日間に検出されたReconnaissance関連のイベント件数と、先週との傾向比較を教えてください。また、使用されたMITRE技術ID、攻撃ツール、プロセス名も一覧で提供してください。",
+    ),
+];
+
+#[derive(Debug, Serialize)]
+struct TurnReport {
+    language: &'static str,
+    question: &'static str,
+    tools: Vec<String>,
+    planner: Latency,
+    tools_only: Latency,
+}
+
+/// Runs `saker bench chat`.
+pub fn run(arguments: ChatBenchArgs) -> anyhow::Result<ExitCode> {
+    let input = ensure_volume(&arguments.work_dir, arguments.count, arguments.seed)?;
+    let data_dir = arguments.work_dir.join(format!("chat-data-{}-{}", arguments.count, arguments.seed));
+    let data = DataDirArgs { data_dir: data_dir.clone() };
+    if !data_dir.join("index").exists() {
+        eprintln!("ingesting {} and the demo scenarios into {}", input.display(), data_dir.display());
+        ingest(&input, &data_dir)?;
+        super::demo::load_demo(&data)?;
+    }
+    let store = Arc::new(data.open_store()?);
+    let rules = Arc::new(if arguments.rules.is_empty() {
+        RulesCatalog::load_default().context("cannot load the default rules")?
+    } else {
+        RulesCatalog::load(&arguments.rules).context("cannot load the rules files")?
+    });
+    let now = parse_now(Some(saker_fixtures::DEMO_NOW))?;
+    let sessions_dir = tempfile_dir()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
+    let orchestrator = runtime.block_on(async {
+        let sessions = SessionStore::open(&sessions_dir).await?;
+        anyhow::Ok(Orchestrator::new(store.clone(), rules.clone(), sessions, Backend::Planner(Planner::new())))
+    })?;
+    let registry = ToolRegistry::standard();
+    let mut reports = Vec::new();
+    for (language, pick) in [("en", 0usize), ("ja", 1usize)] {
+        let mut planner_times: Vec<Vec<f64>> = vec![Vec::new(); SEED_TURNS.len()];
+        let mut tool_times: Vec<Vec<f64>> = vec![Vec::new(); SEED_TURNS.len()];
+        let mut tools_of_turn: Vec<Vec<String>> = vec![Vec::new(); SEED_TURNS.len()];
+        for round in 0..=arguments.iterations {
+            let mut session_id: Option<String> = None;
+            for (index, turn) in SEED_TURNS.iter().enumerate() {
+                let question = if pick == 0 { turn.0 } else { turn.1 };
+                let last = index + 1 == SEED_TURNS.len();
+                let request = ChatRequest {
+                    session_id: if last { None } else { session_id.clone() },
+                    message: question.to_string(),
+                    scope: Some(if last { String::new() } else { SEED_SCOPE.to_string() }),
+                    now: Some(now),
+                    ..ChatRequest::default()
+                };
+                let started = Instant::now();
+                let answer = runtime
+                    .block_on(orchestrator.chat(request, EventSink::discard()))
+                    .with_context(|| format!("turn {question:?} failed"))?;
+                let planner_ms = started.elapsed().as_secs_f64() * 1000.0;
+                session_id.get_or_insert(answer.session_id.clone());
+                // The reference: the same calls, made directly.
+                let context = ToolContext {
+                    base_scope: Scope::parse(&answer.scope).context("answer scope")?,
+                    ..ToolContext::new(&*store, &rules, now)
+                };
+                let started = Instant::now();
+                for step in &answer.steps {
+                    std::hint::black_box(registry.invoke(&step.tool, step.arguments.clone(), &context).ok());
+                }
+                let tools_ms = started.elapsed().as_secs_f64() * 1000.0;
+                if round > 0 {
+                    planner_times[index].push(planner_ms);
+                    tool_times[index].push(tools_ms);
+                }
+                tools_of_turn[index] = answer.steps.iter().map(|step| step.tool.clone()).collect();
+            }
+        }
+        for (index, turn) in SEED_TURNS.iter().enumerate() {
+            reports.push(TurnReport {
+                language,
+                question: if pick == 0 { turn.0 } else { turn.1 },
+                tools: tools_of_turn[index].clone(),
+                planner: percentiles(&mut planner_times[index]),
+                tools_only: percentiles(&mut tool_times[index]),
+            });
+        }
+    }
+    let _ = std::fs::remove_dir_all(&sessions_dir);
+    if arguments.json {
+        out!("{}", serde_json::to_string_pretty(&serde_json::json!({"alerts": arguments.count, "turns": reports}))?);
+    } else {
+        out!(
+            "{} generated alerts + the demo scenarios, {} timed runs of the conversation after 1 warm-up, now {}\n",
+            arguments.count,
+            arguments.iterations,
+            saker_fixtures::DEMO_NOW
+        );
+        out!("| lang | question | tools | planner p50 (ms) | planner p95 (ms) | tools only p50 (ms) |");
+        out!("|---|---|---|---:|---:|---:|");
+        for report in &reports {
+            out!(
+                "| {} | {} | {} | {:.1} | {:.1} | {:.1} |",
+                report.language,
+                report.question,
+                report.tools.join(", "),
+                report.planner.p50_ms,
+                report.planner.p95_ms,
+                report.tools_only.p50_ms
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A fresh directory for the benchmark's session database.
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("saker-bench-chat-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
+}
