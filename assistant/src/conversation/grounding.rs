@@ -6,6 +6,12 @@
 //! code spans (`` `bash ./malicious-bin-event-gen.sh` ``). Ordered-list markers and link
 //! targets are not claims. A number is supported when a tool value equals it, or rounds to it
 //! at the precision it is written with (percentages); a name when it occurs in a tool string.
+//!
+//! Fenced code blocks (```` ``` ````) hold commands and manifests the answer writes for the
+//! analyst (a `kubectl` line, a NetworkPolicy): their tokens with digits are claims, as in
+//! prose, but a block as a whole is not. Vocabulary is never a claim: Falco field names
+//! (`k8s.ns.name`, `proc.aname[2]`) and the Kubernetes API versions manifests name
+//! (`networking.k8s.io/v1`).
 
 use serde::Serialize;
 use serde_json::Value;
@@ -143,17 +149,27 @@ fn digit_runs(text: &str) -> Vec<&str> {
 /// The claims of an answer, in order.
 fn claims_in(answer: &str) -> Vec<Claim> {
     let mut claims = Vec::new();
+    let mut in_fence = false;
     for line in answer.lines() {
-        let line = strip_link_targets(line);
-        let (code_spans, prose) = split_code_spans(&line);
-        for span in code_spans {
-            if !span.trim().is_empty() {
-                claims.push(Claim::Name(span.trim().to_string()));
-            }
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
         }
+        let line = strip_link_targets(line);
+        let prose = if in_fence {
+            line
+        } else {
+            let (code_spans, prose) = split_code_spans(&line);
+            for span in code_spans {
+                if !span.trim().is_empty() && !is_vocabulary(span.trim()) {
+                    claims.push(Claim::Name(span.trim().to_string()));
+                }
+            }
+            prose
+        };
         let prose = strip_list_marker(&prose);
         for token in ascii_tokens(prose) {
-            if !token.bytes().any(|byte| byte.is_ascii_digit()) {
+            if !token.bytes().any(|byte| byte.is_ascii_digit()) || is_vocabulary(token) {
                 continue;
             }
             match as_number(token) {
@@ -163,6 +179,32 @@ fn claims_in(answer: &str) -> Vec<Claim> {
         }
     }
     claims
+}
+
+/// Kubernetes API groups and versions that manifests in answers name.
+const API_VERSIONS: [&str; 4] = ["networking.k8s.io/v1", "apps/v1", "batch/v1", "v1"];
+
+/// Falco field-name prefixes: a token made of one of these and lowercase identifier characters
+/// (with an optional `[n]` argument) is a field name, not a value.
+const FIELD_CLASSES: [&str; 9] =
+    ["k8s.", "kubernetes.", "k8smeta.", "proc.", "container.", "fd.", "user.", "evt.", "mitre."];
+
+/// Whether `token` is vocabulary rather than a claim about the data: a Falco field name or a
+/// Kubernetes API version.
+fn is_vocabulary(token: &str) -> bool {
+    if API_VERSIONS.contains(&token) {
+        return true;
+    }
+    let name = match token.split_once('[') {
+        Some((name, argument)) => match argument.strip_suffix(']') {
+            Some(inner) if !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.') => name,
+            _ => return false,
+        },
+        None => token,
+    };
+    FIELD_CLASSES.iter().any(|prefix| name.starts_with(prefix))
+        && name.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || matches!(byte, b'.' | b'_'))
+        && !name.ends_with('.')
 }
 
 /// Removes Markdown link targets `](...)` and bare URLs: they are where to look, not claims.
@@ -276,6 +318,22 @@ mod tests {
         assert!(check("合計140件のイベント、過去7日間", &steps()).grounded);
         let report = check("合計141件のイベント", &steps());
         assert_eq!(report.unsupported, vec!["141"]);
+    }
+
+    #[test]
+    fn field_names_and_api_versions_are_vocabulary() {
+        let answer = "Filter on `k8s.ns.name` and `proc.aname[2]`; k8s.pod.name is set.\n\
+                      ```yaml\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  namespace: risk-10-aws-bedrock-java\n```";
+        let report = check(answer, &steps());
+        assert_eq!(report.unsupported, Vec::<String>::new());
+    }
+
+    #[test]
+    fn fenced_blocks_check_their_values() {
+        let answer = "```\nkubectl -n risk-11-other delete pod web-2\n```";
+        assert_eq!(check(answer, &steps()).unsupported, vec!["risk-11-other", "web-2"]);
+        // Outside a fence, a code span is checked whole.
+        assert_eq!(check("`kubectl delete ns x`", &steps()).unsupported, vec!["kubectl delete ns x"]);
     }
 
     #[test]

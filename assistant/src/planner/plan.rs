@@ -9,16 +9,17 @@ use serde_json::Value;
 
 use crate::conversation::Focus;
 
-/// What the question asks for. Each intent has a fixed set of tools and one answer template
-/// per language (`prompts/answers/<lang>/<intent>.hbs`).
+/// What the question asks for. Each intent has a fixed list of tool calls (below, in order;
+/// every call carries the plan's `scope` and time arguments) and one answer template per
+/// language (`prompts/answers/<lang>/<intent>.hbs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Intent {
-    /// "Summarize the events in this cluster": `event_stats` grouped by rule, namespace,
-    /// workload.
+    /// "Summarize the events in this cluster": `event_stats` grouped by rule, namespace and
+    /// workload (its categories say what kinds of activity there were).
     Summary,
-    /// "Write a detailed investigation report": summary, root cause, attack path, MITRE,
-    /// impacted workloads and remediation.
+    /// "Write a detailed investigation report": `event_stats`, `root_cause`, `attack_path`,
+    /// `mitre_mapping`, `impacted_workloads`, `suggest_remediation`.
     Report,
     /// "What was the root cause of ...": `root_cause`.
     RootCause,
@@ -30,19 +31,22 @@ pub enum Intent {
     ImpactedWorkloads,
     /// "How do I fix this?": `suggest_remediation`.
     Remediation,
-    /// "Give me guidance to isolate the affected resources": `impacted_workloads` and
-    /// `suggest_remediation` (containment).
+    /// "Give me guidance to isolate the affected resources": `impacted_workloads`, then
+    /// `suggest_remediation` (its containment steps).
     Isolation,
     /// "Compare reconnaissance this week with last week": `compare_periods`.
     ComparePeriods,
-    /// "How many alerts ... / which namespaces have the most alerts": `event_stats` with a
-    /// grouping.
+    /// "How many alerts ... / which namespaces have the most alerts": `event_stats` with the
+    /// grouping asked for (`group_by`), possibly `compare_previous`.
     Count,
-    /// "Show me the alerts from ...": `search_events`.
+    /// "Show me the alerts from ...": `search_events` (with a `query` when the question names
+    /// words to find).
     Search,
-    /// "Explain this event / what does rule X detect": `explain_event`.
+    /// "Explain this event / what does rule X detect": `explain_event` (by `alert_id` or
+    /// `rule`).
     Explain,
-    /// A question the planner cannot map: it says so and lists what it can answer.
+    /// A question the planner cannot map: one `event_stats` call grouped by namespace (what
+    /// data there is) and an answer that says so and offers what it can answer.
     Unknown,
 }
 
@@ -77,6 +81,12 @@ pub struct PlannedCall {
 }
 
 /// Something the analyst must be told before (or instead of) the answer.
+///
+/// A plan with a notice makes no analysis calls; instead it makes the `event_stats` calls that
+/// ground what the notice says: first with the asked name in the scope (its output is empty
+/// and its `evidence.note` lists values that do exist), then, when there are suggestions or
+/// candidates, grouped by the entity's dimension over exactly those values. Every name in a
+/// notice therefore appears in the turn's tool calls.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Notice {
