@@ -16,7 +16,7 @@ pub use answer::{Answer, BackendKind, Link, StepRecord, TokenUsage};
 pub use error::ConversationError;
 pub use event::{ChatEvent, EventSink, StepEvent, StepPhase};
 pub use executor::ToolExecutor;
-pub use focus::{Focus, TimeFocus};
+pub use focus::{Focus, TimeFocus, quote_value};
 pub use language::Language;
 pub use orchestrator::{Backend, Orchestrator, TurnInput, TurnOutput};
 pub use request::ChatRequest;

@@ -1,35 +1,153 @@
 //! The embedded deterministic planner: recognises the intent and the entities of a question
 //! in English or Japanese, calls the tools, and renders the answer from `prompts/` templates.
+//!
+//! [`understand`] turns the question into a [`Plan`] (pure, given the store's vocabulary);
+//! this module runs the plan's calls through the turn's [`ToolExecutor`] (confined to the
+//! analyst's scope), renders the outputs with [`render`], and streams the text.
 
 pub mod plan;
 pub mod render;
+pub mod understand;
 
-use serde_json::json;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use crate::conversation::{ConversationError, ToolExecutor, TurnInput, TurnOutput};
+use saker_tools::scope::{Dimension, Scope};
+use saker_tools::store::{AlertFilter, AlertStore, GroupKey, TimeRange};
+use serde_json::{Value, json};
+
+use self::plan::Plan;
+use self::understand::{Context, Vocabulary};
+use crate::conversation::{ConversationError, Focus, TimeFocus, ToolExecutor, TurnInput, TurnOutput};
+
+/// How long a vocabulary is reused after the store has changed, so that a steady stream of
+/// ingested alerts does not rebuild it on every question. New names become linkable within
+/// this delay; pasted scopes work at once.
+const VOCABULARY_STALENESS: Duration = Duration::from_secs(5);
+
+/// Most rules read for an incident's detections.
+const INCIDENT_RULES_READ: usize = 21;
 
 /// The planner backend.
 #[derive(Debug, Default)]
-pub struct Planner {}
+pub struct Planner {
+    vocabulary: Mutex<Option<CachedVocabulary>>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedVocabulary {
+    alerts: u64,
+    built: Instant,
+    vocabulary: Arc<Vocabulary>,
+}
 
 impl Planner {
     /// A planner.
     pub fn new() -> Planner {
-        Planner {}
+        Planner::default()
     }
 
-    /// Answers one turn.
-    // Interim: the first end-to-end slice (a count in the focus), replaced by understanding
-    // and rendering.
+    /// Answers one turn: understands the question, runs the plan's calls, renders and streams
+    /// the answer.
     pub async fn answer(&self, input: TurnInput<'_>, executor: &ToolExecutor) -> Result<TurnOutput, ConversationError> {
-        let scope = input.focus.scope_expression();
-        let output = executor
-            .call("event_stats", json!({ "scope": scope, "group_by": ["rule"], "limit": 5 }))
-            .await
-            .map_err(ConversationError::Internal)?;
-        let total = output.get("total").and_then(serde_json::Value::as_u64).unwrap_or(0);
-        let text = format!("**{total}** alerts.");
-        executor.sink().delta(text.clone());
-        Ok(TurnOutput { text, focus: input.focus.clone(), usage: None })
+        let plan = self.plan(input.question, input.focus, input.scope, executor).await?;
+        let mut outputs = Vec::with_capacity(plan.calls.len());
+        for call in &plan.calls {
+            let output = match executor.call(call.tool, call.arguments.clone()).await {
+                Ok(output) => output,
+                Err(message) => json!({ "error": message }),
+            };
+            outputs.push((call.tool.to_string(), output));
+        }
+        let text = render::render(input.language, &plan, &outputs)?;
+        for piece in text.split_inclusive('\n') {
+            executor.sink().delta(piece);
+        }
+        Ok(TurnOutput { text, focus: plan.focus, usage: None })
     }
+
+    /// The plan for a question (understanding only; nothing is called).
+    pub async fn plan(
+        &self,
+        question: &str,
+        focus: &Focus,
+        analyst_scope: &str,
+        executor: &ToolExecutor,
+    ) -> Result<Plan, ConversationError> {
+        let vocabulary = self.vocabulary(executor.store()).await?;
+        let store = executor.store().clone();
+        let base_scope = executor.base_scope().clone();
+        let now = executor.now();
+        let (question, focus, analyst_scope) = (question.to_string(), focus.clone(), analyst_scope.to_string());
+        tokio::task::spawn_blocking(move || {
+            let rules_in =
+                |scope: &str, time: Option<&TimeFocus>| incident_rules(&*store, &base_scope, scope, time, now);
+            let context = Context {
+                focus: &focus,
+                analyst_scope: &analyst_scope,
+                vocabulary: &vocabulary,
+                now,
+                rules_in: &rules_in,
+            };
+            understand::understand(&question, &context)
+        })
+        .await
+        .map_err(|error| ConversationError::Internal(format!("the planner did not finish: {error}")))
+    }
+
+    /// The store's vocabulary, rebuilt when the store changed and the cached one is older
+    /// than [`VOCABULARY_STALENESS`].
+    async fn vocabulary(&self, store: &Arc<dyn AlertStore>) -> Result<Arc<Vocabulary>, ConversationError> {
+        let store = store.clone();
+        let cached = self.vocabulary.lock().ok().and_then(|guard| guard.clone());
+        let stored = {
+            let store = store.clone();
+            tokio::task::spawn_blocking(move || store.len())
+                .await
+                .map_err(|error| ConversationError::Internal(error.to_string()))?
+                .map_err(|error| ConversationError::Internal(format!("event store: {error}")))?
+        };
+        if let Some(cached) = &cached
+            && (cached.alerts == stored || cached.built.elapsed() < VOCABULARY_STALENESS)
+        {
+            return Ok(cached.vocabulary.clone());
+        }
+        let vocabulary = tokio::task::spawn_blocking(move || Vocabulary::load(&*store))
+            .await
+            .map_err(|error| ConversationError::Internal(error.to_string()))?
+            .map_err(|error| ConversationError::Internal(format!("event store: {error}")))?;
+        let vocabulary = Arc::new(vocabulary);
+        if let Ok(mut guard) = self.vocabulary.lock() {
+            *guard = Some(CachedVocabulary { alerts: stored, built: Instant::now(), vocabulary: vocabulary.clone() });
+        }
+        Ok(vocabulary)
+    }
+}
+
+/// The rules that fired in `scope` (within the analyst's scope and `time`), most alerts
+/// first; empty when the scope does not parse or the store fails (the plan then simply has
+/// no blast-radius call).
+fn incident_rules(
+    store: &dyn AlertStore,
+    base_scope: &Scope,
+    scope: &str,
+    time: Option<&TimeFocus>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<String> {
+    let Ok(scope) = Scope::parse(scope) else { return Vec::new() };
+    let time = match time {
+        Some(time) => TimeRange::resolve(time.since.as_deref(), time.until.as_deref(), time.last.as_deref(), now),
+        None => Ok(TimeRange::default()),
+    };
+    let Ok(time) = time else { return Vec::new() };
+    let filter = AlertFilter { scope: base_scope.and(&scope), time };
+    store
+        .group_counts(&filter, GroupKey::Dimension(Dimension::Rule), INCIDENT_RULES_READ)
+        .map(|counts| counts.groups.into_iter().map(|(rule, _)| rule).collect())
+        .unwrap_or_default()
+}
+
+/// The plan's calls as JSON, for debugging and tests.
+pub fn describe(plan: &Plan) -> Value {
+    json!(plan)
 }

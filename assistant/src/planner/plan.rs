@@ -51,6 +51,28 @@ pub enum Intent {
 }
 
 impl Intent {
+    /// Every intent.
+    pub const ALL: [Intent; 13] = [
+        Intent::Summary,
+        Intent::Report,
+        Intent::RootCause,
+        Intent::Mitre,
+        Intent::AttackPath,
+        Intent::ImpactedWorkloads,
+        Intent::Remediation,
+        Intent::Isolation,
+        Intent::ComparePeriods,
+        Intent::Count,
+        Intent::Search,
+        Intent::Explain,
+        Intent::Unknown,
+    ];
+
+    /// The intent with this [`Intent::name`].
+    pub fn from_name(name: &str) -> Option<Intent> {
+        Intent::ALL.into_iter().find(|intent| intent.name() == name)
+    }
+
     /// The template and snake-case name of the intent.
     pub fn name(self) -> &'static str {
         match self {
@@ -87,7 +109,7 @@ pub struct PlannedCall {
 /// and its `evidence.note` lists values that do exist), then, when there are suggestions or
 /// candidates, grouped by the entity's dimension over exactly those values. Every name in a
 /// notice therefore appears in the turn's tool calls.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Notice {
     /// A name in the question matches nothing in the store.

@@ -1,0 +1,398 @@
+//! The tool calls of a plan: the turn's scope (the focus's objects that the analyst's scope
+//! does not already fix, plus what this question adds), its time range, and the arguments of
+//! each intent's tools.
+
+use saker_tools::analytics::categories::Category;
+use saker_tools::scope::{Dimension, FieldRef, Operator, Scope, ScopeExpr};
+use serde_json::{Map, Value, json};
+
+use super::Context;
+use super::entities::Entities;
+use super::options;
+use super::text::Question;
+use crate::conversation::{Focus, TimeFocus};
+use crate::planner::plan::{Intent, Notice, PlannedCall};
+
+/// Most rules named in a blast-radius scope.
+const INCIDENT_RULES: usize = 20;
+
+/// Builds the calls of one plan.
+pub struct CallBuilder<'a> {
+    question: &'a Question,
+    entities: &'a Entities,
+    focus: &'a Focus,
+    context: &'a Context<'a>,
+    category: Option<Category>,
+    analyst_terms: Vec<(FieldRef, String)>,
+    scope: String,
+}
+
+impl<'a> CallBuilder<'a> {
+    /// A builder for the focus after the question.
+    pub fn new(
+        question: &'a Question,
+        entities: &'a Entities,
+        focus: &'a Focus,
+        context: &'a Context<'a>,
+        category: Option<Category>,
+    ) -> CallBuilder<'a> {
+        let analyst_terms = Scope::parse(context.analyst_scope).map(|scope| equalities(&scope)).unwrap_or_default();
+        let mut builder =
+            CallBuilder { question, entities, focus, context, category, analyst_terms, scope: String::new() };
+        builder.scope = builder.scope_text(&builder.focus_terms(FocusLevel::All), true);
+        builder
+    }
+
+    /// The scope of the turn's calls, within the analyst's scope ('' for all of it).
+    pub fn scope(&self) -> &str {
+        &self.scope
+    }
+
+    /// The calls of `intent`.
+    pub fn calls(&self, intent: Intent) -> Vec<PlannedCall> {
+        let window = self.window(&self.scope);
+        let call = |tool: &'static str, extra: Value| PlannedCall { tool, arguments: merge(&window, extra) };
+        match intent {
+            Intent::Summary => {
+                vec![call("event_stats", json!({"group_by": ["rule", "namespace", "workload"], "limit": 10}))]
+            }
+            Intent::Report => vec![
+                call("event_stats", json!({"group_by": ["rule", "namespace", "workload"], "limit": 10})),
+                call("root_cause", json!({})),
+                call("attack_path", json!({})),
+                call("mitre_mapping", json!({})),
+                call("impacted_workloads", json!({})),
+                call("suggest_remediation", json!({})),
+            ],
+            Intent::RootCause => match &self.entities.alert_id {
+                Some(id) => vec![PlannedCall {
+                    tool: "root_cause",
+                    arguments: merge(&self.time_only(), json!({"alert_id": id})),
+                }],
+                None => vec![call("root_cause", json!({}))],
+            },
+            Intent::Mitre => vec![call("mitre_mapping", json!({}))],
+            Intent::AttackPath => vec![call("attack_path", json!({}))],
+            Intent::ImpactedWorkloads => {
+                let mut calls = vec![call("impacted_workloads", json!({}))];
+                calls.extend(self.blast_radius());
+                calls
+            }
+            Intent::Remediation => vec![call("suggest_remediation", json!({}))],
+            Intent::Isolation => {
+                let mut calls = vec![call("impacted_workloads", json!({}))];
+                calls.extend(self.blast_radius());
+                calls.push(call("suggest_remediation", json!({})));
+                calls
+            }
+            Intent::ComparePeriods => vec![self.comparison()],
+            Intent::Count => {
+                let mut group_by = options::group_by(self.question);
+                if group_by.is_empty() {
+                    group_by.push("rule");
+                }
+                let bounded = self.focus.time.is_some();
+                let compare = bounded && options::compares_with_before(self.question);
+                let limit = options::limit(self.question).unwrap_or(10);
+                vec![call("event_stats", json!({"group_by": group_by, "limit": limit, "compare_previous": compare}))]
+            }
+            Intent::Search => {
+                let mut extra = json!({"limit": options::limit(self.question).unwrap_or(10)});
+                if let Some(query) = self.search_query() {
+                    extra["query"] = json!(query);
+                }
+                vec![call("search_events", extra)]
+            }
+            Intent::Explain => self.explanation(&window),
+            Intent::Unknown => vec![call("event_stats", json!({"group_by": ["namespace"], "limit": 5}))],
+        }
+    }
+
+    /// The calls that ground notices: the asked name in the scope (an empty set whose evidence
+    /// note lists what exists), then the suggestions or candidates grouped by their dimension.
+    pub fn notice_calls(&self, notices: &[Notice]) -> Vec<PlannedCall> {
+        let mut calls = Vec::new();
+        for notice in notices {
+            let (entity, asked, values) = match notice {
+                Notice::NotFound { entity, name, suggestions } => (entity, Some(name), suggestions),
+                Notice::Ambiguous { entity, candidates, .. } => (entity, None, candidates),
+            };
+            let Some(dimension) = Dimension::by_alias(entity) else { continue };
+            let above = self.scope_text(&self.focus_terms(FocusLevel::Above(dimension)), false);
+            let grouping = grouping_of(dimension);
+            if let Some(asked) = asked {
+                let scope = and_text(&above, &term(dimension, Operator::Equal, vec![asked.clone()]));
+                calls.push(PlannedCall {
+                    tool: "event_stats",
+                    arguments: merge(&self.window(&scope), json!({"group_by": [grouping], "limit": 5})),
+                });
+            }
+            if !values.is_empty() {
+                let scope = and_text(&above, &term(dimension, Operator::In, values.clone()));
+                calls.push(PlannedCall {
+                    tool: "event_stats",
+                    arguments: merge(
+                        &self.window(&scope),
+                        json!({"group_by": [grouping], "limit": values.len().max(1)}),
+                    ),
+                });
+            }
+        }
+        calls
+    }
+
+    /// The second `impacted_workloads` call of a focused incident: the same detections across
+    /// the analyst's scope (the blast radius beyond the namespace, workload or pod in focus).
+    fn blast_radius(&self) -> Option<PlannedCall> {
+        let narrowed = self.focus.namespace.is_some()
+            || self.focus.workload.is_some()
+            || self.focus.pod.is_some()
+            || self.focus.container.is_some();
+        if !narrowed {
+            return None;
+        }
+        let rules = (self.context.rules_in)(&self.scope, self.focus.time.as_ref());
+        if rules.is_empty() || rules.len() > INCIDENT_RULES {
+            return None;
+        }
+        let wider = self.scope_text(&self.focus_terms(FocusLevel::Above(Dimension::Namespace)), true);
+        let scope = and_text(&wider, &term(Dimension::Rule, Operator::In, rules));
+        Some(PlannedCall { tool: "impacted_workloads", arguments: self.window(&scope) })
+    }
+
+    fn comparison(&self) -> PlannedCall {
+        let mut arguments = Map::new();
+        if !self.scope.is_empty() {
+            arguments.insert("scope".into(), json!(self.scope));
+        }
+        if let Some(category) = self.category {
+            arguments.insert("category".into(), json!(category));
+        }
+        if !self.entities.rules.is_empty() {
+            arguments.insert("rules".into(), json!(self.entities.rules));
+        }
+        if !self.entities.tactics.is_empty() {
+            arguments.insert("tactics".into(), json!(self.entities.tactics));
+        }
+        // Calendar words name the periods compared ("this week vs last week", 「昨日と今日」):
+        // the comparison is of whole rolling days or weeks ending now.
+        let daily = self.question.has_any(&["today", "yesterday", "day over day", "今日", "昨日", "前日", "本日"]);
+        let weekly = self.question.has_any(&["this week", "last week", "今週", "先週", "前週"]);
+        match &self.focus.time {
+            Some(time) if time.last.is_some() => {
+                arguments.insert("last".into(), json!(time.last));
+            }
+            Some(TimeFocus { since: Some(since), until: Some(until), .. }) if !daily && !weekly => {
+                arguments.insert("since".into(), json!(since));
+                arguments.insert("until".into(), json!(until));
+            }
+            _ => {
+                arguments.insert("period".into(), json!(if daily && !weekly { "day" } else { "week" }));
+            }
+        }
+        PlannedCall { tool: "compare_periods", arguments: Value::Object(arguments) }
+    }
+
+    fn explanation(&self, window: &Value) -> Vec<PlannedCall> {
+        if let Some(id) = &self.entities.alert_id {
+            return vec![PlannedCall { tool: "explain_event", arguments: json!({"alert_id": id}) }];
+        }
+        let rule = self
+            .entities
+            .rules
+            .first()
+            .cloned()
+            .or_else(|| self.focus.rule.clone())
+            .or_else(|| (self.context.rules_in)(&self.scope, self.focus.time.as_ref()).into_iter().next());
+        match rule {
+            Some(rule) => vec![PlannedCall { tool: "explain_event", arguments: merge(window, json!({"rule": rule})) }],
+            None => vec![PlannedCall { tool: "search_events", arguments: merge(window, json!({"limit": 5})) }],
+        }
+    }
+
+    fn search_query(&self) -> Option<String> {
+        let query = options::search_query(self.question)?;
+        // A quoted rule name is already in the scope.
+        let unquoted = query.trim_matches('"');
+        (!self.entities.rules.iter().any(|rule| rule.eq_ignore_ascii_case(unquoted))).then_some(query)
+    }
+
+    /// The scope terms of the focus at or above a level, plus (for `All`) what only this
+    /// question adds: images, hosts, further rules, techniques, tactics, severities, pasted
+    /// terms.
+    fn focus_terms(&self, level: FocusLevel) -> Vec<String> {
+        let focus = self.focus;
+        let keep = |dimension: Dimension| match level {
+            FocusLevel::All => true,
+            FocusLevel::Above(limit) => rank(dimension) < rank(limit),
+        };
+        let mut terms = Vec::new();
+        let mut push = |dimension: Dimension, value: &Option<String>| {
+            if let Some(value) = value
+                && keep(dimension)
+            {
+                terms.push(term(dimension, Operator::Equal, vec![value.clone()]));
+            }
+        };
+        push(Dimension::Cluster, &focus.cluster);
+        push(Dimension::Namespace, &focus.namespace);
+        push(Dimension::Workload, &focus.workload);
+        push(Dimension::Pod, &focus.pod);
+        push(Dimension::ContainerId, &focus.container);
+        if matches!(level, FocusLevel::All) {
+            push(Dimension::Process, &focus.process);
+            let rules = &self.entities.rules;
+            if rules.len() > 1 {
+                terms.push(term(Dimension::Rule, Operator::In, rules.clone()));
+            } else {
+                push(Dimension::Rule, &focus.rule);
+            }
+            for dimension in [Dimension::Image, Dimension::Host] {
+                if let Some(value) = self.entities.get(dimension) {
+                    terms.push(term(dimension, Operator::Equal, vec![value.to_string()]));
+                }
+            }
+            for (dimension, values) in [
+                (Dimension::MitreTechnique, &self.entities.techniques),
+                (Dimension::MitreTactic, &self.entities.tactics),
+            ] {
+                if !values.is_empty() {
+                    terms.push(term(dimension, operator_for(values.len()), values.clone()));
+                }
+            }
+            let priorities: Vec<String> = self.entities.priorities.iter().map(|p| p.to_string()).collect();
+            if !priorities.is_empty() {
+                terms.push(term(Dimension::Priority, Operator::In, priorities));
+            }
+            terms.extend(self.entities.pasted_terms.iter().cloned());
+        }
+        terms
+    }
+
+    /// Joins terms, leaving out those the analyst's scope already fixes (when `dedupe`).
+    fn scope_text(&self, terms: &[String], dedupe: bool) -> String {
+        let kept: Vec<&String> = terms
+            .iter()
+            .filter(|text| {
+                !dedupe
+                    || !Scope::parse(text)
+                        .map(|scope| {
+                            let own = equalities(&scope);
+                            !own.is_empty() && own.iter().all(|pair| self.analyst_terms.contains(pair))
+                        })
+                        .unwrap_or(false)
+            })
+            .collect();
+        kept.iter().map(|text| text.as_str()).collect::<Vec<_>>().join(" and ")
+    }
+
+    /// `scope` (when not empty) and the focus's time range as tool arguments.
+    fn window(&self, scope: &str) -> Value {
+        let mut arguments = match self.time_only() {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        if !scope.is_empty() {
+            arguments.insert("scope".into(), json!(scope));
+        }
+        Value::Object(arguments)
+    }
+
+    fn time_only(&self) -> Value {
+        let mut arguments = Map::new();
+        if let Some(time) = &self.focus.time {
+            for (key, value) in [("since", &time.since), ("until", &time.until), ("last", &time.last)] {
+                if let Some(value) = value {
+                    arguments.insert(key.into(), json!(value));
+                }
+            }
+        }
+        Value::Object(arguments)
+    }
+}
+
+/// Which focus terms to keep.
+#[derive(Debug, Clone, Copy)]
+enum FocusLevel {
+    /// Everything in focus and added by the question.
+    All,
+    /// Only the objects above a level (the cluster above a namespace, ...).
+    Above(Dimension),
+}
+
+/// Containment order of Kubernetes objects (lower contains higher).
+fn rank(dimension: Dimension) -> u8 {
+    match dimension {
+        Dimension::Cluster => 0,
+        Dimension::Namespace => 1,
+        Dimension::Workload => 2,
+        Dimension::Pod => 3,
+        Dimension::ContainerId => 4,
+        _ => 5,
+    }
+}
+
+/// The `event_stats` grouping of a dimension.
+fn grouping_of(dimension: Dimension) -> &'static str {
+    match dimension {
+        Dimension::Cluster => "cluster",
+        Dimension::Namespace => "namespace",
+        Dimension::Workload => "workload",
+        Dimension::Pod => "pod",
+        Dimension::ContainerId => "container",
+        Dimension::Image => "image",
+        Dimension::Process => "process",
+        Dimension::Host => "host",
+        Dimension::User => "user",
+        _ => "rule",
+    }
+}
+
+fn operator_for(count: usize) -> Operator {
+    if count == 1 { Operator::Equal } else { Operator::In }
+}
+
+/// One comparison as scope text.
+fn term(dimension: Dimension, operator: Operator, values: Vec<String>) -> String {
+    ScopeExpr::compare(FieldRef::Dimension(dimension), operator, values).to_string()
+}
+
+fn and_text(left: &str, right: &str) -> String {
+    match (left.is_empty(), right.is_empty()) {
+        (true, _) => right.to_string(),
+        (_, true) => left.to_string(),
+        _ => format!("{left} and {right}"),
+    }
+}
+
+/// The `field=value` comparisons a scope requires (its top-level conjuncts).
+fn equalities(scope: &Scope) -> Vec<(FieldRef, String)> {
+    fn walk(expr: &ScopeExpr, out: &mut Vec<(FieldRef, String)>) {
+        match expr {
+            ScopeExpr::And(left, right) => {
+                walk(left, out);
+                walk(right, out);
+            }
+            ScopeExpr::Compare(comparison) if comparison.operator == Operator::Equal => {
+                if let Some(value) = comparison.values.first() {
+                    out.push((comparison.field.clone(), value.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(expr) = scope.expr() {
+        walk(expr, &mut out);
+    }
+    out
+}
+
+/// `base` with the entries of `extra` added.
+fn merge(base: &Value, extra: Value) -> Value {
+    let mut merged = base.as_object().cloned().unwrap_or_default();
+    if let Value::Object(extra) = extra {
+        merged.extend(extra);
+    }
+    Value::Object(merged)
+}

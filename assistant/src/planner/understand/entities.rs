@@ -1,0 +1,437 @@
+//! Entity linking: the clusters, namespaces, workloads, pods, processes, images, hosts, rules,
+//! alert ids, MITRE technique IDs and severities a question names, matched against the values
+//! actually present in the store. A name that matches nothing, or several values, becomes a
+//! notice instead of a guess.
+
+use saker_tools::scope::{Dimension, FieldRef};
+
+use super::text::{Question, Token};
+use super::vocabulary::{LINKED, Vocabulary};
+use crate::conversation::quote_value;
+use crate::planner::plan::Notice;
+
+/// What the question names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Entities {
+    /// Linked values per dimension (cluster, namespace, workload, pod, process, image, host,
+    /// container id), at most one per dimension, in the order found.
+    pub linked: Vec<(Dimension, String)>,
+    /// Rules named in the question (as stored).
+    pub rules: Vec<String>,
+    /// An alert id.
+    pub alert_id: Option<String>,
+    /// MITRE technique IDs (`T1059.004`).
+    pub techniques: Vec<String>,
+    /// MITRE tactic IDs (`TA0043`).
+    pub tactics: Vec<String>,
+    /// Priorities asked for ("critical alerts"): canonical lowercase names.
+    pub priorities: Vec<&'static str>,
+    /// Scope terms pasted into the question (`k8s.ns.name=foo`), in scope syntax.
+    pub pasted_terms: Vec<String>,
+    /// Names that matched nothing or several values.
+    pub notices: Vec<Notice>,
+}
+
+impl Entities {
+    /// The linked value of `dimension`.
+    pub fn get(&self, dimension: Dimension) -> Option<&str> {
+        self.linked.iter().find(|(linked, _)| *linked == dimension).map(|(_, value)| value.as_str())
+    }
+
+    /// True when the question names any object to scope by.
+    pub fn names_anything(&self) -> bool {
+        !self.linked.is_empty()
+            || !self.rules.is_empty()
+            || self.alert_id.is_some()
+            || !self.techniques.is_empty()
+            || !self.pasted_terms.is_empty()
+    }
+}
+
+/// Words that may also be process or object names ("find", "top") but, in a question, are
+/// almost always English: linked only when quoted or next to a dimension word.
+const COMMON_WORDS: &[&str] = &[
+    "a", "about", "alert", "alerts", "all", "and", "any", "are", "at", "attack", "by", "can", "cat", "cause", "date",
+    "did", "do", "env", "event", "events", "file", "find", "for", "from", "give", "groups", "head", "how", "id", "in",
+    "install", "is", "it", "join", "kill", "last", "less", "link", "list", "make", "me", "more", "most", "my", "of",
+    "on", "or", "path", "ps", "root", "script", "show", "sleep", "sort", "tail", "test", "the", "this", "time", "to",
+    "top", "true", "users", "w", "wall", "was", "watch", "were", "what", "which", "who", "why", "with", "write", "yes",
+];
+
+/// Words that tell which kind of object a nearby name is.
+const DIMENSION_WORDS: &[(Dimension, &[&str])] = &[
+    (Dimension::Namespace, &["namespace", "namespaces", "ns", "名前空間", "ネームスペース"]),
+    (
+        Dimension::Workload,
+        &["workload", "workloads", "deployment", "daemonset", "statefulset", "ワークロード", "デプロイメント"],
+    ),
+    (Dimension::Pod, &["pod", "pods", "ポッド"]),
+    (Dimension::Cluster, &["cluster", "clusters", "クラスタ", "クラスター"]),
+    (Dimension::Process, &["process", "processes", "binary", "プロセス", "バイナリ"]),
+    (Dimension::Image, &["image", "images", "イメージ"]),
+    (Dimension::Host, &["host", "hosts", "node", "nodes", "ホスト", "ノード"]),
+    (Dimension::ContainerId, &["container id", "container", "コンテナ"]),
+];
+
+/// Links the names in `question` against `vocabulary`.
+pub fn link(question: &Question, vocabulary: &Vocabulary) -> Entities {
+    let mut entities = Entities {
+        pasted_terms: pasted_terms(question),
+        rules: vocabulary.rules_in(&question.folded),
+        ..Entities::default()
+    };
+    for quoted in question.quoted() {
+        if let Some(rule) = vocabulary.rule(&quoted)
+            && !entities.rules.iter().any(|known| known == rule)
+        {
+            entities.rules.push(rule.to_string());
+        }
+    }
+    let quoted: Vec<String> = question.quoted().iter().map(|part| part.to_lowercase()).collect();
+    let rule_spans: Vec<(usize, usize)> = entities
+        .rules
+        .iter()
+        .filter_map(|rule| {
+            let lower = rule.to_lowercase();
+            question.folded.find(&lower).map(|start| (start, start + lower.len()))
+        })
+        .collect();
+    // The fields and values of pasted terms are not linked again.
+    let pasted_words: Vec<String> = entities
+        .pasted_terms
+        .iter()
+        .flat_map(|term| term.split(['=', '!', '"']).map(str::to_lowercase).collect::<Vec<_>>())
+        .filter(|word| !word.is_empty())
+        .collect();
+
+    for token in question.tokens() {
+        if rule_spans.iter().any(|(start, end)| token.start >= *start && token.end <= *end) {
+            continue;
+        }
+        if pasted_words.iter().any(|word| word == token.text || token.text.starts_with(&format!("{word}."))) {
+            continue;
+        }
+        if let Some(id) = technique_id(token.text) {
+            let list = if id.starts_with("TA") { &mut entities.tactics } else { &mut entities.techniques };
+            if !list.contains(&id) {
+                list.push(id);
+            }
+            continue;
+        }
+        if is_alert_id(token.text) {
+            entities.alert_id.get_or_insert_with(|| token.text.to_string());
+            continue;
+        }
+        link_token(question, vocabulary, token, quoted.iter().any(|part| part == token.text), &mut entities);
+    }
+    entities.priorities = priorities(question);
+    entities
+}
+
+fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, quoted: bool, entities: &mut Entities) {
+    let text = token.text;
+    let hinted = hinted_dimensions(question, token);
+    let is_common = COMMON_WORDS.contains(&text) || text.chars().count() < 2;
+    if is_common && !quoted && hinted.is_empty() {
+        return;
+    }
+    let exact = vocabulary.exact(text);
+    if !exact.is_empty() {
+        if let Some((dimension, value)) = choose(exact.to_vec(), &hinted) {
+            if is_common && !quoted && !hinted.contains(&dimension) {
+                return;
+            }
+            add(entities, dimension, value);
+        }
+        return;
+    }
+    let name_like = looks_like_a_name(text);
+    if !(name_like || quoted || !hinted.is_empty()) || text.chars().count() < 3 {
+        return;
+    }
+    let by_prefix = vocabulary.by_prefix(text);
+    if !by_prefix.is_empty() {
+        let dimension = preferred_dimension(by_prefix.iter().map(|(dimension, _)| *dimension), &hinted);
+        let candidates: Vec<String> =
+            by_prefix.iter().filter(|(found, _)| *found == dimension).map(|(_, value)| value.clone()).collect();
+        if let [only] = candidates.as_slice() {
+            add(entities, dimension, only.clone());
+        } else {
+            entities.notices.push(Notice::Ambiguous {
+                entity: dimension.name().to_string(),
+                name: text.to_string(),
+                candidates: candidates.into_iter().take(8).collect(),
+            });
+        }
+        return;
+    }
+    let named = named_by_keyword(question, token);
+    if name_like || named.is_some() {
+        if is_vocabulary_word(text) {
+            return;
+        }
+        let dimension = named.or_else(|| hinted.first().copied()).unwrap_or(Dimension::Namespace);
+        entities.notices.push(Notice::NotFound {
+            entity: dimension.name().to_string(),
+            name: text.to_string(),
+            suggestions: vocabulary.closest(dimension, text, 3),
+        });
+    }
+}
+
+fn add(entities: &mut Entities, dimension: Dimension, value: String) {
+    if entities.get(dimension).is_none() {
+        entities.linked.push((dimension, value));
+    }
+}
+
+/// Picks among matches of one name: a hinted dimension first, else the preference order.
+fn choose(matches: Vec<(Dimension, String)>, hinted: &[Dimension]) -> Option<(Dimension, String)> {
+    let dimension = preferred_dimension(matches.iter().map(|(dimension, _)| *dimension), hinted);
+    matches.into_iter().find(|(found, _)| *found == dimension)
+}
+
+fn preferred_dimension(found: impl Iterator<Item = Dimension> + Clone, hinted: &[Dimension]) -> Dimension {
+    hinted
+        .iter()
+        .copied()
+        .find(|dimension| found.clone().any(|candidate| candidate == *dimension))
+        .or_else(|| LINKED.iter().copied().find(|dimension| found.clone().any(|candidate| candidate == *dimension)))
+        .unwrap_or(Dimension::Namespace)
+}
+
+/// Dimensions named right before or after the token ("namespace risk-10", 「risk-10 名前空間」),
+/// nearest first.
+fn hinted_dimensions(question: &Question, token: Token<'_>) -> Vec<Dimension> {
+    let (before, after) = question.around(token.start, token.end, 14);
+    let mut hinted: Vec<(usize, Dimension)> = Vec::new();
+    for (dimension, words) in DIMENSION_WORDS {
+        for word in *words {
+            let after_distance = super::text::find_phrase(after, word);
+            let before_distance = before.rfind(word).filter(|&position| {
+                let end = position + word.len();
+                !word.is_ascii()
+                    || (before[..position].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric())
+                        && before[end..].chars().next().is_none_or(|c| !c.is_ascii_alphanumeric()))
+            });
+            let distance =
+                [after_distance, before_distance.map(|position| before.len() - position)].into_iter().flatten().min();
+            if let Some(distance) = distance {
+                hinted.push((distance, *dimension));
+            }
+        }
+    }
+    hinted.sort();
+    let mut dimensions = Vec::new();
+    for (_, dimension) in hinted {
+        if !dimensions.contains(&dimension) {
+            dimensions.push(dimension);
+        }
+    }
+    dimensions
+}
+
+/// Words that follow a dimension keyword in prose ("workloads were", "container alerts"),
+/// never names.
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "alert", "alerts", "an", "and", "are", "be", "been", "called", "detected", "event", "events", "had", "has",
+    "have", "in", "is", "named", "of", "on", "or", "that", "the", "was", "were", "where", "which", "with",
+];
+
+/// The dimension a name is introduced by: a singular English keyword right before it
+/// ("namespace foo", "pod bar") or a Japanese one right after it (「foo 名前空間」).
+fn named_by_keyword(question: &Question, token: Token<'_>) -> Option<Dimension> {
+    if FUNCTION_WORDS.contains(&token.text) || COMMON_WORDS.contains(&token.text) {
+        return None;
+    }
+    let (before, after) = question.around(token.start, token.end, 14);
+    let before = before.trim_end();
+    let after = after.trim_start();
+    DIMENSION_WORDS.iter().find_map(|(dimension, words)| {
+        words
+            .iter()
+            .any(|word| {
+                if word.is_ascii() {
+                    if word.ends_with('s') || *word == "binary" {
+                        return false;
+                    }
+                    before.ends_with(word)
+                        && before[..before.len() - word.len()]
+                            .chars()
+                            .next_back()
+                            .is_none_or(|c| !c.is_ascii_alphanumeric())
+                } else {
+                    after.starts_with(word)
+                }
+            })
+            .then_some(*dimension)
+    })
+}
+
+/// A token shaped like a Kubernetes object name: letters and digits joined by `-`
+/// (`risk-10-aws-bedrock-java`, `web-7d9f`), not an English compound (`week-over-week`).
+fn looks_like_a_name(text: &str) -> bool {
+    text.contains('-')
+        && text.bytes().any(|byte| byte.is_ascii_digit())
+        && text.bytes().any(|byte| byte.is_ascii_alphabetic())
+        && text.bytes().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_'))
+}
+
+/// Tokens that are part of Saker's and Falco's vocabulary, never object names.
+fn is_vocabulary_word(text: &str) -> bool {
+    matches!(FieldRef::resolve(text), FieldRef::Dimension(_)) || text.starts_with("k8s") || text.starts_with("mitre")
+}
+
+/// `T1059`, `t1059.004`, `TA0043` in canonical upper case.
+fn technique_id(text: &str) -> Option<String> {
+    let upper = text.to_ascii_uppercase();
+    let (prefix, rest) =
+        if let Some(rest) = upper.strip_prefix("TA") { ("TA", rest) } else { ("T", upper.strip_prefix('T')?) };
+    let (main, sub) = match rest.split_once('.') {
+        Some((main, sub)) => (main, Some(sub)),
+        None => (rest, None),
+    };
+    let digits = |part: &str, count: usize| part.len() == count && part.bytes().all(|byte| byte.is_ascii_digit());
+    let valid = digits(main, 4) && sub.is_none_or(|sub| prefix == "T" && digits(sub, 3));
+    valid.then_some(upper)
+}
+
+/// A stored alert id: 32 hex digits (Saker's hash) or a UUID (falcosidekick's).
+fn is_alert_id(text: &str) -> bool {
+    let hex = |part: &str| part.bytes().all(|byte| byte.is_ascii_hexdigit());
+    (text.len() == 32 && hex(text) && text.bytes().any(|byte| byte.is_ascii_digit()))
+        || (text.len() == 36 && text.split('-').map(str::len).eq([8, 4, 4, 4, 12]) && hex(&text.replace('-', "")))
+}
+
+/// Severities named in the question.
+fn priorities(question: &Question) -> Vec<&'static str> {
+    if question.has_any(&[
+        "high severity",
+        "high-severity",
+        "high priority",
+        "high-priority",
+        "severe",
+        "serious",
+        "重大度の高い",
+        "重大度が高い",
+        "深刻度の高い",
+        "優先度の高い",
+        "重大な",
+        "深刻な",
+    ]) {
+        vec!["emergency", "alert", "critical", "error"]
+    } else if question.has_any(&["critical", "クリティカル", "緊急"]) {
+        vec!["emergency", "alert", "critical"]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Scope terms pasted into the question: `field=value` and `field!=value` with a known field
+/// name (`kubernetes.cluster.name=prod`, `proc.name = nmap`), in canonical scope syntax.
+fn pasted_terms(question: &Question) -> Vec<String> {
+    let text = question.original.as_str();
+    let mut terms = Vec::new();
+    let mut search_from = 0;
+    while let Some(found) = text[search_from..].find('=') {
+        let position = search_from + found;
+        search_from = position + 1;
+        let negated = text[..position].ends_with('!');
+        let field_end = if negated { position - 1 } else { position };
+        let field_text = text[..field_end].trim_end();
+        let field_start = field_text
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '[' | ']')))
+            .map(|index| index + 1)
+            .unwrap_or(0);
+        let field = &field_text[field_start..];
+        let known = matches!(FieldRef::resolve(field), FieldRef::Dimension(_))
+            || ["k8s.", "kubernetes.", "proc.", "container.", "fd.", "user.", "evt."]
+                .iter()
+                .any(|p| field.starts_with(p));
+        if field.is_empty() || !known {
+            continue;
+        }
+        let value_text = text[position + 1..].trim_start();
+        let value: String = if let Some(quoted) = value_text.strip_prefix('"') {
+            quoted.split('"').next().unwrap_or("").to_string()
+        } else {
+            value_text
+                .chars()
+                .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ')' | '?' | '、' | '。' | '」'))
+                .collect::<String>()
+                .trim_end_matches(['.', ':'])
+                .to_string()
+        };
+        if value.is_empty() {
+            continue;
+        }
+        let operator = if negated { "!=" } else { "=" };
+        terms.push(format!("{field}{operator}{}", quote_value(&value)));
+    }
+    terms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::vocabulary::tests::demo;
+    use super::*;
+
+    fn linked(text: &str) -> Entities {
+        link(&Question::new(text), &demo())
+    }
+
+    #[test]
+    fn full_names_link_to_their_preferred_dimension() {
+        let entities = linked("What was the root cause of the malicious binary detected in risk-10-aws-bedrock-java?");
+        assert_eq!(entities.linked, vec![(Dimension::Namespace, "risk-10-aws-bedrock-java".to_string())]);
+        let entities = linked("risk-10-aws-bedrock-java において検出された悪意のあるバイナリの根本原因は何でしたか?");
+        assert_eq!(entities.get(Dimension::Namespace), Some("risk-10-aws-bedrock-java"));
+        let entities = linked("the workload risk-10-aws-bedrock-java");
+        assert_eq!(entities.linked, vec![(Dimension::Workload, "risk-10-aws-bedrock-java".to_string())]);
+    }
+
+    #[test]
+    fn partial_names_link_when_unique() {
+        let entities = linked("What did the miner in risk-10 do?");
+        assert_eq!(entities.get(Dimension::Namespace), Some("risk-10-aws-bedrock-java"));
+        assert!(entities.notices.is_empty());
+        let entities = linked("alerts in checkout");
+        assert_eq!(entities.get(Dimension::Workload), None, "common prose words without a hint are not linked");
+        let entities = linked("alerts in the checkout workload");
+        assert_eq!(entities.get(Dimension::Workload), Some("checkout-api"));
+    }
+
+    #[test]
+    fn unknown_and_ambiguous_names_become_notices() {
+        let entities = linked("root cause in risk-99-nowhere");
+        assert!(matches!(&entities.notices[..], [Notice::NotFound { name, .. }] if name == "risk-99-nowhere"));
+        let entities = linked("summarize namespace risk");
+        assert!(
+            matches!(&entities.notices[..], [Notice::Ambiguous { candidates, .. }] if candidates.len() == 3),
+            "{:?}",
+            entities.notices
+        );
+        assert!(linked("week-over-week trend of the root-cause").notices.is_empty());
+    }
+
+    #[test]
+    fn rules_processes_ids_and_severities() {
+        let entities =
+            linked("Explain Terminal shell in container for process easyminer, T1059.004 and ta0043, critical only");
+        assert_eq!(entities.rules, vec!["Terminal shell in container".to_string()]);
+        assert_eq!(entities.get(Dimension::Process), Some("easyminer"));
+        assert_eq!(entities.techniques, vec!["T1059.004".to_string()]);
+        assert_eq!(entities.tactics, vec!["TA0043".to_string()]);
+        assert_eq!(entities.priorities, vec!["emergency", "alert", "critical"]);
+        let entities = linked("explain alert 417948f032f5d4dce999d33c3bb11d0c");
+        assert_eq!(entities.alert_id.as_deref(), Some("417948f032f5d4dce999d33c3bb11d0c"));
+        assert!(linked("find the top alerts").linked.is_empty());
+    }
+
+    #[test]
+    fn pasted_scope_terms_are_kept() {
+        let entities = linked("summarize kubernetes.cluster.name=prod-recon-eks and proc.name != \"nc\"");
+        assert_eq!(entities.pasted_terms, vec!["kubernetes.cluster.name=prod-recon-eks", "proc.name!=nc"]);
+        assert!(entities.notices.is_empty(), "{:?}", entities.notices);
+    }
+}

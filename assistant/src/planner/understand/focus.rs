@@ -1,0 +1,143 @@
+//! The focus after a question: the entities it names replace those of earlier turns at their
+//! level (a new namespace clears the workload, pod, container, process and rule under the old
+//! one); references ("it", "this cluster", 「その名前空間」, 影響を受けた...) keep the focus;
+//! "the whole cluster" / 「クラスタ全体」 widens it back to the cluster.
+
+use saker_tools::scope::Dimension;
+
+use super::entities::Entities;
+use super::text::Question;
+use super::time::TimeSpec;
+use crate::conversation::Focus;
+
+/// Phrases that widen the focus to the analyst's scope or cluster.
+const WIDEN: &[&str] = &[
+    "whole cluster",
+    "entire cluster",
+    "all namespaces",
+    "every namespace",
+    "cluster-wide",
+    "cluster wide",
+    "across the cluster",
+    "all workloads",
+    "everything",
+    "overall",
+    "クラスタ全体",
+    "クラスター全体",
+    "すべての名前空間",
+    "全ての名前空間",
+    "全名前空間",
+    "すべてのワークロード",
+];
+
+/// The focus after `question`, given the focus before it.
+pub fn update(before: &Focus, question: &Question, entities: &Entities, time: &TimeSpec) -> Focus {
+    let mut focus = before.clone();
+    if question.has_any(WIDEN) {
+        focus.namespace = None;
+        clear_below_namespace(&mut focus);
+    }
+    let names_namespace = entities.get(Dimension::Namespace).is_some();
+    for (dimension, value) in &entities.linked {
+        match dimension {
+            Dimension::Cluster if focus.cluster.as_deref() != Some(value) => {
+                focus.cluster = Some(value.clone());
+                if !names_namespace {
+                    focus.namespace = None;
+                }
+                clear_below_namespace(&mut focus);
+            }
+            Dimension::Namespace if focus.namespace.as_deref() != Some(value) => {
+                focus.namespace = Some(value.clone());
+                clear_below_namespace(&mut focus);
+            }
+            Dimension::Workload if focus.workload.as_deref() != Some(value) => {
+                if !names_namespace {
+                    // The workload's name identifies it; an older namespace may not hold it.
+                    focus.namespace = None;
+                }
+                focus.workload = Some(value.clone());
+                focus.pod = None;
+                focus.container = None;
+            }
+            Dimension::Pod if focus.pod.as_deref() != Some(value) => {
+                if !names_namespace {
+                    focus.namespace = None;
+                }
+                focus.workload = None;
+                focus.pod = Some(value.clone());
+                focus.container = None;
+            }
+            Dimension::ContainerId => focus.container = Some(value.clone()),
+            Dimension::Process => focus.process = Some(value.clone()),
+            _ => {}
+        }
+    }
+    if let [rule] = entities.rules.as_slice() {
+        focus.rule = Some(rule.clone());
+    }
+    if let Some(id) = &entities.alert_id {
+        focus.alert_id = Some(id.clone());
+    }
+    match time {
+        TimeSpec::Range(range) => focus.time = Some(range.clone()),
+        TimeSpec::AllTime => focus.time = None,
+        TimeSpec::Unspecified => {}
+    }
+    focus
+}
+
+fn clear_below_namespace(focus: &mut Focus) {
+    focus.workload = None;
+    focus.pod = None;
+    focus.container = None;
+    focus.process = None;
+    focus.rule = None;
+    focus.alert_id = None;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entities(linked: &[(Dimension, &str)]) -> Entities {
+        Entities {
+            linked: linked.iter().map(|(dimension, value)| (*dimension, value.to_string())).collect(),
+            ..Entities::default()
+        }
+    }
+
+    #[test]
+    fn a_new_namespace_replaces_the_old_one_and_what_was_under_it() {
+        let before = Focus {
+            cluster: Some("c".into()),
+            namespace: Some("a".into()),
+            process: Some("nmap".into()),
+            ..Focus::default()
+        };
+        let after = update(
+            &before,
+            &Question::new("and b?"),
+            &entities(&[(Dimension::Namespace, "b")]),
+            &TimeSpec::Unspecified,
+        );
+        assert_eq!(after.cluster.as_deref(), Some("c"));
+        assert_eq!(after.namespace.as_deref(), Some("b"));
+        assert_eq!(after.process, None);
+    }
+
+    #[test]
+    fn references_keep_and_widening_clears() {
+        let before = Focus { namespace: Some("a".into()), ..Focus::default() };
+        let kept =
+            update(&before, &Question::new("その名前空間の攻撃経路"), &Entities::default(), &TimeSpec::Unspecified);
+        assert_eq!(kept.namespace.as_deref(), Some("a"));
+        let widened = update(
+            &before,
+            &Question::new("and across the whole cluster?"),
+            &Entities::default(),
+            &TimeSpec::Unspecified,
+        );
+        assert_eq!(widened.namespace, None);
+    }
+}

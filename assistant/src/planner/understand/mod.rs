@@ -1,0 +1,107 @@
+//! Understanding: a question, the conversation's focus and the analyst's scope become a
+//! [`Plan`] (intent, tool calls with their arguments, the focus after the turn, notices).
+//!
+//! The steps are separate modules: [`text`] prepares the question, [`intent`] recognises what
+//! is asked, [`entities`] links the names it mentions against the store's [`vocabulary`],
+//! [`time`] reads time expressions, [`options`] the details (groupings, category, search
+//! words), [`focus`] carries references over from earlier turns, and [`calls`] turns all of it
+//! into tool calls.
+
+mod calls;
+pub mod entities;
+mod focus;
+pub mod intent;
+mod options;
+pub mod text;
+pub mod time;
+pub mod vocabulary;
+
+use chrono::{DateTime, Utc};
+
+use self::calls::CallBuilder;
+use self::text::Question;
+use self::time::TimeSpec;
+pub use self::vocabulary::Vocabulary;
+use super::plan::{Intent, Plan};
+use crate::conversation::{Focus, TimeFocus};
+
+/// What understanding needs besides the question.
+pub struct Context<'a> {
+    /// The entities in focus before this turn.
+    pub focus: &'a Focus,
+    /// The analyst's scope expression ('' for everything).
+    pub analyst_scope: &'a str,
+    /// The values present in the store.
+    pub vocabulary: &'a Vocabulary,
+    /// "Now" for relative times.
+    pub now: DateTime<Utc>,
+    /// The rules that fired in a scope (within the analyst's scope and the focus's time),
+    /// most alerts first: the incident's detections, for blast-radius and explain questions.
+    pub rules_in: &'a dyn Fn(&str, Option<&TimeFocus>) -> Vec<String>,
+}
+
+/// Phrases of a follow-up that repeats the previous question for other objects ("what about
+/// risk-3?", 「risk-3 は?」).
+const FOLLOW_UP: &[&str] =
+    &["what about", "how about", "and for", "and in", "same for", "では", "については", "の場合"];
+
+/// Words that make a question about the alerts at all.
+const DOMAIN_WORDS: &[&str] = &[
+    "alert",
+    "event",
+    "detection",
+    "activity",
+    "security",
+    "attack",
+    "incident",
+    "falco",
+    "アラート",
+    "イベント",
+    "検知",
+    "検出",
+    "攻撃",
+    "セキュリティ",
+    "インシデント",
+];
+
+/// Understands one question.
+pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
+    let question = Question::new(question_text);
+    let entities = entities::link(&question, context.vocabulary);
+    let time = time::time_spec(&question, context.now);
+    let previous_topic = context.focus.topic.as_deref().and_then(Intent::from_name);
+    let intent = match intent::recognise(&question) {
+        Some(intent) => intent,
+        None if entities.names_anything()
+            || question.has_any(FOLLOW_UP)
+            || (time != TimeSpec::Unspecified && (previous_topic.is_some() || question.has_any(DOMAIN_WORDS))) =>
+        {
+            previous_topic.filter(|topic| *topic != Intent::Unknown).unwrap_or(Intent::Summary)
+        }
+        None if !entities.notices.is_empty() => Intent::Summary,
+        None => Intent::Unknown,
+    };
+    // An explanation needs an alert or a rule; a count about a category is the category's
+    // comparison (it has the figures per period).
+    let category = options::category(&question);
+    let intent = match intent {
+        Intent::Count if category.is_some() && entities.rules.is_empty() => Intent::ComparePeriods,
+        other => other,
+    };
+    let mut focus = focus::update(context.focus, &question, &entities, &time);
+    focus.topic = Some(intent.name().to_string());
+    let builder = CallBuilder::new(&question, &entities, &focus, context, category);
+    if !entities.notices.is_empty() {
+        let calls = builder.notice_calls(&entities.notices);
+        return Plan {
+            intent,
+            calls,
+            scope: builder.scope().to_string(),
+            // The focus does not move to something that was not found.
+            focus: Focus { topic: context.focus.topic.clone(), ..context.focus.clone() },
+            notices: entities.notices.clone(),
+        };
+    }
+    let calls = builder.calls(intent);
+    Plan { intent, calls, scope: builder.scope().to_string(), focus, notices: Vec::new() }
+}

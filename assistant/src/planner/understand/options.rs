@@ -1,0 +1,211 @@
+//! The details of a question beyond its intent and entities: what to group counts by, which
+//! analyst category it is about, the words to search for, whether to compare with before.
+
+use saker_tools::analytics::categories::Category;
+
+use super::text::Question;
+
+/// `event_stats` groupings a question can ask for, with the words that ask for them.
+const GROUPINGS: &[(&str, &[&str])] = &[
+    ("namespace", &["namespace", "名前空間", "ネームスペース"]),
+    ("workload", &["workload", "deployment", "ワークロード", "デプロイメント"]),
+    ("pod", &["pod", "ポッド"]),
+    ("cluster", &["cluster", "クラスタ", "クラスター"]),
+    ("rule", &["rule", "ルール", "検知ルール"]),
+    ("process", &["process", "binary", "プロセス", "バイナリ"]),
+    ("image", &["image", "イメージ"]),
+    ("user", &["user", "ユーザー", "ユーザ"]),
+    ("host", &["host", "node", "ホスト", "ノード"]),
+    ("priority", &["priority", "severity", "優先度", "重大度", "深刻度"]),
+    ("mitre_technique", &["technique", "テクニック", "技術"]),
+    ("mitre_tactic", &["tactic", "戦術"]),
+    ("tag", &["tag", "タグ"]),
+    ("day", &["per day", "by day", "daily", "each day", "日別", "日ごと", "毎日", "日毎"]),
+    ("hour", &["per hour", "by hour", "hourly", "each hour", "時間ごと", "時間別", "毎時"]),
+];
+
+/// Phrases that ask for a grouping (rather than mention a dimension in passing).
+const GROUPING_CUES: &[&str] = &[
+    "by",
+    "per",
+    "each",
+    "which",
+    "what",
+    "top",
+    "most",
+    "breakdown",
+    "group",
+    "ごと",
+    "別",
+    "毎",
+    "どの",
+    "内訳",
+    "多い",
+    "ランキング",
+];
+
+/// The groupings asked for, in the order of the question's words; empty when none.
+pub fn group_by(question: &Question) -> Vec<&'static str> {
+    let mut found: Vec<(usize, &'static str)> = Vec::new();
+    for (grouping, words) in GROUPINGS {
+        let position = words.iter().filter_map(|word| super::text::find_phrase(&question.folded, word)).min();
+        if let Some(position) = position {
+            found.push((position, grouping));
+        }
+    }
+    let time_grouping = found.iter().any(|(_, grouping)| matches!(*grouping, "day" | "hour"));
+    if found.is_empty() || !(question.has_any(GROUPING_CUES) || time_grouping) {
+        return Vec::new();
+    }
+    found.sort();
+    // Groupings asked for explicitly ("by workload", 「ワークロードごと」) win over dimensions
+    // merely mentioned ("the storefront namespace").
+    let explicit: Vec<(usize, &'static str)> = found
+        .iter()
+        .copied()
+        .filter(|(position, grouping)| {
+            let before = &question.folded[..*position];
+            let words = GROUPINGS.iter().find(|(name, _)| name == grouping).map(|(_, words)| *words).unwrap_or(&[]);
+            let after_word = words
+                .iter()
+                .filter_map(|word| question.folded[*position..].strip_prefix(word))
+                .map(|rest| rest.trim_start_matches('s').trim_start())
+                .next()
+                .unwrap_or("");
+            ["by ", "per ", "each ", "by the ", "which ", "what "].iter().any(|cue| before.ends_with(cue))
+                || ["ごと", "別", "毎"].iter().any(|cue| after_word.starts_with(cue))
+                || matches!(*grouping, "day" | "hour")
+        })
+        .collect();
+    let found = if explicit.is_empty() { found } else { explicit };
+    let mut groupings: Vec<&'static str> = found.into_iter().map(|(_, grouping)| grouping).collect();
+    groupings.dedup();
+    groupings.truncate(3);
+    groupings
+}
+
+/// The analyst category the question is about.
+pub fn category(question: &Question) -> Option<Category> {
+    let table: &[(Category, &[&str])] = &[
+        (Category::Reconnaissance, &["reconnaissance", "recon", "discovery", "scanning", "偵察", "探索", "スキャン"]),
+        (
+            Category::MaliciousBinary,
+            &["crypto miner", "cryptominer", "miner", "mining", "malware", "マイナー", "マイニング", "マルウェア"],
+        ),
+        (Category::DriftDetection, &["drift", "ドリフト"]),
+        (Category::CommandAndControl, &["command and control", "c2", "reverse shell", "リバースシェル"]),
+        (
+            Category::CredentialAccess,
+            &["credential", "credentials", "secret", "認証情報", "資格情報", "クレデンシャル"],
+        ),
+        (
+            Category::PrivilegeEscalation,
+            &["privilege escalation", "container escape", "権限昇格", "コンテナエスケープ"],
+        ),
+        (Category::DefenseEvasion, &["defense evasion", "log clearing", "clear log", "防御回避", "ログ削除"]),
+        (Category::Persistence, &["persistence", "永続化"]),
+    ];
+    table.iter().find(|(_, words)| question.has_any(words)).map(|(category, _)| *category)
+}
+
+/// Whether the question asks for a comparison with the period before.
+pub fn compares_with_before(question: &Question) -> bool {
+    question.has_any(&[
+        "compare",
+        "compared",
+        "comparison",
+        "change",
+        "than before",
+        "previous",
+        "trend",
+        "increase",
+        "decrease",
+        "比較",
+        "前回",
+        "前の期間",
+        "変化",
+        "傾向",
+        "増減",
+    ])
+}
+
+/// Words to search for: quoted phrases, or the words after "mentioning", "containing",
+/// "with the word", 「を含む」.
+pub fn search_query(question: &Question) -> Option<String> {
+    let quoted = question.quoted();
+    if !quoted.is_empty() {
+        return Some(quoted.iter().map(|part| format!("\"{part}\"")).collect::<Vec<_>>().join(" "));
+    }
+    for cue in ["mentioning ", "containing ", "that mention ", "with the word ", "with the string ", "matching "] {
+        if let Some(position) = question.folded.find(cue) {
+            let rest = &question.folded[position + cue.len()..];
+            let word: String =
+                rest.chars().take_while(|c| !c.is_whitespace() && !matches!(c, '?' | ',' | '。' | '、')).collect();
+            let word = word.trim_end_matches(['.', '!']);
+            if !word.is_empty() {
+                return Some(word.to_string());
+            }
+        }
+    }
+    None
+}
+
+/// How many items the question asks for ("top 5", 「上位3件」, 「5件」), within 1..=50.
+pub fn limit(question: &Question) -> Option<u32> {
+    if let Some(position) = question.folded.find('件') {
+        let digits: String = question.folded[..position]
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if let Ok(count) = digits.parse::<u32>()
+            && (1..=50).contains(&count)
+        {
+            return Some(count);
+        }
+    }
+    for cue in ["top ", "first ", "last ", "latest ", "上位", "最新"] {
+        if let Some(position) = question.folded.find(cue) {
+            let digits: String =
+                question.folded[position + cue.len()..].chars().take_while(char::is_ascii_digit).collect();
+            if let Ok(count) = digits.parse::<u32>()
+                && (1..=50).contains(&count)
+            {
+                return Some(count);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groupings_need_a_cue() {
+        assert_eq!(group_by(&Question::new("Which namespaces have the most alerts?")), vec!["namespace"]);
+        assert_eq!(group_by(&Question::new("alerts per rule and per workload")), vec!["rule", "workload"]);
+        assert_eq!(group_by(&Question::new("名前空間ごとのアラート件数")), vec!["namespace"]);
+        assert_eq!(group_by(&Question::new("daily alert counts")), vec!["day"]);
+        assert!(group_by(&Question::new("how many alerts in this namespace")).is_empty());
+    }
+
+    #[test]
+    fn categories_queries_and_limits() {
+        assert_eq!(category(&Question::new("Reconnaissance関連のイベント件数")), Some(Category::Reconnaissance));
+        assert_eq!(category(&Question::new("any crypto miner activity?")), Some(Category::MaliciousBinary));
+        assert_eq!(search_query(&Question::new("show alerts mentioning easyminer.")), Some("easyminer".to_string()));
+        assert_eq!(search_query(&Question::new("find \"/etc/shadow\" reads")), Some("\"/etc/shadow\"".to_string()));
+        assert_eq!(limit(&Question::new("top 5 rules")), Some(5));
+        assert_eq!(limit(&Question::new("上位3件")), Some(3));
+        assert_eq!(limit(&Question::new("最新のアラートを5件見せて")), Some(5));
+        assert_eq!(
+            group_by(&Question::new("Count the alerts from the storefront namespace by workload.")),
+            vec!["workload"]
+        );
+    }
+}

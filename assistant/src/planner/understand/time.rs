@@ -1,0 +1,219 @@
+//! Time expressions in English and Japanese: "last 7 days", "past 24 hours", "yesterday",
+//! "this week", "last week", 「過去7日間」, 「先週」, 「昨日」, 「今日」, "since 2026-11-19".
+//!
+//! Rolling ranges ("last 7 days", "in the past week", 「過去7日間」, 「直近1週間」) become a
+//! `last` length ending now; calendar days and weeks ("yesterday", "last week", 「先週」) become
+//! `since`/`until` in UTC, weeks starting on Monday (ISO 8601).
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, SecondsFormat, Utc};
+
+use super::text::Question;
+use crate::conversation::TimeFocus;
+
+/// What the question says about time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeSpec {
+    /// The question names no time.
+    Unspecified,
+    /// "all time", 「全期間」: drop any time range in focus.
+    AllTime,
+    /// A range.
+    Range(TimeFocus),
+}
+
+/// Reads the time expression of `question` relative to `now`.
+pub fn time_spec(question: &Question, now: DateTime<Utc>) -> TimeSpec {
+    let text = question.folded.as_str();
+    if question.has_any(&["all time", "all-time", "ever", "全期間", "すべての期間", "全ての期間"]) {
+        return TimeSpec::AllTime;
+    }
+    if let Some(range) = explicit_dates(question) {
+        return TimeSpec::Range(range);
+    }
+    if let Some(length) = rolling_length(text) {
+        return TimeSpec::Range(TimeFocus { last: Some(length), ..TimeFocus::default() });
+    }
+    let today = now.date_naive();
+    let day = |date: NaiveDate| date.and_time(NaiveTime::MIN).and_utc();
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let calendar = if question.has_any(&["yesterday", "昨日", "きのう"]) {
+        Some((day(today - Duration::days(1)), day(today)))
+    } else if question.has_any(&["today", "今日", "本日", "きょう"]) {
+        Some((day(today), now))
+    } else if question.has_any(&["this week", "今週"]) {
+        Some((day(monday), now))
+    } else if question.has_any(&["last week", "previous week", "先週", "前週"]) && !compares(question) {
+        Some((day(monday - Duration::days(7)), day(monday)))
+    } else if question.has_any(&["this month", "今月"]) {
+        let first = today.with_day(1).unwrap_or(today);
+        Some((day(first), now))
+    } else {
+        None
+    };
+    match calendar {
+        Some((since, until)) if since < until => {
+            TimeSpec::Range(TimeFocus { since: Some(format_time(since)), until: Some(format_time(until)), last: None })
+        }
+        _ => TimeSpec::Unspecified,
+    }
+}
+
+/// Whether "last week" is the other side of a comparison ("compared with last week",
+/// 「先週との比較」) rather than the range asked about.
+fn compares(question: &Question) -> bool {
+    question.has_any(&[
+        "compare",
+        "compared",
+        "comparison",
+        "versus",
+        "vs",
+        "than last week",
+        "trend",
+        "比較",
+        "傾向",
+        "先週と",
+        "前週と",
+        "推移",
+    ])
+}
+
+/// "last 7 days", "past 24 hours", "in the last week", "last 30 minutes", 「過去7日間」,
+/// 「直近24時間」, 「過去1週間」, "7d".
+fn rolling_length(text: &str) -> Option<String> {
+    let units: [(&[&str], char); 4] = [
+        (&["minute", "minutes", "min", "mins", "分", "分間"], 'm'),
+        (&["hour", "hours", "hr", "hrs", "時間"], 'h'),
+        (&["day", "days", "日", "日間"], 'd'),
+        (&["week", "weeks", "週", "週間"], 'w'),
+    ];
+    for lead in ["last", "past", "previous", "recent", "過去", "直近", "最近", "この", "ここ"] {
+        let mut from = 0;
+        while let Some(found) = text[from..].find(lead) {
+            let start = from + found + lead.len();
+            from = start;
+            let rest = text[start..].trim_start();
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            let after = rest[digits.len()..].trim_start();
+            let (count, after) = if digits.is_empty() {
+                // "in the last week", "past day": one unit; a bare "last week" is the
+                // calendar week.
+                let lead_start = start - lead.len();
+                if matches!(lead, "last" | "previous") && !text[..lead_start].ends_with("the ") {
+                    continue;
+                }
+                (1u32, after)
+            } else {
+                match digits.parse::<u32>() {
+                    Ok(count) if count > 0 => (count, after),
+                    _ => continue,
+                }
+            };
+            for (words, unit) in units {
+                if words.iter().any(|word| starts_with_word(after, word)) {
+                    return Some(format!("{count}{unit}"));
+                }
+            }
+        }
+    }
+    // A bare duration such as "7d" or "24h".
+    text.split(|c: char| !c.is_ascii_alphanumeric()).find_map(|word| {
+        let (digits, unit) = word.split_at(word.len().checked_sub(1)?);
+        (matches!(unit, "m" | "h" | "d" | "w") && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| word.to_string())
+    })
+}
+
+fn starts_with_word(text: &str, word: &str) -> bool {
+    text.starts_with(word)
+        && (!word.is_ascii() || text[word.len()..].chars().next().is_none_or(|c| !c.is_ascii_alphanumeric()))
+}
+
+/// "since 2026-11-19", "from 2026-11-18 to 2026-11-19", "on 2026-11-19", 「2026-11-19以降」.
+fn explicit_dates(question: &Question) -> Option<TimeFocus> {
+    let dates: Vec<(usize, NaiveDate)> = question
+        .tokens()
+        .iter()
+        .filter_map(|token| {
+            let text = token.text.get(..10).unwrap_or(token.text);
+            NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(|date| (token.start, date))
+        })
+        .collect();
+    let day = |date: NaiveDate| format_time(date.and_time(NaiveTime::MIN).and_utc());
+    match dates.as_slice() {
+        [] => None,
+        [(_, first), (_, second), ..] => {
+            let (from, to) = if first <= second { (*first, *second) } else { (*second, *first) };
+            Some(TimeFocus { since: Some(day(from)), until: Some(day(to + Duration::days(1))), last: None })
+        }
+        [(position, date)] => {
+            let before = &question.folded[..*position];
+            let after = &question.folded[*position..];
+            if before.ends_with("since ")
+                || before.ends_with("after ")
+                || before.ends_with("from ")
+                || after.contains("以降")
+            {
+                Some(TimeFocus { since: Some(day(*date)), ..TimeFocus::default() })
+            } else if before.ends_with("before ") || before.ends_with("until ") || after.contains("以前") {
+                Some(TimeFocus { until: Some(day(*date)), ..TimeFocus::default() })
+            } else {
+                Some(TimeFocus { since: Some(day(*date)), until: Some(day(*date + Duration::days(1))), last: None })
+            }
+        }
+    }
+}
+
+fn format_time(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").expect("time").with_timezone(&Utc)
+    }
+
+    fn spec(text: &str) -> TimeSpec {
+        time_spec(&Question::new(text), now())
+    }
+
+    fn last(length: &str) -> TimeSpec {
+        TimeSpec::Range(TimeFocus { last: Some(length.into()), ..TimeFocus::default() })
+    }
+
+    fn between(since: &str, until: &str) -> TimeSpec {
+        TimeSpec::Range(TimeFocus { since: Some(since.into()), until: Some(until.into()), last: None })
+    }
+
+    #[test]
+    fn rolling_ranges_in_both_languages() {
+        assert_eq!(spec("How many alerts in the last 7 days?"), last("7d"));
+        assert_eq!(spec("over the past 24 hours"), last("24h"));
+        assert_eq!(spec("in the last week"), last("1w"));
+        assert_eq!(spec("過去7日間に検出されたイベント"), last("7d"));
+        assert_eq!(spec("直近24時間のアラート"), last("24h"));
+        assert_eq!(spec("過去1週間"), last("1w"));
+        assert_eq!(spec("stats for 30m"), last("30m"));
+    }
+
+    #[test]
+    fn calendar_days_and_weeks() {
+        // 2026-11-20 is a Friday.
+        assert_eq!(spec("What happened yesterday?"), between("2026-11-19T00:00:00Z", "2026-11-20T00:00:00Z"));
+        assert_eq!(spec("昨日のアラート"), between("2026-11-19T00:00:00Z", "2026-11-20T00:00:00Z"));
+        assert_eq!(spec("alerts last week"), between("2026-11-09T00:00:00Z", "2026-11-16T00:00:00Z"));
+        assert_eq!(spec("先週のイベント"), between("2026-11-09T00:00:00Z", "2026-11-16T00:00:00Z"));
+        assert_eq!(spec("this week"), between("2026-11-16T00:00:00Z", "2026-11-20T12:00:00Z"));
+        assert_eq!(spec("on 2026-11-19"), between("2026-11-19T00:00:00Z", "2026-11-20T00:00:00Z"));
+    }
+
+    #[test]
+    fn last_week_in_a_comparison_is_not_the_range() {
+        assert_eq!(spec("過去7日間の件数と、先週との傾向比較"), last("7d"));
+        assert_eq!(spec("compare this week with last week"), between("2026-11-16T00:00:00Z", "2026-11-20T12:00:00Z"));
+        assert_eq!(spec("Summarize the events in this cluster."), TimeSpec::Unspecified);
+        assert_eq!(spec("across all time"), TimeSpec::AllTime);
+    }
+}

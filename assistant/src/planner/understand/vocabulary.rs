@@ -1,0 +1,216 @@
+//! The names an analyst can mention, as they occur in the store: clusters, namespaces,
+//! workloads, pods, rules, processes, images, hosts, container ids. Entity linking matches the
+//! question against these, so only names that exist are ever put into a scope.
+
+use std::collections::BTreeMap;
+
+use saker_tools::scope::Dimension;
+use saker_tools::store::{AlertFilter, AlertStore, GroupKey, StoreError};
+
+/// The dimensions whose values can be named in a question, in the order a name that exists in
+/// several of them is preferred (a namespace and its workload often share a name).
+pub const LINKED: [Dimension; 9] = [
+    Dimension::Namespace,
+    Dimension::Workload,
+    Dimension::Cluster,
+    Dimension::Pod,
+    Dimension::Process,
+    Dimension::Image,
+    Dimension::Host,
+    Dimension::ContainerId,
+    Dimension::Rule,
+];
+
+/// Most values read per dimension. Beyond it, the least frequent values cannot be linked by
+/// name (the analyst can still paste a scope).
+pub const VALUES_PER_DIMENSION: usize = 20_000;
+
+/// Every linkable value, per dimension, with a lowercase index for lookups.
+#[derive(Debug, Default, Clone)]
+pub struct Vocabulary {
+    values: BTreeMap<Dimension, Vec<String>>,
+    /// Lowercase value → (dimension, value as stored), sorted for prefix lookups.
+    index: BTreeMap<String, Vec<(Dimension, String)>>,
+    /// Rule names, lowercase and as stored.
+    rules: Vec<(String, String)>,
+}
+
+impl Vocabulary {
+    /// Reads the values of every linked dimension from the store.
+    pub fn load(store: &dyn AlertStore) -> Result<Vocabulary, StoreError> {
+        let mut values = BTreeMap::new();
+        for dimension in LINKED {
+            let groups =
+                store.group_counts(&AlertFilter::all(), GroupKey::Dimension(dimension), VALUES_PER_DIMENSION)?;
+            values.insert(dimension, groups.groups.into_iter().map(|(value, _)| value).collect());
+        }
+        Ok(Vocabulary::from_values(values))
+    }
+
+    /// A vocabulary from known values (tests, and the loader).
+    pub fn from_values(values: BTreeMap<Dimension, Vec<String>>) -> Vocabulary {
+        let mut index: BTreeMap<String, Vec<(Dimension, String)>> = BTreeMap::new();
+        let mut rules = Vec::new();
+        for (dimension, list) in &values {
+            for value in list {
+                if value.is_empty() {
+                    continue;
+                }
+                if *dimension == Dimension::Rule {
+                    rules.push((value.to_lowercase(), value.clone()));
+                    continue;
+                }
+                index.entry(value.to_lowercase()).or_default().push((*dimension, value.clone()));
+            }
+        }
+        // Longer rule names first, so "Drop and execute new binary in container" wins over a
+        // shorter rule whose name it contains.
+        rules.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        Vocabulary { values, index, rules }
+    }
+
+    /// The values of one dimension.
+    pub fn values(&self, dimension: Dimension) -> &[String] {
+        self.values.get(&dimension).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Values equal to `token` (any case), with their dimensions.
+    pub fn exact(&self, token: &str) -> &[(Dimension, String)] {
+        self.index.get(token).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Values that start with `token` followed by a separator (`risk-10` → `risk-10-aws-...`),
+    /// per dimension.
+    pub fn by_prefix(&self, token: &str) -> Vec<(Dimension, String)> {
+        let mut found = Vec::new();
+        for separator in ['-', '_', '.', '/'] {
+            let prefix = format!("{token}{separator}");
+            for (key, entries) in self.index.range(prefix.clone()..) {
+                if !key.starts_with(&prefix) {
+                    break;
+                }
+                found.extend(entries.iter().cloned());
+            }
+        }
+        found
+    }
+
+    /// Rule names that occur in `folded` (lowercase text), longest first, without rules
+    /// contained in an already found one.
+    pub fn rules_in(&self, folded: &str) -> Vec<String> {
+        let mut found: Vec<(String, String)> = Vec::new();
+        for (lower, name) in &self.rules {
+            if lower.len() >= 6
+                && folded.contains(lower.as_str())
+                && !found.iter().any(|(f, _)| f.contains(lower.as_str()))
+            {
+                found.push((lower.clone(), name.clone()));
+            }
+        }
+        found.into_iter().map(|(_, name)| name).collect()
+    }
+
+    /// The rule named exactly `name` (any case).
+    pub fn rule(&self, name: &str) -> Option<&str> {
+        let lower = name.trim().to_lowercase();
+        self.rules.iter().find(|(candidate, _)| *candidate == lower).map(|(_, name)| name.as_str())
+    }
+
+    /// Values of `dimension` closest to `name`: sharing its longest prefix, then by edit
+    /// distance; at most `limit`.
+    pub fn closest(&self, dimension: Dimension, name: &str, limit: usize) -> Vec<String> {
+        let name = name.to_lowercase();
+        let mut scored: Vec<(usize, usize, &String)> = self
+            .values(dimension)
+            .iter()
+            .map(|value| {
+                let lower = value.to_lowercase();
+                let shared = lower.chars().zip(name.chars()).take_while(|(a, b)| a == b).count();
+                (usize::MAX - shared, edit_distance(&lower, &name), value)
+            })
+            .filter(|(inverse_shared, distance, _)| {
+                let shared = usize::MAX - inverse_shared;
+                shared >= 3 || *distance <= name.chars().count() / 3 + 1
+            })
+            .collect();
+        scored.sort();
+        scored.into_iter().take(limit).map(|(_, _, value)| value.clone()).collect()
+    }
+
+    /// True when the store holds no linkable value at all.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty() && self.rules.is_empty()
+    }
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A vocabulary like the demo data's.
+    pub fn demo() -> Vocabulary {
+        let mut values = BTreeMap::new();
+        let list = |items: &[&str]| items.iter().map(|item| item.to_string()).collect::<Vec<_>>();
+        values.insert(Dimension::Cluster, list(&["risks-aws-eks-workloads-shield", "prod-recon-eks", "staging-ocp"]));
+        values.insert(
+            Dimension::Namespace,
+            list(&[
+                "risk-10-aws-bedrock-java",
+                "risk-3-aws-s3-exposed-python",
+                "risk-12-aws-lambda-exfil-go",
+                "storefront",
+                "platform-tools",
+            ]),
+        );
+        values.insert(
+            Dimension::Workload,
+            list(&["risk-10-aws-bedrock-java", "checkout-api", "catalog-api", "debug-toolbox"]),
+        );
+        values.insert(Dimension::Pod, list(&["risk-10-aws-bedrock-java-fvsm52jnp-bddn7", "checkout-api-7f9-abcde"]));
+        values.insert(Dimension::Process, list(&["easyminer", "nmap", "curl", "bash", "sh"]));
+        values.insert(
+            Dimension::Rule,
+            list(&["Terminal shell in container", "Drop and execute new binary in container", "Clear Log Activities"]),
+        );
+        Vocabulary::from_values(values)
+    }
+
+    #[test]
+    fn exact_prefix_and_rules() {
+        let vocabulary = demo();
+        assert_eq!(vocabulary.exact("storefront"), &[(Dimension::Namespace, "storefront".to_string())]);
+        let risk10: Vec<Dimension> = vocabulary.by_prefix("risk-10").into_iter().map(|(d, _)| d).collect();
+        assert_eq!(risk10, vec![Dimension::Namespace, Dimension::Workload, Dimension::Pod]);
+        assert!(vocabulary.by_prefix("risk-1").is_empty());
+        assert_eq!(
+            vocabulary.rules_in("explain terminal shell in container please"),
+            vec!["Terminal shell in container".to_string()]
+        );
+        assert_eq!(vocabulary.rule("clear log activities"), Some("Clear Log Activities"));
+    }
+
+    #[test]
+    fn closest_values_share_a_prefix_or_are_near() {
+        let vocabulary = demo();
+        assert_eq!(
+            vocabulary.closest(Dimension::Namespace, "risk-11", 2),
+            vec!["risk-10-aws-bedrock-java".to_string(), "risk-12-aws-lambda-exfil-go".to_string()]
+        );
+        assert_eq!(vocabulary.closest(Dimension::Namespace, "storfront", 3), vec!["storefront".to_string()]);
+    }
+}
