@@ -5,5 +5,6 @@ mod cli_ingest;
 mod cli_query;
 mod conversation;
 mod crash_recovery;
+mod planner_conversation;
 mod planner_paraphrases;
 mod support;

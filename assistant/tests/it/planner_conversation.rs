@@ -1,0 +1,92 @@
+//! Multi-turn conversations through the planner beyond the seed: references to what earlier
+//! turns established, switching to another cluster, widening, time ranges carried over and
+//! dropped, in English and Japanese.
+
+use saker::conversation::{Answer, ChatRequest, EventSink, Orchestrator};
+use serde_json::Value;
+
+use super::support::{demo_now, demo_orchestrator};
+
+async fn ask(orchestrator: &Orchestrator, session: &mut Option<String>, question: &str) -> Answer {
+    let request = ChatRequest {
+        session_id: session.clone(),
+        message: question.to_string(),
+        now: Some(demo_now()),
+        ..ChatRequest::default()
+    };
+    let answer =
+        orchestrator.chat(request, EventSink::discard()).await.unwrap_or_else(|error| panic!("{question}: {error}"));
+    assert!(answer.grounded, "{question}: ungrounded {:?}\n{}", answer.unsupported, answer.answer);
+    assert!(answer.steps.iter().all(|step| step.output.get("error").is_none()), "{question}: a tool failed");
+    session.get_or_insert(answer.session_id.clone());
+    answer
+}
+
+fn tools(answer: &Answer) -> Vec<&str> {
+    answer.steps.iter().map(|step| step.tool.as_str()).collect()
+}
+
+fn scope(answer: &Answer, index: usize) -> &str {
+    answer.steps[index].arguments.get("scope").and_then(Value::as_str).unwrap_or("")
+}
+
+#[tokio::test]
+async fn an_english_investigation_moves_between_clusters_and_time_ranges() {
+    let sessions = tempfile::tempdir().expect("tempdir");
+    let orchestrator = demo_orchestrator(sessions.path()).await;
+    let mut session = None;
+
+    let summary =
+        ask(&orchestrator, &mut session, "Summarize what happened in prod-web-eks in the last 24 hours.").await;
+    assert_eq!(tools(&summary), vec!["event_stats"]);
+    assert_eq!(scope(&summary, 0), "k8s.cluster.name=prod-web-eks");
+    assert_eq!(summary.steps[0].arguments["last"], "24h");
+
+    let root_cause = ask(&orchestrator, &mut session, "What was the root cause in the web namespace?").await;
+    assert_eq!(tools(&root_cause), vec!["root_cause"]);
+    assert_eq!(scope(&root_cause, 0), "k8s.cluster.name=prod-web-eks and k8s.ns.name=web");
+    assert_eq!(root_cause.steps[0].arguments["last"], "24h", "the time range carries over");
+
+    let techniques = ask(&orchestrator, &mut session, "Which techniques?").await;
+    assert_eq!(tools(&techniques), vec!["mitre_mapping"]);
+    assert_eq!(scope(&techniques, 0), "k8s.cluster.name=prod-web-eks and k8s.ns.name=web");
+
+    let other = ask(&orchestrator, &mut session, "What about staging-ocp?").await;
+    assert_eq!(tools(&other), vec!["mitre_mapping"], "a follow-up repeats the last question");
+    assert_eq!(scope(&other, 0), "k8s.cluster.name=staging-ocp", "the old namespace is dropped");
+
+    let all_time = ask(&orchestrator, &mut session, "And across all time?").await;
+    assert_eq!(tools(&all_time), vec!["mitre_mapping"]);
+    assert!(all_time.steps[0].arguments.get("last").is_none());
+
+    let explained = ask(&orchestrator, &mut session, "Explain it.").await;
+    assert_eq!(tools(&explained), vec!["explain_event"]);
+    assert_eq!(explained.steps[0].arguments["rule"], "Clear Log Activities");
+    assert_eq!(scope(&explained, 0), "k8s.cluster.name=staging-ocp");
+}
+
+#[tokio::test]
+async fn a_japanese_investigation_refers_back_and_widens() {
+    let sessions = tempfile::tempdir().expect("tempdir");
+    let orchestrator = demo_orchestrator(sessions.path()).await;
+    let mut session = None;
+
+    let summary = ask(&orchestrator, &mut session, "prod-recon-eks クラスタの過去7日間のイベントを要約して").await;
+    assert_eq!(tools(&summary), vec!["event_stats"]);
+    assert_eq!(scope(&summary, 0), "k8s.cluster.name=prod-recon-eks");
+    assert_eq!(summary.steps[0].arguments["last"], "7d");
+
+    let path = ask(&orchestrator, &mut session, "storefront 名前空間の攻撃経路は?").await;
+    assert_eq!(tools(&path), vec!["attack_path"]);
+    assert_eq!(scope(&path, 0), "k8s.cluster.name=prod-recon-eks and k8s.ns.name=storefront");
+
+    let impacted = ask(&orchestrator, &mut session, "その名前空間で影響を受けたワークロードは?").await;
+    assert_eq!(tools(&impacted), vec!["impacted_workloads", "impacted_workloads"]);
+    assert_eq!(scope(&impacted, 0), "k8s.cluster.name=prod-recon-eks and k8s.ns.name=storefront");
+    assert_eq!(impacted.steps[0].output["totals"]["workloads"].as_u64(), Some(2), "catalog-api and checkout-api");
+
+    let widened = ask(&orchestrator, &mut session, "クラスタ全体では?").await;
+    assert_eq!(tools(&widened), vec!["impacted_workloads"]);
+    assert_eq!(scope(&widened, 0), "k8s.cluster.name=prod-recon-eks");
+    assert_eq!(widened.steps[0].output["totals"]["workloads"].as_u64(), Some(3));
+}
