@@ -23,6 +23,10 @@ use super::{
 use crate::llm::LlmBackend;
 use crate::planner::Planner;
 
+/// The longest question accepted, in bytes: far beyond any question, short enough that a
+/// pasted log cannot flood a model's context.
+pub const MAX_QUESTION_BYTES: usize = 16 * 1024;
+
 /// What a backend gets for one turn.
 pub struct TurnInput<'a> {
     /// The question as asked.
@@ -141,6 +145,12 @@ impl Orchestrator {
         let question = request.message.trim();
         if question.is_empty() {
             return Err(ConversationError::InvalidRequest("`message` is empty: ask a question".into()));
+        }
+        if question.len() > MAX_QUESTION_BYTES {
+            return Err(ConversationError::InvalidRequest(format!(
+                "`message` is {} bytes long; at most {MAX_QUESTION_BYTES} are allowed",
+                question.len()
+            )));
         }
         let scope_text = request.scope.as_ref().map(|scope| scope.trim().to_string());
         if let Some(scope) = &scope_text {

@@ -340,8 +340,10 @@ fn pasted_terms(question: &Question) -> Vec<String> {
         let field_end = if negated { position - 1 } else { position };
         let field_text = text[..field_end].trim_end();
         let field_start = field_text
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '[' | ']')))
-            .map(|index| index + 1)
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '[' | ']')))
+            .map(|(index, c)| index + c.len_utf8())
             .unwrap_or(0);
         let field = &field_text[field_start..];
         let known = matches!(FieldRef::resolve(field), FieldRef::Dimension(_))
@@ -366,7 +368,10 @@ fn pasted_terms(question: &Question) -> Vec<String> {
             continue;
         }
         let operator = if negated { "!=" } else { "=" };
-        terms.push(format!("{field}{operator}{}", quote_value(&value)));
+        let term = format!("{field}{operator}{}", quote_value(&value));
+        if saker_tools::scope::Scope::parse(&term).is_ok() {
+            terms.push(term);
+        }
     }
     terms
 }

@@ -105,3 +105,78 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     let calls = builder.calls(intent);
     Plan { intent, calls, scope: builder.scope().to_string(), focus, notices: Vec::new() }
 }
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+
+    use super::vocabulary::tests::demo;
+    use super::*;
+
+    #[test]
+    fn any_text_gives_a_plan_without_panicking() {
+        let pieces = [
+            "risk-10",
+            "namespace",
+            "名前空間",
+            "の",
+            "root cause",
+            "過去",
+            "7",
+            "日間",
+            "先週",
+            "last",
+            "week",
+            "\"",
+            "「",
+            "」",
+            "`",
+            "=",
+            "!=",
+            "k8s.ns.name",
+            "proc.aname[",
+            "]",
+            "件",
+            "ｒｉｓｋ",
+            "\u{3000}",
+            "🙂",
+            "é",
+            "-",
+            ".",
+            " ",
+            "\n",
+            "T1059.",
+            "ta00",
+            "2026-11-19",
+            "since ",
+            "top ",
+            "0",
+            "99999999999999999999",
+            "件数",
+            "では",
+            "?",
+        ];
+        let vocabulary = demo();
+        let focus = Focus { namespace: Some("risk-10-aws-bedrock-java".into()), ..Focus::default() };
+        let rules_in = |_: &str, _: Option<&TimeFocus>| vec!["Terminal shell in container".to_string()];
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").expect("time").with_timezone(&Utc);
+        let context = Context {
+            focus: &focus,
+            analyst_scope: "k8s.cluster.name=x",
+            vocabulary: &vocabulary,
+            now,
+            rules_in: &rules_in,
+        };
+        let mut random = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for _ in 0..3000 {
+            let length = random.random_range(0..24);
+            let question: String = (0..length).map(|_| pieces[random.random_range(0..pieces.len())]).collect();
+            let plan = understand(&question, &context);
+            for call in &plan.calls {
+                if let Some(scope) = call.arguments.get("scope").and_then(serde_json::Value::as_str) {
+                    assert!(saker_tools::scope::Scope::parse(scope).is_ok(), "{question:?} gave the scope {scope:?}");
+                }
+            }
+        }
+    }
+}
