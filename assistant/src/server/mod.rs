@@ -16,6 +16,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Uri};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt as _;
 
 pub use error::ApiError;
 pub use state::{AppParts, AppState, DEFAULT_MAX_BODY_BYTES, ServerLimits};
@@ -38,11 +39,19 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves the API on `listener` until `shutdown` completes, then lets open requests finish.
+///
+/// Connections are `TCP_NODELAY`: a stream writes small SSE events one at a time, and Nagle's
+/// algorithm would hold each behind the client's delayed acknowledgement of the last (40 ms).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let listener = listener.tap_io(|connection| {
+        if let Err(error) = connection.set_nodelay(true) {
+            tracing::warn!(details = %error, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
 }
 
