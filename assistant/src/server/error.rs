@@ -56,13 +56,15 @@ impl ApiError {
 
     /// The body-too-large answer for a limit of `limit_bytes`.
     pub fn body_too_large(limit_bytes: usize) -> ApiError {
+        let limit = if limit_bytes >= 1024 * 1024 {
+            format!("{} MiB", limit_bytes / (1024 * 1024))
+        } else {
+            format!("{limit_bytes} bytes")
+        };
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
-            format!(
-                "the request body is larger than the limit of {} MiB; send the alerts in several requests",
-                limit_bytes / (1024 * 1024)
-            ),
+            format!("the request body is larger than the limit of {limit}; send the alerts in several requests"),
         )
     }
 

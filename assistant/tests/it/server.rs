@@ -328,6 +328,7 @@ async fn bad_ingest_bodies_are_400_and_oversized_ones_413() {
     let (status, body) = server.post("/v1/events", Value::Array(big).to_string()).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(error_code(&body), "body_too_large");
+    assert!(error_message(&body).contains("4096 bytes"), "{body}");
     let (_, health) = server.get("/healthz").await;
     assert_eq!(health["alerts"], 0, "nothing from refused bodies was stored");
 }
