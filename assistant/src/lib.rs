@@ -5,6 +5,7 @@
 //! persistent sessions, the tool executor and the grounding check. [`planner`] is the
 //! deterministic default backend; [`llm`] the OpenAI-compatible one; [`server`] the HTTP API.
 
+pub mod config;
 pub mod conversation;
 pub mod llm;
 pub mod planner;

@@ -25,6 +25,9 @@ enum BenchCommand {
     /// Time to the complete answer of each seed question through the planner, against the
     /// same tool calls made directly.
     Chat(super::bench_chat::ChatBenchArgs),
+    /// The HTTP API on loopback: time to the first SSE byte of a chat against a health round
+    /// trip, and sustained concurrent chats.
+    Serve(super::bench_serve::ServeBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -69,6 +72,7 @@ pub fn run(arguments: BenchArgs) -> anyhow::Result<ExitCode> {
         BenchCommand::Ingest(arguments) => bench_ingest(arguments),
         BenchCommand::Tools(arguments) => super::bench_tools::run(arguments),
         BenchCommand::Chat(arguments) => super::bench_chat::run(arguments),
+        BenchCommand::Serve(arguments) => super::bench_serve::run(arguments),
     }
 }
 

@@ -9,13 +9,17 @@ macro_rules! out {
     }};
 }
 
+mod ask;
 mod bench;
 mod bench_chat;
+mod bench_serve;
 mod bench_tools;
+mod chat;
 mod common;
 mod demo;
 mod ingest;
 mod rules;
+mod serve;
 mod stats;
 mod tool;
 
@@ -51,6 +55,12 @@ enum Command {
     Tool(tool::ToolArgs),
     /// Measure performance against a reference engine in the same run.
     Bench(bench::BenchArgs),
+    /// Ask one question; the answer streams to stdout (`--json`: one JSON object).
+    Ask(ask::AskArgs),
+    /// An interactive multi-turn conversation (`/help` lists its commands).
+    Chat(chat::ChatArgs),
+    /// Serve the HTTP API: ingest, chat over Server-Sent Events, sessions, tools, event feed.
+    Serve(serve::ServeArgs),
 }
 
 /// Runs a parsed command line.
@@ -62,5 +72,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(arguments) => demo::run(arguments),
         Command::Bench(arguments) => bench::run(arguments),
         Command::Tool(arguments) => tool::run(arguments),
+        Command::Ask(arguments) => ask::run(arguments),
+        Command::Chat(arguments) => chat::run(arguments),
+        Command::Serve(arguments) => serve::run(arguments),
     }
 }

@@ -210,6 +210,26 @@ impl Orchestrator {
             Err(_) => Arc::new(tokio::sync::Mutex::new(())),
         }
     }
+
+    /// Checks what [`Orchestrator::chat`] would reject before answering (empty message, bad
+    /// scope or time range, unknown session), with the same errors, so the HTTP API can
+    /// answer 4xx before it starts a stream.
+    pub async fn validate(&self, request: &ChatRequest) -> Result<(), ConversationError> {
+        if request.message.trim().is_empty() {
+            return Err(ConversationError::InvalidRequest("`message` is empty: ask a question".into()));
+        }
+        if let Some(scope) = &request.scope {
+            let scope = scope.trim();
+            Scope::parse(scope).map_err(|error| ConversationError::InvalidScope(format!("{scope:?}: {error}")))?;
+        }
+        let now = request.now.unwrap_or_else(Utc::now);
+        TimeRange::resolve(request.since.as_deref(), request.until.as_deref(), None, now)
+            .map_err(|error| ConversationError::InvalidTime(error.to_string()))?;
+        if let Some(id) = &request.session_id {
+            self.sessions.load(id).await?;
+        }
+        Ok(())
+    }
 }
 
 /// The event-feed links of a turn: each step's evidence (and a period comparison's two

@@ -1,0 +1,85 @@
+//! `saker serve`: the HTTP API (ingest, chat over Server-Sent Events, sessions, tools, the event
+//! feed) on a data directory, until SIGINT or SIGTERM. `--demo` loads the demo scenarios first.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use saker::server::{self, AppParts, AppState, ServerLimits};
+use saker_tools::store::AlertStore as _;
+use saker_tools::store::state::StateDb;
+
+use super::ask::AssistantArgs;
+
+/// Arguments of `saker serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    assistant: AssistantArgs,
+    /// Address to listen on (default: the config's `server.listen`, else 127.0.0.1:7878); port
+    /// 0 picks a free port. The API has no authentication: keep it on loopback or behind a
+    /// proxy that authenticates.
+    #[arg(long)]
+    listen: Option<String>,
+    /// Load the demo scenarios into the data directory first (a no-op when already there).
+    #[arg(long)]
+    demo: bool,
+}
+
+/// Runs `saker serve`.
+pub fn run(arguments: ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = arguments.assistant.config()?;
+    let data = &arguments.assistant.data;
+    let demo = if arguments.demo { Some(super::demo::load_demo(data)?) } else { None };
+    let listen = config.listen_address(arguments.listen.as_deref());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("saker-server")
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let opened = arguments.assistant.open(&config, false).await?;
+        let ingest_log = StateDb::open(&data.data_dir)
+            .await
+            .with_context(|| format!("cannot open the state database in {}", data.data_dir.display()))?;
+        let backend = opened.backend.kind();
+        let alerts = opened.store.len().context("cannot read the event store")?;
+        let rules = opened.rules.rules().count();
+        let state = AppState::new(AppParts {
+            store: opened.store,
+            rules: opened.rules,
+            sessions: opened.sessions,
+            backend: opened.backend,
+            ingest_log: Some(ingest_log),
+            limits: ServerLimits::default(),
+        })
+        .context("cannot start the ingest writer")?;
+        let listener =
+            tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        let address = listener.local_addr().context("cannot read the bound address")?;
+        out!("listening on http://{address}");
+        eprintln!(
+            "data {}: {alerts} alerts, {rules} Falco rules loaded, backend {}",
+            data.data_dir.display(),
+            serde_json::to_value(backend)?.as_str().unwrap_or("planner")
+        );
+        if let Some(summary) = demo {
+            out!(
+                "demo scenarios loaded (accepted {}, duplicates {}); they end at {}: pass it as `now`",
+                summary.accepted,
+                summary.duplicates,
+                saker_fixtures::DEMO_NOW
+            );
+            out!("try:");
+            out!(
+                "  curl -N http://{address}/v1/chat -H 'content-type: application/json' -d '{{\"message\": \"Summarize the events in this cluster.\", \"scope\": \"kubernetes.cluster.name=risks-aws-eks-workloads-shield\", \"now\": \"{}\"}}'",
+                saker_fixtures::DEMO_NOW
+            );
+            out!("  curl http://{address}/healthz");
+        }
+        server::serve(listener, state, server::shutdown_signal()).await.context("the server failed")?;
+        eprintln!("saker serve: stopped");
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

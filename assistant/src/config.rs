@@ -1,0 +1,263 @@
+//! The configuration file (`saker.yaml`): how to reach a language model, which Falco rules to
+//! read and where the server listens. Parsed once at start into typed settings, then passed
+//! down; nothing reads the file or the environment later.
+//!
+//! The file is found at `--config PATH` (or `SAKER_CONFIG`), else at `<data-dir>/saker.yaml`
+//! when that exists; without a file every setting has its default.
+
+use std::path::{Path, PathBuf};
+
+use saker_tools::rules::{RulesCatalog, RulesError};
+use serde::Deserialize;
+
+use crate::conversation::{Backend, ConversationError};
+use crate::llm::{LlmBackend, LlmSettings};
+use crate::planner::Planner;
+
+/// The file name looked for in the data directory.
+pub const CONFIG_FILE_NAME: &str = "saker.yaml";
+
+/// The address `saker serve` listens on by default (loopback only: the API has no
+/// authentication).
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
+
+/// Everything `saker.yaml` can say. Every section is optional; unknown keys are errors so a
+/// typo never silently falls back to a default.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SakerConfig {
+    /// The language model (the embedded planner answers when none is configured here or in
+    /// the environment).
+    #[serde(default)]
+    pub llm: Option<LlmSettings>,
+    /// Falco rules files or directories, in Falco's load order (default: Falco's own paths,
+    /// `/etc/falco/falco_rules.yaml`, `falco_rules.local.yaml`, `rules.d/`).
+    #[serde(default)]
+    pub rules: Option<Vec<PathBuf>>,
+    /// The HTTP server.
+    #[serde(default)]
+    pub server: Option<ServerSettings>,
+}
+
+/// The `server:` section.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address to listen on, e.g. `127.0.0.1:7878` (`--listen` overrides it).
+    #[serde(default)]
+    pub listen: Option<String>,
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file named by `--config` / `SAKER_CONFIG` (or found in the data directory) could
+    /// not be read.
+    #[error("cannot read the config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid YAML or does not match the expected keys and types.
+    #[error("config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the line and column and the field.
+        message: String,
+    },
+    /// The rules the configuration (or the command line) names could not be loaded.
+    #[error("cannot load the Falco rules: {0}")]
+    Rules(#[from] RulesError),
+    /// The language-model settings are incomplete or invalid.
+    #[error("{0}")]
+    Backend(#[from] ConversationError),
+}
+
+impl SakerConfig {
+    /// Parses the YAML text of the file `path` (named in errors). An empty file is the
+    /// default configuration.
+    pub fn from_yaml(path: &Path, text: &str) -> Result<SakerConfig, ConfigError> {
+        if text.trim().is_empty() {
+            return Ok(SakerConfig::default());
+        }
+        let parsed: Option<SakerConfig> = serde_saphyr::from_str(text)
+            .map_err(|error| ConfigError::Parse { path: path.to_path_buf(), message: error.to_string() })?;
+        Ok(parsed.unwrap_or_default())
+    }
+
+    /// Reads and parses the file at `path`.
+    pub fn load(path: &Path) -> Result<SakerConfig, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        SakerConfig::from_yaml(path, &text)
+    }
+
+    /// Which file applies: `explicit` (from `--config` or `SAKER_CONFIG`), which must exist,
+    /// else `<data_dir>/saker.yaml` when it exists, else none.
+    pub fn locate(explicit: Option<&Path>, data_dir: &Path) -> Option<PathBuf> {
+        match explicit {
+            Some(path) => Some(path.to_path_buf()),
+            None => Some(data_dir.join(CONFIG_FILE_NAME)).filter(|path| path.is_file()),
+        }
+    }
+
+    /// The configuration that applies (see [`SakerConfig::locate`]) and the file it came
+    /// from; the defaults when there is no file.
+    pub fn discover(explicit: Option<&Path>, data_dir: &Path) -> Result<(SakerConfig, Option<PathBuf>), ConfigError> {
+        match SakerConfig::locate(explicit, data_dir) {
+            Some(path) => Ok((SakerConfig::load(&path)?, Some(path))),
+            None => Ok((SakerConfig::default(), None)),
+        }
+    }
+
+    /// The rules catalog: `overrides` (from `--rules`) when given, else the file's `rules:`,
+    /// else Falco's default paths (missing ones skipped, so a machine without Falco gets an
+    /// empty catalog).
+    pub fn rules_catalog(&self, overrides: &[PathBuf]) -> Result<RulesCatalog, ConfigError> {
+        let catalog = if !overrides.is_empty() {
+            RulesCatalog::load(overrides)?
+        } else {
+            match &self.rules {
+                Some(paths) if !paths.is_empty() => RulesCatalog::load(paths)?,
+                _ => RulesCatalog::load_default()?,
+            }
+        };
+        Ok(catalog)
+    }
+
+    /// The address to listen on: `flag` (from `--listen`), else the file's `server.listen`,
+    /// else [`DEFAULT_LISTEN`].
+    pub fn listen_address(&self, flag: Option<&str>) -> String {
+        flag.map(str::to_string)
+            .or_else(|| self.server.as_ref().and_then(|server| server.listen.clone()))
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_string())
+    }
+
+    /// The backend that answers: the LLM backend when a model is configured (the file's
+    /// `llm:` with the environment applied on top, read through `env`), else the embedded
+    /// planner.
+    pub fn backend(&self, env: impl Fn(&str) -> Option<String>) -> Result<Backend, ConfigError> {
+        match LlmSettings::resolve(self.llm.clone(), env) {
+            Some(settings) => Ok(Backend::Llm(LlmBackend::new(settings)?)),
+            None => Ok(Backend::Planner(Planner::new())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::BackendKind;
+
+    fn parse(text: &str) -> Result<SakerConfig, ConfigError> {
+        SakerConfig::from_yaml(Path::new("saker.yaml"), text)
+    }
+
+    #[test]
+    fn a_full_file_parses_into_typed_sections() {
+        let config = parse(
+            "llm:\n  base_url: http://127.0.0.1:11434/v1\n  model: qwen2.5:14b\n  max_steps: 4\n\
+             rules:\n  - /etc/falco/falco_rules.yaml\n  - /etc/falco/rules.d\n\
+             server:\n  listen: 0.0.0.0:8080\n",
+        )
+        .expect("parses");
+        let llm = config.llm.clone().expect("llm section");
+        assert_eq!(llm.base_url.as_deref(), Some("http://127.0.0.1:11434/v1"));
+        assert_eq!(llm.model.as_deref(), Some("qwen2.5:14b"));
+        assert_eq!(llm.max_steps, Some(4));
+        assert_eq!(
+            config.rules,
+            Some(vec![PathBuf::from("/etc/falco/falco_rules.yaml"), PathBuf::from("/etc/falco/rules.d")])
+        );
+        assert_eq!(config.listen_address(None), "0.0.0.0:8080");
+        assert_eq!(config.listen_address(Some("127.0.0.1:0")), "127.0.0.1:0");
+    }
+
+    #[test]
+    fn empty_file_and_comments_only_are_the_defaults() {
+        assert_eq!(parse("").expect("empty"), SakerConfig::default());
+        assert_eq!(parse("# nothing configured\n").expect("comment"), SakerConfig::default());
+        assert_eq!(SakerConfig::default().listen_address(None), DEFAULT_LISTEN);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_naming_the_key_and_the_line() {
+        let error = parse("server:\n  listen: 127.0.0.1:1\nlm:\n  model: x\n").expect_err("unknown top-level key");
+        let message = error.to_string();
+        assert!(message.contains("lm"), "{message}");
+        assert!(message.contains("line 3"), "{message}");
+        assert!(message.contains("saker.yaml"), "{message}");
+
+        let error = parse("llm:\n  base_url: http://x/v1\n  modle: m\n").expect_err("unknown llm key");
+        let message = error.to_string();
+        assert!(message.contains("modle"), "{message}");
+        assert!(message.contains("line 3"), "{message}");
+    }
+
+    #[test]
+    fn wrong_types_are_errors_naming_the_line() {
+        let error = parse("llm:\n  max_steps: many\n").expect_err("not a number");
+        let message = error.to_string();
+        assert!(message.contains("line 2"), "{message}");
+        let error = parse("rules: /etc/falco/falco_rules.yaml\n").expect_err("not a list");
+        assert!(error.to_string().contains("line 1"), "{error}");
+    }
+
+    #[test]
+    fn the_backend_is_the_planner_unless_a_model_is_configured() {
+        let none = |_: &str| None;
+        let backend = SakerConfig::default().backend(none).expect("planner");
+        assert_eq!(backend.kind(), BackendKind::Planner);
+
+        let from_env = |name: &str| match name {
+            "SAKER_LLM_BASE_URL" => Some("http://127.0.0.1:9/v1".to_string()),
+            "SAKER_LLM_MODEL" => Some("m".to_string()),
+            _ => None,
+        };
+        let backend = SakerConfig::default().backend(from_env).expect("llm");
+        assert_eq!(backend.kind(), BackendKind::Llm);
+
+        let file = parse("llm:\n  base_url: http://127.0.0.1:9/v1\n  model: local\n").expect("parses");
+        assert_eq!(file.backend(none).expect("llm").kind(), BackendKind::Llm);
+        // A base URL without a model is not a configured model: the planner answers.
+        let half = parse("llm:\n  base_url: http://127.0.0.1:9/v1\n").expect("parses");
+        assert_eq!(half.backend(none).expect("planner").kind(), BackendKind::Planner);
+    }
+
+    #[test]
+    fn the_file_is_found_explicitly_or_in_the_data_directory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert_eq!(SakerConfig::locate(None, dir.path()), None);
+        let (config, path) = SakerConfig::discover(None, dir.path()).expect("defaults");
+        assert_eq!((config, path), (SakerConfig::default(), None));
+
+        let in_data_dir = dir.path().join(CONFIG_FILE_NAME);
+        std::fs::write(&in_data_dir, "server:\n  listen: 127.0.0.1:9999\n").expect("write");
+        let (config, path) = SakerConfig::discover(None, dir.path()).expect("found");
+        assert_eq!(path.as_deref(), Some(in_data_dir.as_path()));
+        assert_eq!(config.listen_address(None), "127.0.0.1:9999");
+
+        let missing = dir.path().join("elsewhere.yaml");
+        let error = SakerConfig::discover(Some(&missing), dir.path()).expect_err("explicit file must exist");
+        assert!(error.to_string().contains("elsewhere.yaml"), "{error}");
+    }
+
+    #[test]
+    fn rules_overrides_win_over_the_file_and_missing_files_are_errors() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let rules = dir.path().join("rules.yaml");
+        std::fs::write(
+            &rules,
+            "- rule: Test rule\n  desc: d\n  condition: evt.type = open\n  output: o\n  priority: WARNING\n",
+        )
+        .expect("write");
+        let config = SakerConfig { rules: Some(vec![dir.path().join("absent.yaml")]), ..SakerConfig::default() };
+        assert!(config.rules_catalog(&[]).is_err());
+        let catalog = config.rules_catalog(std::slice::from_ref(&rules)).expect("override loads");
+        assert!(catalog.rule("Test rule").is_some());
+    }
+}

@@ -1,0 +1,150 @@
+//! The server's single index writer: one thread that ingests request bodies in arrival order
+//! (one writer at a time), commits each before answering (nothing acknowledged is lost) and
+//! refreshes the reader so the next question sees the new alerts.
+//!
+//! The writer stays open between requests (Falco's `http_output` posts one alert per request;
+//! reopening would rescan every stored id each time) and is closed after a few idle seconds,
+//! releasing the index lock for a `saker ingest` run beside the server.
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use saker_tools::ingest::{IngestSettings, IngestSummary, Ingestor};
+use saker_tools::store::index::{TantivyStore, WriterSettings};
+use saker_tools::store::{AddOutcome, AlertStore, AlertWriter, StoreError};
+use tokio::sync::oneshot;
+
+use super::ingest_body::{BodyError, BodyShape, split_body};
+
+/// How long the writer stays open without requests.
+pub const WRITER_IDLE: Duration = Duration::from_secs(5);
+
+/// What one ingest request did.
+#[derive(Debug, Clone)]
+pub struct IngestReport {
+    /// How the body was laid out (to name the places of rejections).
+    pub shape: BodyShape,
+    /// Counts and rejections; every accepted alert is committed.
+    pub summary: IngestSummary,
+}
+
+/// Why an ingest request stored nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestFailure {
+    /// The body holds no JSON.
+    #[error(transparent)]
+    Body(#[from] BodyError),
+    /// The store failed (or is locked by another process).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The worker thread is gone.
+    #[error("the ingest worker has stopped")]
+    Stopped,
+}
+
+struct Job {
+    body: Bytes,
+    cluster: Option<String>,
+    reply: oneshot::Sender<Result<IngestReport, IngestFailure>>,
+}
+
+/// The handle requests send their bodies to.
+#[derive(Debug, Clone)]
+pub struct IngestWorker {
+    jobs: Sender<Job>,
+}
+
+impl IngestWorker {
+    /// Starts the writer thread for `store`.
+    pub fn start(store: Arc<TantivyStore>) -> Result<IngestWorker, std::io::Error> {
+        let (jobs, receiver) = std::sync::mpsc::channel();
+        std::thread::Builder::new().name("saker-ingest".into()).spawn(move || run(&store, &receiver, WRITER_IDLE))?;
+        Ok(IngestWorker { jobs })
+    }
+
+    /// Ingests `body`, assuming `cluster` for alerts that carry none; returns once the
+    /// accepted alerts are committed and visible to queries.
+    pub async fn ingest(&self, body: Bytes, cluster: Option<String>) -> Result<IngestReport, IngestFailure> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Job { body, cluster, reply }).map_err(|_| IngestFailure::Stopped)?;
+        answer.await.unwrap_or(Err(IngestFailure::Stopped))
+    }
+}
+
+/// The open writer and the cluster it was opened for (stored with each alert).
+struct OpenWriter<'store> {
+    cluster: Option<String>,
+    writer: Box<dyn AlertWriter + 'store>,
+}
+
+fn run(store: &TantivyStore, jobs: &Receiver<Job>, idle: Duration) {
+    let mut open: Option<OpenWriter<'_>> = None;
+    loop {
+        let job = if open.is_some() {
+            match jobs.recv_timeout(idle) {
+                Ok(job) => job,
+                Err(RecvTimeoutError::Timeout) => {
+                    open = None;
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match jobs.recv() {
+                Ok(job) => job,
+                Err(_) => break,
+            }
+        };
+        let result = ingest_job(store, &mut open, &job.body, job.cluster);
+        if result.is_err() {
+            // After a failed commit the writer's state is unknown: start afresh next time.
+            open = None;
+        }
+        let _ = job.reply.send(result);
+    }
+}
+
+fn ingest_job<'store>(
+    store: &'store TantivyStore,
+    open: &mut Option<OpenWriter<'store>>,
+    body: &[u8],
+    cluster: Option<String>,
+) -> Result<IngestReport, IngestFailure> {
+    let cluster = cluster.filter(|cluster| !cluster.trim().is_empty());
+    let split = split_body(body)?;
+    if open.as_ref().is_none_or(|current| current.cluster != cluster) {
+        *open = None;
+        store.set_writer_settings(WriterSettings { ingest_cluster: cluster.clone(), ..WriterSettings::default() });
+        *open = Some(OpenWriter { cluster: cluster.clone(), writer: store.writer()? });
+    }
+    let Some(current) = open.as_mut() else {
+        return Err(IngestFailure::Stopped);
+    };
+    let settings = IngestSettings { default_cluster: cluster, ..IngestSettings::default() };
+    let mut ingestor = Ingestor::new(Box::new(Borrowed(current.writer.as_mut())), settings);
+    for item in &split.items {
+        ingestor.ingest_text("request", item.place.position(), item.text)?;
+    }
+    let summary = ingestor.finish()?;
+    store.refresh()?;
+    Ok(IngestReport { shape: split.shape, summary })
+}
+
+/// Lends the long-lived writer to one request's [`Ingestor`].
+struct Borrowed<'writer, 'store>(&'writer mut (dyn AlertWriter + 'store));
+
+impl AlertWriter for Borrowed<'_, '_> {
+    fn add(&mut self, alert: &saker_tools::alert::Alert, raw: &str) -> Result<AddOutcome, StoreError> {
+        self.0.add(alert, raw)
+    }
+
+    fn commit(&mut self) -> Result<(), StoreError> {
+        self.0.commit()
+    }
+
+    fn pending(&self) -> usize {
+        self.0.pending()
+    }
+}

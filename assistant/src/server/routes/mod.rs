@@ -1,0 +1,8 @@
+//! The API's routes, one module per resource.
+
+pub mod chat;
+pub mod events;
+pub mod feed;
+pub mod health;
+pub mod sessions;
+pub mod tools;

@@ -1,0 +1,73 @@
+//! `GET /v1/tools` (each tool's name, description and JSON Schema) and `POST /v1/tools/{name}`
+//! (runs a tool with JSON arguments; `?now=` fixes the clock).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use chrono::{DateTime, Utc};
+use saker_tools::analytics::ToolContext;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::server::{ApiError, AppState};
+
+/// `GET /v1/tools`: `{"tools": [{name, description, parameters}, ...]}`.
+pub async fn list(State(state): State<AppState>) -> Json<Value> {
+    let specs: Vec<_> = state.orchestrator().registry().specs().collect();
+    Json(json!({ "tools": specs }))
+}
+
+/// Query of `POST /v1/tools/{name}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvokeQuery {
+    /// "Now" (RFC 3339) for relative ranges such as `last: 7d`; default the real clock.
+    pub now: Option<String>,
+}
+
+/// Parses an optional `now` parameter.
+pub fn parse_now(now: Option<&str>) -> Result<DateTime<Utc>, ApiError> {
+    match now {
+        None => Ok(Utc::now()),
+        Some(text) => DateTime::parse_from_rfc3339(text).map(|time| time.with_timezone(&Utc)).map_err(|_| {
+            ApiError::bad_request(
+                "invalid_time",
+                format!("now {text:?} is not an RFC 3339 time (e.g. 2026-11-20T12:00:00Z)"),
+            )
+        }),
+    }
+}
+
+/// `POST /v1/tools/{name}`: the tool's output; 404 for an unknown tool, 400 naming the bad
+/// argument.
+pub async fn invoke(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    query: Result<Query<InvokeQuery>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query?;
+    let body = body.map_err(|rejection| ApiError::from_body_rejection(&rejection, state.limits().max_body_bytes))?;
+    let orchestrator = state.orchestrator().clone();
+    let registry = orchestrator.registry().clone();
+    if !registry.specs().any(|spec| spec.name == name) {
+        let available: Vec<&str> = registry.specs().map(|spec| spec.name).collect();
+        return Err(ApiError::not_found(
+            "unknown_tool",
+            format!("unknown tool {name:?} (available: {})", available.join(", ")),
+        ));
+    }
+    let arguments: Value =
+        if body.iter().all(u8::is_ascii_whitespace) { json!({}) } else { ApiError::parse_json(&body)? };
+    if !arguments.is_object() {
+        return Err(ApiError::bad_request("invalid_arguments", "the tool's arguments must be a JSON object"));
+    }
+    let now = parse_now(query.now.as_deref())?;
+    let output = tokio::task::spawn_blocking(move || {
+        let context = ToolContext::new(&**orchestrator.store(), orchestrator.rules(), now);
+        registry.invoke(&name, arguments, &context)
+    })
+    .await??;
+    Ok(Json(output))
+}

@@ -1,0 +1,101 @@
+//! What every handler shares: the event store, the orchestrator (sessions, tools, backend),
+//! the ingest writer and the limits.
+
+use std::sync::Arc;
+
+use saker_tools::rules::RulesCatalog;
+use saker_tools::store::AlertStore;
+use saker_tools::store::index::TantivyStore;
+use saker_tools::store::state::StateDb;
+
+use super::ingest_worker::IngestWorker;
+use crate::conversation::{Backend, Orchestrator, SessionStore};
+
+/// The default request body limit: 32 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// Limits of the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// Largest request body accepted (413 above).
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits { max_body_bytes: DEFAULT_MAX_BODY_BYTES }
+    }
+}
+
+/// The parts a server is built from.
+pub struct AppParts {
+    /// The event store of the data directory.
+    pub store: Arc<TantivyStore>,
+    /// The loaded Falco rules.
+    pub rules: Arc<RulesCatalog>,
+    /// The session database.
+    pub sessions: SessionStore,
+    /// Who answers questions.
+    pub backend: Backend,
+    /// The state database, where HTTP ingests are recorded (none: not recorded).
+    pub ingest_log: Option<StateDb>,
+    /// Limits.
+    pub limits: ServerLimits,
+}
+
+/// The shared state of the handlers (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    store: Arc<TantivyStore>,
+    orchestrator: Arc<Orchestrator>,
+    ingest: IngestWorker,
+    ingest_log: Option<StateDb>,
+    limits: ServerLimits,
+}
+
+impl AppState {
+    /// Builds the orchestrator over the parts and starts the ingest writer thread.
+    pub fn new(parts: AppParts) -> Result<AppState, std::io::Error> {
+        let store_for_tools: Arc<dyn AlertStore> = parts.store.clone();
+        let orchestrator = Orchestrator::new(store_for_tools, parts.rules, parts.sessions, parts.backend);
+        let ingest = IngestWorker::start(parts.store.clone())?;
+        Ok(AppState {
+            inner: Arc::new(Shared {
+                store: parts.store,
+                orchestrator: Arc::new(orchestrator),
+                ingest,
+                ingest_log: parts.ingest_log,
+                limits: parts.limits,
+            }),
+        })
+    }
+
+    /// The event store.
+    pub fn store(&self) -> &Arc<TantivyStore> {
+        &self.inner.store
+    }
+
+    /// The orchestrator.
+    pub fn orchestrator(&self) -> &Arc<Orchestrator> {
+        &self.inner.orchestrator
+    }
+
+    /// The ingest writer.
+    pub fn ingest(&self) -> &IngestWorker {
+        &self.inner.ingest
+    }
+
+    /// Where HTTP ingests are recorded.
+    pub fn ingest_log(&self) -> Option<&StateDb> {
+        self.inner.ingest_log.as_ref()
+    }
+
+    /// The limits.
+    pub fn limits(&self) -> ServerLimits {
+        self.inner.limits
+    }
+}
