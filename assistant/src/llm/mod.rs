@@ -1,28 +1,64 @@
 //! The language-model backend: tool calling against any OpenAI-compatible endpoint.
+//!
+//! - [`model`]: the model client trait (`complete`, `stream`) and Saker's request, reply and
+//!   stream-item types; [`openai`] implements it with async-openai over [`http`] (Saker's
+//!   timeouts and bounded retries).
+//! - `turn`: the tool-calling loop of one turn (bounded steps, tool results fed back, the
+//!   plain answer when the bound is hit); `accumulate` reassembles streamed responses.
+//! - [`tool_result`]: tool results as delimited untrusted data.
+//! - `prompt`: the system prompt and the step-limit texts from `prompts/system/*.hbs`.
+//! - `focus_update`: the entities in focus after a turn, from the model's tool arguments.
 
+mod accumulate;
+mod focus_update;
+pub mod http;
+pub mod model;
+pub mod openai;
+mod prompt;
 mod settings;
+pub mod tool_result;
+mod turn;
 
-pub use settings::LlmSettings;
+use std::sync::Arc;
+
+pub use settings::{EffectiveLlmSettings, LlmSettings};
 
 use crate::conversation::{ConversationError, ToolExecutor, TurnInput, TurnOutput};
+use model::ModelClient;
+use openai::OpenAiClient;
+use prompt::Prompts;
 
 /// The LLM backend.
-#[derive(Debug)]
 pub struct LlmBackend {
     settings: LlmSettings,
+    effective: EffectiveLlmSettings,
+    client: Arc<dyn ModelClient>,
+    prompts: Prompts,
+}
+
+impl std::fmt::Debug for LlmBackend {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("LlmBackend")
+            .field("endpoint", &self.client.endpoint())
+            .field("model", &self.effective.model)
+            .finish_non_exhaustive()
+    }
 }
 
 impl LlmBackend {
-    /// A backend for the configured endpoint; fails when the settings name no base URL or
-    /// model (see [`LlmSettings::resolve`]).
+    /// A backend for the configured OpenAI-compatible endpoint; fails when the settings name
+    /// no base URL or model, or hold a value out of range (see [`LlmSettings::effective`]).
     pub fn new(settings: LlmSettings) -> Result<LlmBackend, ConversationError> {
-        if settings.base_url.as_deref().is_none_or(|url| url.trim().is_empty()) {
-            return Err(ConversationError::InvalidRequest("llm: `base_url` is not set".into()));
-        }
-        if settings.model.as_deref().is_none_or(|model| model.trim().is_empty()) {
-            return Err(ConversationError::InvalidRequest("llm: `model` is not set".into()));
-        }
-        Ok(LlmBackend { settings })
+        let effective = settings.effective().map_err(ConversationError::InvalidRequest)?;
+        let client = Arc::new(OpenAiClient::new(effective.clone())?);
+        LlmBackend::with_client(settings, client)
+    }
+
+    /// A backend that talks to the model through another [`ModelClient`].
+    pub fn with_client(settings: LlmSettings, client: Arc<dyn ModelClient>) -> Result<LlmBackend, ConversationError> {
+        let effective = settings.effective().map_err(ConversationError::InvalidRequest)?;
+        Ok(LlmBackend { settings, effective, client, prompts: Prompts::new()? })
     }
 
     /// The settings the backend was built with.
@@ -30,9 +66,8 @@ impl LlmBackend {
         &self.settings
     }
 
-    /// Answers one turn.
+    /// Answers one turn: tool calls through `executor`, the answer streamed into its sink.
     pub async fn answer(&self, input: TurnInput<'_>, executor: &ToolExecutor) -> Result<TurnOutput, ConversationError> {
-        let _ = (input, executor);
-        Err(ConversationError::Internal("the LLM backend is being built".into()))
+        turn::run(&*self.client, &self.effective, &self.prompts, input, executor).await
     }
 }
