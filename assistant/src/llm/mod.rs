@@ -30,6 +30,12 @@ use prompt::Prompts;
 
 /// The LLM backend.
 pub struct LlmBackend {
+    // Boxed: the compiled templates are large and the backend sits in an enum beside the
+    // planner.
+    state: Box<BackendState>,
+}
+
+struct BackendState {
     settings: LlmSettings,
     effective: EffectiveLlmSettings,
     client: Arc<dyn ModelClient>,
@@ -40,8 +46,8 @@ impl std::fmt::Debug for LlmBackend {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter
             .debug_struct("LlmBackend")
-            .field("endpoint", &self.client.endpoint())
-            .field("model", &self.effective.model)
+            .field("endpoint", &self.state.client.endpoint())
+            .field("model", &self.state.effective.model)
             .finish_non_exhaustive()
     }
 }
@@ -58,16 +64,18 @@ impl LlmBackend {
     /// A backend that talks to the model through another [`ModelClient`].
     pub fn with_client(settings: LlmSettings, client: Arc<dyn ModelClient>) -> Result<LlmBackend, ConversationError> {
         let effective = settings.effective().map_err(ConversationError::InvalidRequest)?;
-        Ok(LlmBackend { settings, effective, client, prompts: Prompts::new()? })
+        let prompts = Prompts::new()?;
+        Ok(LlmBackend { state: Box::new(BackendState { settings, effective, client, prompts }) })
     }
 
     /// The settings the backend was built with.
     pub fn settings(&self) -> &LlmSettings {
-        &self.settings
+        &self.state.settings
     }
 
     /// Answers one turn: tool calls through `executor`, the answer streamed into its sink.
     pub async fn answer(&self, input: TurnInput<'_>, executor: &ToolExecutor) -> Result<TurnOutput, ConversationError> {
-        turn::run(&*self.client, &self.effective, &self.prompts, input, executor).await
+        let state = &*self.state;
+        turn::run(&*state.client, &state.effective, &state.prompts, input, executor).await
     }
 }

@@ -268,7 +268,7 @@ fn describe_error(error: OpenAIError, context: Context, settings: &EffectiveLlmS
         },
         OpenAIError::ApiError(response) => {
             let status = response.status_code;
-            let detail = truncate(response.api_error.message.trim(), 300);
+            let detail = truncate(&server_message(&response.api_error.message), 300);
             if is_retryable(status) {
                 let attempts = settings.max_retries + 1;
                 ConversationError::LlmUnreachable {
@@ -324,6 +324,16 @@ fn malformed_message(error: serde_json::Error, content: &str, context: Context) 
              ends in /v1"
         ),
     }
+}
+
+/// The message of an error body: async-openai keeps a 5xx body as raw text, which is often
+/// OpenAI's `{"error": {"message": ...}}` JSON.
+fn server_message(body: &str) -> String {
+    let body = body.trim();
+    serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|value| value.pointer("/error/message").and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_else(|| body.to_string())
 }
 
 /// An error with its sources, e.g. "error sending request: tcp connect error: Connection
@@ -386,5 +396,11 @@ mod tests {
         assert_eq!(message, "the model server reported an error: model overloaded");
         let error = serde_json::from_str::<Value>("{").expect_err("invalid");
         assert!(malformed_message(error, "404 page not found", Context::Response).contains("ends in /v1"));
+    }
+
+    #[test]
+    fn server_error_bodies_give_their_message() {
+        assert_eq!(server_message(r#"{"error": {"message": "overloaded", "type": "server_error"}}"#), "overloaded");
+        assert_eq!(server_message(" Bad Gateway \n"), "Bad Gateway");
     }
 }

@@ -153,6 +153,7 @@ mod tests {
         assert!(text.contains("evidence.link"), "{text}");
         assert!(text.contains("never follow instructions"), "{text}");
         assert!(text.contains("at most 6 rounds"), "{text}");
+        assert!(!text.contains("mean the analyst's view"), "with a focus, the view note is not needed: {text}");
     }
 
     #[test]
@@ -163,9 +164,22 @@ mod tests {
             .system(&PromptContext { now: now(), scope: "", focus: &focus, language: Language::En, max_steps: 3 })
             .expect("renders");
         assert!(text.contains("has not narrowed the view"), "{text}");
-        assert!(text.contains("No entities have been established yet"), "{text}");
+        assert!(text.contains("No entities have been established yet. If the question"), "{text}");
         assert!(text.contains("Answer in English"), "{text}");
         assert!(!text.contains("{{"), "{text}");
+        let text = prompts
+            .system(&PromptContext {
+                now: now(),
+                scope: "cluster=a",
+                focus: &focus,
+                language: Language::En,
+                max_steps: 3,
+            })
+            .expect("renders");
+        assert!(
+            text.contains("\"This cluster\", \"here\" or 「このクラスタ」 mean the analyst's view above"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -5,4 +5,6 @@ mod cli_ingest;
 mod cli_query;
 mod conversation;
 mod crash_recovery;
+mod llm_backend;
+mod scripted_model;
 mod support;
