@@ -65,8 +65,9 @@ pub async fn run(
         let reply = turn.call_model(&request).await?;
         if reply.tool_calls.is_empty() {
             if reply.text.trim().is_empty() {
+                let hint = if settings.stream { "; if the server cannot stream, set `llm.stream: false`" } else { "" };
                 return Err(ConversationError::Llm(format!(
-                    "the model answered with neither text nor tool calls (finish reason {})",
+                    "the model answered with neither text nor tool calls (finish reason {}){hint}",
                     reply.finish_reason.as_deref().unwrap_or("not given")
                 )));
             }

@@ -358,6 +358,16 @@ async fn a_malformed_chunk_or_body_is_a_clear_llm_error() {
     assert_eq!(error.code(), "llm_error");
     assert!(error.to_string().contains("not a chat completion"), "{error}");
 
+    // A server that ignores `stream: true` and sends one JSON body.
+    let Reply::Json(whole) = text_completion("Hello.", 1, 1) else { unreachable!("a JSON reply") };
+    let model =
+        ScriptedModel::start(vec![Reply::Raw { content_type: "application/json", body: whole.to_string() }]).await;
+    let orchestrator =
+        self::orchestrator(sessions.path(), LlmSettings { stream: Some(true), ..model.settings() }).await;
+    let error = ask(&orchestrator, question("Hello?")).await.0.expect_err("no stream");
+    assert_eq!(error.code(), "llm_error");
+    assert!(error.to_string().contains("`llm.stream: false`"), "{error}");
+
     let model =
         ScriptedModel::start(vec![Reply::Raw { content_type: "text/plain", body: "404 page not found".into() }]).await;
     let orchestrator = self::orchestrator(sessions.path(), model.settings()).await;
