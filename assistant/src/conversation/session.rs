@@ -49,6 +49,9 @@ impl SessionStore {
         std::fs::create_dir_all(data_dir)
             .map_err(|error| ConversationError::Internal(format!("cannot create {}: {error}", data_dir.display())))?;
         let path = data_dir.join("conversations.sqlite");
+        let _lock = saker_tools::store::state::open_lock(&path)
+            .await
+            .map_err(|error| ConversationError::Internal(format!("cannot lock {}: {error}", path.display())))?;
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)

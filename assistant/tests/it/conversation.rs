@@ -80,3 +80,30 @@ async fn bad_scope_and_unknown_session_are_clear_errors() {
         .expect_err("unknown session");
     assert_eq!(error.code(), "session_not_found");
 }
+
+/// Regression: two `saker ask` runs on a fresh data directory raced through the migrations
+/// ("table sessions already exists", "database is locked").
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_opens_of_a_fresh_session_database_all_succeed() {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let opens: Vec<_> = (0..8)
+            .map(|_| {
+                let path = dir.path().to_path_buf();
+                tokio::spawn(async move { saker::conversation::SessionStore::open(&path).await.map(|_| ()) })
+            })
+            .collect();
+        for open in opens {
+            open.await.expect("task").expect("the session database opens");
+        }
+        let state_opens: Vec<_> = (0..8)
+            .map(|_| {
+                let path = dir.path().to_path_buf();
+                tokio::spawn(async move { saker_tools::store::state::StateDb::open(&path).await.map(|_| ()) })
+            })
+            .collect();
+        for open in state_opens {
+            open.await.expect("task").expect("the state database opens");
+        }
+    }
+}

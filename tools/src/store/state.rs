@@ -36,10 +36,30 @@ pub struct IngestRun {
     pub rejected: i64,
 }
 
+/// Holds an exclusive lock on `<database>.lock` while a process creates and migrates a SQLite
+/// database, so that two processes opening a fresh data directory at once (a `saker ask`
+/// beside `saker serve`) do not both run the migrations. The lock is released when the returned
+/// file is dropped.
+pub async fn open_lock(database: &Path) -> Result<std::fs::File, std::io::Error> {
+    let mut lock_path = database.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let lock_path = PathBuf::from(lock_path);
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path)?;
+        file.lock()?;
+        Ok(file)
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
 impl StateDb {
     /// Opens (creating and migrating) `<data-dir>/state.sqlite`.
     pub async fn open(data_dir: &Path) -> Result<StateDb, StoreError> {
         let path = data_dir.join("state.sqlite");
+        let _lock = open_lock(&path)
+            .await
+            .map_err(|source| StoreError::State { path: path.clone(), source: sqlx::Error::Io(source) })?;
         let state_error = |source| StoreError::State { path: path.clone(), source };
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
             .map_err(state_error)?
