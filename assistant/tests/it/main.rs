@@ -5,4 +5,5 @@ mod cli_ingest;
 mod cli_query;
 mod conversation;
 mod crash_recovery;
+mod planner_render;
 mod support;
