@@ -230,6 +230,23 @@ fn isolation_gives_a_policy_per_namespace_and_the_capture_order() {
 }
 
 #[test]
+fn isolation_over_a_cluster_writes_one_policy_per_namespace() {
+    let plan = plan(
+        Intent::Isolation,
+        CLUSTER,
+        vec![("impacted_workloads", json!({"scope": CLUSTER})), ("suggest_remediation", json!({"scope": CLUSTER}))],
+    );
+    let (english, japanese, steps) = answers("isolation_cluster", &plan);
+    let namespaces = steps[0].output["totals"]["namespaces"].as_u64().unwrap_or_default() as usize;
+    assert_eq!(namespaces, 5);
+    for text in [&english, &japanese] {
+        assert_eq!(text.matches("  name: saker-quarantine\n").count(), namespaces, "{text}");
+        // Two workloads of one namespace are isolated together.
+        assert!(text.contains("for pod in debug-toolbox-hsjt94w2p7-cdscw config-syncer-gnnq4w2kj-vhf8p; do"), "{text}");
+    }
+}
+
+#[test]
 fn weekly_reconnaissance_comparison() {
     let plan = plan(
         Intent::ComparePeriods,

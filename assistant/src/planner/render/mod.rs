@@ -130,6 +130,72 @@ mod tests {
         }
     }
 
+    /// The text of a line outside code spans, with backslash escapes removed (CommonMark: a
+    /// span opens with a run of backticks and closes at the next run of the same length).
+    fn prose_of(line: &str) -> String {
+        let characters: Vec<char> = line.chars().collect();
+        let run_at = |index: usize| characters[index..].iter().take_while(|&&c| c == '`').count();
+        let mut prose = String::new();
+        let mut index = 0;
+        while index < characters.len() {
+            match characters[index] {
+                '\\' if index + 1 < characters.len() && characters[index + 1].is_ascii_punctuation() => {
+                    prose.push('\u{1}');
+                    index += 2;
+                }
+                '`' => {
+                    let length = run_at(index);
+                    let mut close = index + length;
+                    while close < characters.len() && !(characters[close] == '`' && run_at(close) == length) {
+                        close += if characters[close] == '`' { run_at(close) } else { 1 };
+                    }
+                    index = (close + length).min(characters.len());
+                }
+                other => {
+                    prose.push(other);
+                    index += 1;
+                }
+            }
+        }
+        prose
+    }
+
+    /// Alert text an intruder controls never becomes a link, HTML or Markdown structure.
+    #[test]
+    fn hostile_alert_text_stays_inert() {
+        use serde_json::json;
+
+        use crate::conversation::Focus;
+        use crate::planner::plan::{Intent, PlannedCall};
+
+        let hostile = "[click](http://evil.example/x) <script>alert(1)</script>\n# heading\n| cell | ``";
+        let evidence = json!({"scope": "k8s.ns.name=web", "count": 1, "sample_ids": ["a"], "link": "/events?scope=x"});
+        let alert = json!({"id": "a", "time": "2026-11-20T10:00:00Z", "rule": hostile, "priority": "critical",
+            "namespace": hostile, "pod": hostile, "process": hostile, "cmdline": hostile, "file": hostile,
+            "output_excerpt": hostile});
+        let outputs = vec![(
+            "search_events".to_string(),
+            json!({"evidence": evidence, "total_hits": 1, "alerts": [alert], "more": 0}),
+        )];
+        let plan = Plan {
+            intent: Intent::Search,
+            calls: vec![PlannedCall { tool: "search_events", arguments: json!({"query": hostile}) }],
+            focus: Focus::default(),
+            scope: String::new(),
+            notices: Vec::new(),
+        };
+        for language in [Language::En, Language::Ja] {
+            let text = render(language, &plan, &outputs).unwrap_or_default();
+            assert!(text.contains("alert(1)"), "{text}");
+            for line in text.lines() {
+                assert!(!line.starts_with("# heading") && !line.starts_with("| cell"), "{line}");
+                // Outside code spans, nothing links or opens a tag.
+                let prose = prose_of(line);
+                assert!(!prose.contains("](http") && !prose.contains("<script"), "{prose}");
+            }
+        }
+    }
+
     #[test]
     fn every_template_compiles() {
         for language in [Language::En, Language::Ja] {
