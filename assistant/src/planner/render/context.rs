@@ -57,8 +57,9 @@ pub fn template_context(language: Language, plan: &Plan, outputs: &[(String, Val
         "top": top_entities(&tools),
         "notices": plan.notices.iter().map(|notice| notice_context(notice, outputs)).collect::<Vec<_>>(),
     });
-    if let (Some(impacted), Value::Object(fields)) = (tools.get("impacted_workloads"), &mut context) {
-        fields.insert("isolation".into(), isolation_namespaces(impacted));
+    if let Value::Object(fields) = &mut context {
+        let isolation = tools.get("impacted_workloads").map_or_else(|| json!([]), isolation_namespaces);
+        fields.insert("isolation".into(), isolation);
     }
     context
 }
@@ -352,6 +353,28 @@ mod tests {
         assert_eq!(notice["options"], json!([{"name": "risk-10", "count": 7}, {"name": "risk-12", "count": null}]));
         assert_eq!(notice["lookup"]["note"], json!("no alerts match"));
         assert_eq!(notice["listing"]["count"], json!(9));
+    }
+
+    /// Every reason `process_tree::judge` gives is recognised, so no answer falls back to the
+    /// tool's English sentence.
+    #[test]
+    fn every_root_cause_reason_is_recognised() {
+        use saker_tools::analytics::process_tree::{ProcessNode, judge};
+        let node = |name: &str| ProcessNode { pid: 1, name: Some(name.to_string()), ..ProcessNode::default() };
+        let cases = [
+            (vec!["runc"], "runtime_itself"),
+            (vec!["bash", "runc"], "exec_session"),
+            (vec!["curl", "bash", "bash", "containerd-shim"], "below_entrypoint"),
+            (vec!["curl", "sh", "bash"], "below_oldest_ancestor"),
+            (vec!["nginx", "nginx", "containerd-shim"], "entrypoint_itself"),
+        ];
+        for (names, expected) in cases {
+            let nodes: Vec<ProcessNode> = names.iter().map(|name| node(name)).collect();
+            let chain: Vec<&ProcessNode> = nodes.iter().collect();
+            let mut finding = json!({ "reason": judge(&chain).reason, "chain": [] });
+            shape_root_cause(&mut finding);
+            assert_eq!(finding["reason_kind"], json!(expected), "{names:?}: {}", finding["reason"]);
+        }
     }
 
     #[test]

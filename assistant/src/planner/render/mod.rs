@@ -196,6 +196,64 @@ mod tests {
         }
     }
 
+    /// When every call failed, each intent still answers, with the errors; odd outputs give a
+    /// template error, never a panic.
+    #[test]
+    fn failed_and_odd_outputs_are_answered_or_refused_without_panic() {
+        use serde_json::json;
+
+        use crate::conversation::Focus;
+        use crate::planner::plan::{Intent, PlannedCall};
+
+        let intents = [
+            (Intent::Summary, vec!["event_stats"]),
+            (
+                Intent::Report,
+                vec![
+                    "event_stats",
+                    "root_cause",
+                    "attack_path",
+                    "mitre_mapping",
+                    "impacted_workloads",
+                    "suggest_remediation",
+                ],
+            ),
+            (Intent::RootCause, vec!["root_cause"]),
+            (Intent::Mitre, vec!["mitre_mapping"]),
+            (Intent::AttackPath, vec!["attack_path"]),
+            (Intent::ImpactedWorkloads, vec!["impacted_workloads"]),
+            (Intent::Remediation, vec!["suggest_remediation"]),
+            (Intent::Isolation, vec!["impacted_workloads", "suggest_remediation"]),
+            (Intent::ComparePeriods, vec!["compare_periods"]),
+            (Intent::Count, vec!["event_stats"]),
+            (Intent::Search, vec!["search_events"]),
+            (Intent::Explain, vec!["explain_event"]),
+            (Intent::Unknown, vec!["event_stats"]),
+        ];
+        for (intent, tools) in intents {
+            let plan = Plan {
+                intent,
+                calls: tools.iter().map(|tool| PlannedCall { tool, arguments: json!({}) }).collect(),
+                focus: Focus::default(),
+                scope: String::new(),
+                notices: Vec::new(),
+            };
+            for language in [Language::En, Language::Ja] {
+                let failed: Vec<(String, Value)> =
+                    tools.iter().map(|tool| (tool.to_string(), json!({"error": "store unavailable"}))).collect();
+                let text = render(language, &plan, &failed).unwrap_or_else(|error| format!("{error}"));
+                assert!(text.contains("Store unavailable"), "{}: {text}", intent.name());
+                for odd in [json!({}), json!(null), json!("text"), json!([1, 2])] {
+                    let outputs: Vec<(String, Value)> =
+                        tools.iter().map(|tool| (tool.to_string(), odd.clone())).collect();
+                    if let Err(error) = render(language, &plan, &outputs) {
+                        assert_eq!(error.code(), "template");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_template_compiles() {
         for language in [Language::En, Language::Ja] {
