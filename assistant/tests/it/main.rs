@@ -9,6 +9,7 @@ mod crash_recovery;
 mod llm_backend;
 mod planner_conversation;
 mod planner_paraphrases;
+mod planner_render;
 mod scripted_model;
 mod server;
 mod support;
