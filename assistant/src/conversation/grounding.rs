@@ -38,7 +38,10 @@ pub fn check(answer: &str, steps: &[StepRecord]) -> GroundingReport {
         claims += 1;
         let supported = match &claim {
             Claim::Number { text, value, decimals } => corpus.has_number(*value, *decimals) || corpus.has_text(text),
-            Claim::Name(text) => corpus.has_text(text),
+            // A value shortened for display ("…") is supported by the start it shows.
+            Claim::Name(text) => {
+                corpus.has_text(text) || text.strip_suffix('…').is_some_and(|start| corpus.has_text(start))
+            }
         };
         if !supported {
             let text = claim.text().to_string();
@@ -165,7 +168,7 @@ fn claims_in(answer: &str) -> Vec<Claim> {
                     claims.push(Claim::Name(span.trim().to_string()));
                 }
             }
-            prose
+            strip_urls(&prose)
         };
         let prose = strip_list_marker(&prose);
         for token in ascii_tokens(prose) {
@@ -207,7 +210,7 @@ fn is_vocabulary(token: &str) -> bool {
         && !name.ends_with('.')
 }
 
-/// Removes Markdown link targets `](...)` and bare URLs: they are where to look, not claims.
+/// Removes Markdown link targets `](...)`: they are where to look, not claims.
 fn strip_link_targets(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
@@ -220,32 +223,52 @@ fn strip_link_targets(line: &str) -> String {
         }
     }
     out.push_str(rest);
-    out.split_whitespace()
+    out
+}
+
+/// Removes bare URLs from prose.
+fn strip_urls(prose: &str) -> String {
+    prose
+        .split_whitespace()
         .filter(|word| !word.starts_with("http://") && !word.starts_with("https://"))
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-/// Separates inline code spans from the prose around them.
+/// Separates inline code spans from the prose around them. A backslash-escaped backtick
+/// (`` \` ``) is a literal character of the prose, not a span delimiter.
 fn split_code_spans(line: &str) -> (Vec<String>, String) {
-    let mut spans = Vec::new();
-    let mut prose = String::new();
-    let mut parts = line.split('`');
-    let mut inside = false;
-    let mut pieces: Vec<&str> = Vec::new();
-    for part in parts.by_ref() {
-        pieces.push(part);
+    let mut pieces: Vec<String> = vec![String::new()];
+    let mut characters = line.chars().peekable();
+    while let Some(character) = characters.next() {
+        match character {
+            '\\' if characters.peek() == Some(&'`') => {
+                characters.next();
+                if let Some(last) = pieces.last_mut() {
+                    last.push('`');
+                }
+            }
+            '`' => pieces.push(String::new()),
+            other => {
+                if let Some(last) = pieces.last_mut() {
+                    last.push(other);
+                }
+            }
+        }
     }
     // An unmatched backtick leaves its tail as prose.
     let balanced = pieces.len() % 2 == 1;
-    for (index, piece) in pieces.iter().enumerate() {
-        if inside && (balanced || index + 1 < pieces.len()) {
-            spans.push((*piece).to_string());
+    let count = pieces.len();
+    let mut spans = Vec::new();
+    let mut prose = String::new();
+    for (index, piece) in pieces.into_iter().enumerate() {
+        let inside = index % 2 == 1;
+        if inside && (balanced || index + 1 < count) {
+            spans.push(piece);
         } else {
-            prose.push_str(piece);
+            prose.push_str(&piece);
             prose.push(' ');
         }
-        inside = !inside;
     }
     (spans, prose)
 }
@@ -334,6 +357,16 @@ mod tests {
         assert_eq!(check(answer, &steps()).unsupported, vec!["risk-11-other", "web-2"]);
         // Outside a fence, a code span is checked whole.
         assert_eq!(check("`kubectl delete ns x`", &steps()).unsupported, vec!["kubectl delete ns x"]);
+    }
+
+    #[test]
+    fn escaped_backticks_urls_in_spans_and_shortened_values() {
+        let answer = "Derived from \\`bash ./malicious-bin-event-gen.sh\\` (T1059.004). \
+                      Run `curl http://x/risk-10-aws-bedrock-java` and `bash ./malicious-bin…`.";
+        let report = check(answer, &steps());
+        assert_eq!(report.unsupported, vec!["curl http://x/risk-10-aws-bedrock-java"]);
+        assert!(check("`bash ./malicious-bin…`", &steps()).grounded);
+        assert!(!check("`bash ./evil…`", &steps()).grounded);
     }
 
     #[test]

@@ -11,5 +11,6 @@ mod planner_conversation;
 mod planner_paraphrases;
 mod planner_render;
 mod scripted_model;
+mod seed_investigation;
 mod server;
 mod support;

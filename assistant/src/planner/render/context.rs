@@ -57,9 +57,18 @@ pub fn template_context(language: Language, plan: &Plan, outputs: &[(String, Val
         "top": top_entities(&tools),
         "notices": plan.notices.iter().map(|notice| notice_context(notice, outputs)).collect::<Vec<_>>(),
     });
+    // A second `impacted_workloads` call is the blast radius: the workloads across the
+    // analyst's scope where the focus's detections also fired. Isolation covers all of them.
+    let blast_radius = outputs
+        .iter()
+        .filter(|(tool, output)| tool == "impacted_workloads" && output.get("error").is_none())
+        .nth(1)
+        .map(|(tool, output)| shape(tool, output));
     if let Value::Object(fields) = &mut context {
-        let isolation = tools.get("impacted_workloads").map_or_else(|| json!([]), isolation_namespaces);
+        let isolated = blast_radius.as_ref().or_else(|| tools.get("impacted_workloads"));
+        let isolation = isolated.map_or_else(|| json!([]), isolation_namespaces);
         fields.insert("isolation".into(), isolation);
+        fields.insert("blast_radius".into(), blast_radius.unwrap_or(Value::Null));
     }
     context
 }

@@ -131,14 +131,18 @@ pub fn link(question: &Question, vocabulary: &Vocabulary) -> Entities {
 fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, quoted: bool, entities: &mut Entities) {
     let text = token.text;
     let hinted = hinted_dimensions(question, token);
+    // A common word ("find", "id", "top") is a name only when quoted or introduced by its
+    // kind ("process find", 「id プロセス」).
     let is_common = COMMON_WORDS.contains(&text) || text.chars().count() < 2;
-    if is_common && !quoted && hinted.is_empty() {
+    let introduced_as = adjacent_keyword(question, token);
+    if is_common && !quoted && introduced_as.is_none() {
         return;
     }
     let exact = vocabulary.exact(text);
     if !exact.is_empty() {
-        if let Some((dimension, value)) = choose(exact.to_vec(), &hinted) {
-            if is_common && !quoted && !hinted.contains(&dimension) {
+        let hints: Vec<Dimension> = introduced_as.into_iter().chain(hinted.iter().copied()).collect();
+        if let Some((dimension, value)) = choose(exact.to_vec(), &hints) {
+            if is_common && !quoted && introduced_as != Some(dimension) {
                 return;
             }
             add(entities, dimension, value);
@@ -244,6 +248,11 @@ fn named_by_keyword(question: &Question, token: Token<'_>) -> Option<Dimension> 
     if FUNCTION_WORDS.contains(&token.text) || COMMON_WORDS.contains(&token.text) {
         return None;
     }
+    adjacent_keyword(question, token)
+}
+
+/// The dimension keyword right next to a token, whatever the token is.
+fn adjacent_keyword(question: &Question, token: Token<'_>) -> Option<Dimension> {
     let (before, after) = question.around(token.start, token.end, 14);
     let before = before.trim_end();
     let after = after.trim_start();
@@ -431,6 +440,8 @@ mod tests {
         let entities = linked("explain alert 417948f032f5d4dce999d33c3bb11d0c");
         assert_eq!(entities.alert_id.as_deref(), Some("417948f032f5d4dce999d33c3bb11d0c"));
         assert!(linked("find the top alerts").linked.is_empty());
+        assert!(linked("使用されたMITRE技術ID、攻撃ツール、プロセス名").linked.is_empty());
+        assert_eq!(linked("alerts of the process sh").get(Dimension::Process), Some("sh"));
     }
 
     #[test]
