@@ -3,6 +3,7 @@
 
 mod cli_chat;
 mod cli_ingest;
+mod cli_llm;
 mod cli_query;
 mod conversation;
 mod crash_recovery;
