@@ -20,6 +20,7 @@ use serde::Serialize;
 use super::bench::ensure_volume;
 use super::bench_tools::{Latency, ingest, percentiles};
 use super::common::{DataDirArgs, parse_now};
+use saker_fixtures::{SEED_INVESTIGATION, SEED_SCOPE, WEEKLY_RECONNAISSANCE};
 
 /// Arguments of `saker bench chat`.
 #[derive(Debug, Args)]
@@ -44,30 +45,12 @@ pub struct ChatBenchArgs {
     json: bool,
 }
 
-/// The seed investigation's analyst scope.
-const SEED_SCOPE: &str = "kubernetes.cluster.name=risks-aws-eks-workloads-shield";
-
-/// The seed investigation in English and Japanese; the last question runs without a scope.
-const SEED_TURNS: [(&str, &str); 9] = [
-    ("Summarize the events in this cluster.", "このクラスタのイベントを要約してください。"),
-    ("Write a detailed investigation report.", "詳細な調査報告書を作成してください。"),
-    (
-        "What was the root cause of the malicious binary detected in risk-10-aws-bedrock-java?",
-        "risk-10-aws-bedrock-java において検出された悪意のあるバイナリの根本原因は何でしたか?",
-    ),
-    ("Which MITRE ATT&CK tactics and techniques were used?", "どのMITRE ATT&CK戦術と技術が使われましたか?"),
-    ("List the attack path.", "攻撃経路をリストアップしてください。"),
-    ("How many workloads were impacted?", "影響を受けたワークロードは、いくつありますか?"),
-    ("How do I fix this?", "この問題を修正するにはどうすればいいですか?"),
-    (
-        "Give me detailed guidance to isolate the affected resources.",
-        "影響を受けたリソースを分離するための詳細なガイダンスを提供してください。",
-    ),
-    (
-        "How many reconnaissance events were detected in the last 7 days, compared with the week before? List the MITRE technique IDs, attack tools and process names.",
-        "過去7日間に検出されたReconnaissance関連のイベント件数と、先週との傾向比較を教えてください。また、使用されたMITRE技術ID、攻撃ツール、プロセス名も一覧で提供してください。",
-    ),
-];
+/// The seed investigation followed by the weekly question, which runs without a scope.
+fn seed_turns() -> Vec<(&'static str, &'static str)> {
+    let mut turns = SEED_INVESTIGATION.to_vec();
+    turns.push(WEEKLY_RECONNAISSANCE);
+    turns
+}
 
 #[derive(Debug, Serialize)]
 struct TurnReport {
@@ -104,14 +87,14 @@ pub fn run(arguments: ChatBenchArgs) -> anyhow::Result<ExitCode> {
     let registry = ToolRegistry::standard();
     let mut reports = Vec::new();
     for (language, pick) in [("en", 0usize), ("ja", 1usize)] {
-        let mut planner_times: Vec<Vec<f64>> = vec![Vec::new(); SEED_TURNS.len()];
-        let mut tool_times: Vec<Vec<f64>> = vec![Vec::new(); SEED_TURNS.len()];
-        let mut tools_of_turn: Vec<Vec<String>> = vec![Vec::new(); SEED_TURNS.len()];
+        let mut planner_times: Vec<Vec<f64>> = vec![Vec::new(); seed_turns().len()];
+        let mut tool_times: Vec<Vec<f64>> = vec![Vec::new(); seed_turns().len()];
+        let mut tools_of_turn: Vec<Vec<String>> = vec![Vec::new(); seed_turns().len()];
         for round in 0..=arguments.iterations {
             let mut session_id: Option<String> = None;
-            for (index, turn) in SEED_TURNS.iter().enumerate() {
+            for (index, turn) in seed_turns().iter().enumerate() {
                 let question = if pick == 0 { turn.0 } else { turn.1 };
-                let last = index + 1 == SEED_TURNS.len();
+                let last = index + 1 == seed_turns().len();
                 let request = ChatRequest {
                     session_id: if last { None } else { session_id.clone() },
                     message: question.to_string(),
@@ -142,7 +125,7 @@ pub fn run(arguments: ChatBenchArgs) -> anyhow::Result<ExitCode> {
                 tools_of_turn[index] = answer.steps.iter().map(|step| step.tool.clone()).collect();
             }
         }
-        for (index, turn) in SEED_TURNS.iter().enumerate() {
+        for (index, turn) in seed_turns().iter().enumerate() {
             reports.push(TurnReport {
                 language,
                 question: if pick == 0 { turn.0 } else { turn.1 },

@@ -4,6 +4,7 @@
 //! cost of HTTP itself), and (b) sustained concurrent chats: K clients each running the seed
 //! conversation turn after turn for D seconds.
 
+use saker_fixtures::{SEED_INVESTIGATION, SEED_SCOPE};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -50,21 +51,6 @@ pub struct ServeBenchArgs {
     #[arg(long)]
     json: bool,
 }
-
-/// The seed investigation's analyst scope.
-const SEED_SCOPE: &str = "kubernetes.cluster.name=risks-aws-eks-workloads-shield";
-
-/// The seed investigation's turns in English (the first carries the scope).
-const SEED_QUESTIONS: [&str; 8] = [
-    "Summarize the events in this cluster.",
-    "Write a detailed investigation report.",
-    "What was the root cause of the malicious binary detected in risk-10-aws-bedrock-java?",
-    "Which MITRE ATT&CK tactics and techniques were used?",
-    "List the attack path.",
-    "How many workloads were impacted?",
-    "How do I fix this?",
-    "Give me detailed guidance to isolate the affected resources.",
-];
 
 #[derive(Debug, Serialize)]
 struct FirstByteReport {
@@ -192,7 +178,7 @@ fn done_session_id(stream: &str) -> Option<String> {
 }
 
 async fn measure_first_byte(client: &reqwest::Client, base: &str, requests: usize) -> anyhow::Result<FirstByteReport> {
-    let body = chat_body(SEED_QUESTIONS[0], None);
+    let body = chat_body(SEED_INVESTIGATION[0].0, None);
     for _ in 0..5 {
         timed_chat(client, base, &body).await?;
         client.get(format!("{base}/healthz")).send().await?.bytes().await?;
@@ -229,7 +215,7 @@ async fn measure_concurrency(client: &reqwest::Client, base: &str, clients: usiz
             let mut session: Option<String> = None;
             let mut turn = 0usize;
             while Instant::now() < deadline {
-                let body = chat_body(SEED_QUESTIONS[turn % SEED_QUESTIONS.len()], session.as_deref());
+                let body = chat_body(SEED_INVESTIGATION[turn % SEED_INVESTIGATION.len()].0, session.as_deref());
                 match timed_chat(&client, &base, &body).await {
                     Ok((_, complete, Some(id))) => {
                         latencies.push(complete.as_secs_f64() * 1000.0);
@@ -241,7 +227,7 @@ async fn measure_concurrency(client: &reqwest::Client, base: &str, clients: usiz
                     }
                 }
                 turn += 1;
-                if turn.is_multiple_of(SEED_QUESTIONS.len()) {
+                if turn.is_multiple_of(SEED_INVESTIGATION.len()) {
                     session = None;
                 }
             }
@@ -280,7 +266,7 @@ fn print_tables(report: &ServeBenchReport) -> anyhow::Result<()> {
     out!("|---|---:|---:|");
     out!(
         "| `POST /v1/chat` time to first SSE byte (\"{}\") | {:.2} | {:.2} |",
-        SEED_QUESTIONS[0],
+        SEED_INVESTIGATION[0].0,
         first.first_sse_byte.p50_ms,
         first.first_sse_byte.p95_ms
     );

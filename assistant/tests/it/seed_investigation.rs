@@ -16,25 +16,7 @@ const NAMESPACE: &str = "risk-10-aws-bedrock-java";
 /// The generator's ground truth (fixtures/scenarios/MANIFEST.md).
 const ROOT_CAUSE: &str = "bash ./malicious-bin-event-gen.sh";
 
-/// The questions of the seed, English then Japanese.
-const TURNS: [(&str, &str); 8] = [
-    ("Summarize the events in this cluster.", "このクラスタのイベントを要約してください。"),
-    ("Write a detailed investigation report.", "詳細な調査報告書を作成してください。"),
-    (
-        "What was the root cause of the malicious binary detected in risk-10-aws-bedrock-java?",
-        "risk-10-aws-bedrock-java において検出された悪意のあるバイナリの根本原因は何でしたか?",
-    ),
-    ("Which MITRE ATT&CK tactics and techniques were used?", "どのMITRE ATT&CK戦術と技術が使われましたか?"),
-    ("List the attack path.", "攻撃経路をリストアップしてください。"),
-    ("How many workloads were impacted?", "影響を受けたワークロードは、いくつありますか?"),
-    ("How do I fix this?", "この問題を修正するにはどうすればいいですか?"),
-    (
-        "Give me detailed guidance to isolate the affected resources.",
-        "影響を受けたリソースを分離するための詳細なガイダンスを提供してください。",
-    ),
-];
-
-const RECON_JA: &str = "過去7日間に検出されたReconnaissance関連のイベント件数と、先週との傾向比較を教えてください。また、使用されたMITRE技術ID、攻撃ツール、プロセス名も一覧で提供してください。";
+use saker_fixtures::{SEED_INVESTIGATION as TURNS, WEEKLY_RECONNAISSANCE};
 
 /// Every fixture alert as JSON.
 fn fixture_alerts() -> Vec<Value> {
@@ -239,11 +221,14 @@ async fn the_weekly_reconnaissance_question() {
 
     let sessions = tempfile::tempdir().expect("tempdir");
     let orchestrator = demo_orchestrator(sessions.path()).await;
-    let answer = ask(&orchestrator, None, "", RECON_JA).await;
-    assert_eq!(answer.language, Language::Ja);
-    assert_eq!(tools(&answer), vec!["compare_periods"]);
-    assert_eq!(answer.steps[0].arguments["category"], "reconnaissance");
     let mut facts = vec![current.to_string(), previous.to_string()];
     facts.extend(processes);
-    assert_mentions(&answer, &facts);
+    for (question, language) in [(WEEKLY_RECONNAISSANCE.1, Language::Ja), (WEEKLY_RECONNAISSANCE.0, Language::En)] {
+        let answer = ask(&orchestrator, None, "", question).await;
+        assert_eq!(answer.language, language);
+        assert_eq!(tools(&answer), vec!["compare_periods"]);
+        assert_eq!(answer.steps[0].arguments["category"], "reconnaissance");
+        assert_eq!(answer.steps[0].arguments["last"], "7d");
+        assert_mentions(&answer, &facts);
+    }
 }
