@@ -38,6 +38,10 @@ pub struct Dimensions {
     pub mitre_tactics: Vec<String>,
     /// MITRE ATT&CK technique IDs (`T1059`, `T1611.001`), from the tags, in tag order.
     pub mitre_techniques: Vec<String>,
+    /// Network and discovery tools the alert shows in use (`nmap`, `nc`, the cloud metadata
+    /// service, ...), by [`super::known_tools`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<String>,
 }
 
 /// The triggering process and what Falco told us of its ancestry.
@@ -91,6 +95,21 @@ impl Dimensions {
         let ancestors = ancestors(fields);
 
         let (mitre_tactics, mitre_techniques) = mitre::ids_from_tags(tags);
+        let process = Process {
+            name: text("proc.name"),
+            exepath: first(&["proc.exepath", "proc.exe"]),
+            cmdline: text("proc.cmdline"),
+            pid: number("proc.pid"),
+            ppid: number("proc.ppid"),
+            pname: text("proc.pname"),
+            pcmdline: text("proc.pcmdline"),
+            ancestors,
+        };
+        let file = text("fd.name");
+        let tools = super::known_tools::tools_of(&process, file.as_deref())
+            .into_iter()
+            .map(|tool| tool.name.to_string())
+            .collect();
         Dimensions {
             cluster: first(&["k8s.cluster.name", "kubernetes.cluster.name"])
                 .or_else(|| default_cluster.filter(|name| !name.is_empty()).map(str::to_string)),
@@ -101,20 +120,12 @@ impl Dimensions {
             container_name: text("container.name"),
             image,
             image_tag: text("container.image.tag"),
-            process: Process {
-                name: text("proc.name"),
-                exepath: first(&["proc.exepath", "proc.exe"]),
-                cmdline: text("proc.cmdline"),
-                pid: number("proc.pid"),
-                ppid: number("proc.ppid"),
-                pname: text("proc.pname"),
-                pcmdline: text("proc.pcmdline"),
-                ancestors,
-            },
+            process,
             user: first(&["user.name", "ka.user.name"]),
-            file: text("fd.name"),
+            file,
             mitre_tactics,
             mitre_techniques,
+            tools,
         }
     }
 }

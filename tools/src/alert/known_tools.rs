@@ -3,9 +3,10 @@
 //!
 //! The table is the project's own list; an alert is matched on its process name, the program
 //! that starts its command line, and (for the metadata service and environment reads) its
-//! file or connection and command line.
+//! file or connection and command line. The result is derived at parse time into the `tool`
+//! dimension, so that counting tools is an exact aggregation, not a scan of stored alerts.
 
-use crate::alert::Alert;
+use super::Process;
 
 /// What kind of tool a recognised program is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,16 +64,20 @@ pub const METADATA_SERVICE: KnownTool =
 pub const ENVIRON_READ: KnownTool =
     KnownTool { name: "cat /proc/*/environ", kind: "environment variable (secret) discovery" };
 
-/// The tools an alert shows, each once, in table order.
-pub fn tools_in(alert: &Alert) -> Vec<KnownTool> {
-    let process = &alert.dimensions.process;
+/// The tool named `name` in the table (programs, the metadata service, environment reads).
+pub fn known_tool(name: &str) -> Option<KnownTool> {
+    PROGRAMS.iter().chain([&METADATA_SERVICE, &ENVIRON_READ]).find(|tool| tool.name == name).copied()
+}
+
+/// The tools a process and its file or connection show, each once, in table order.
+pub fn tools_of(process: &Process, file: Option<&str>) -> Vec<KnownTool> {
     let program = process.cmdline.as_deref().and_then(first_program);
     let mut found: Vec<KnownTool> = PROGRAMS
         .iter()
         .filter(|tool| process.name.as_deref() == Some(tool.name) || program == Some(tool.name))
         .copied()
         .collect();
-    let file = alert.dimensions.file.as_deref().unwrap_or_default();
+    let file = file.unwrap_or_default();
     let cmdline = process.cmdline.as_deref().unwrap_or_default();
     if file.contains(METADATA_ADDRESS) || cmdline.contains(METADATA_ADDRESS) {
         found.push(METADATA_SERVICE);
@@ -97,7 +102,7 @@ fn is_environ_path(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::parse_alert;
+    use crate::alert::{Alert, parse_alert};
 
     fn alert(fields: serde_json::Value) -> Alert {
         let line = serde_json::json!({
@@ -108,7 +113,13 @@ mod tests {
     }
 
     fn names(alert: &Alert) -> Vec<&'static str> {
-        tools_in(alert).into_iter().map(|tool| tool.name).collect()
+        let derived: Vec<&str> = alert.dimensions.tools.iter().map(String::as_str).collect();
+        let recognised: Vec<&'static str> = tools_of(&alert.dimensions.process, alert.dimensions.file.as_deref())
+            .into_iter()
+            .map(|tool| tool.name)
+            .collect();
+        assert_eq!(derived, recognised, "the parsed alert carries the tools as a dimension");
+        recognised
     }
 
     #[test]
@@ -124,5 +135,9 @@ mod tests {
         assert_eq!(names(&environ), [ENVIRON_READ.name]);
         let shell = alert(serde_json::json!({"proc.name": "bash", "proc.cmdline": "bash"}));
         assert!(names(&shell).is_empty());
+        let renamed = alert(serde_json::json!({"proc.name": "nc.openbsd", "proc.cmdline": "nc -z 10.0.0.7 22"}));
+        assert_eq!(names(&renamed), ["nc"]);
+        assert_eq!(known_tool("nc").map(|tool| tool.kind), Some("netcat: port probe or raw connection"));
+        assert_eq!(known_tool(METADATA_SERVICE.name), Some(METADATA_SERVICE));
     }
 }

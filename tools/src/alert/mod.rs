@@ -1,6 +1,7 @@
 //! The Falco alert model: the typed record every other part of Saker works on.
 
 mod dimensions;
+pub mod known_tools;
 mod lineage;
 mod parse;
 mod priority;
@@ -96,6 +97,7 @@ impl Alert {
             Dimension::File => single(dims.file.as_ref()),
             Dimension::MitreTactic => dims.mitre_tactics.iter().map(String::as_str).collect(),
             Dimension::MitreTechnique => dims.mitre_techniques.iter().map(String::as_str).collect(),
+            Dimension::Tool => dims.tools.iter().map(String::as_str).collect(),
             Dimension::Id => vec![self.id.as_str()],
         }
     }

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::categories::{Category, RuleFacts, categorize};
 use super::common::{dimension_scope, percent_change};
-use super::recon_tools::tools_in;
 use super::{Evidence, Tool, ToolContext, ToolError, Window};
+use crate::alert::known_tools::known_tool;
 use crate::mitre;
 use crate::scope::{Dimension, FieldRef, Operator, Scope, ScopeExpr};
 use crate::store::{AlertFilter, GroupKey, SearchOrder, TimeBucket, TimeRange};
@@ -88,8 +88,6 @@ pub struct ComparePeriodsOutput {
     pub processes: Vec<CompareRow>,
     /// Workloads (`namespace/workload`), with both periods' counts.
     pub workloads: Vec<CompareRow>,
-    /// Whether every alert was examined for tools (false when there were too many).
-    pub tools_complete: bool,
     /// A sentence for an empty result or a caveat.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -164,9 +162,6 @@ pub struct ToolRow {
     pub previous: u64,
 }
 
-/// Alerts examined for tools at most (over both periods).
-const TOOL_SCAN_LIMIT: usize = 20_000;
-const PAGE: usize = 1_000;
 const RULES_CONSIDERED: usize = 1_000;
 
 impl Tool for ComparePeriods {
@@ -217,15 +212,13 @@ impl Tool for ComparePeriods {
             .collect();
         let processes = compare(Dimension::Process)?;
         let workloads = workload_rows(context, &current_filter, &previous_filter, limit)?;
-        let (tools, tools_complete) = tool_rows(context, &current_filter, &previous_filter, limit)?;
+        let tools = tool_rows(context, &current_filter, &previous_filter, limit)?;
 
         let change = current.total as i64 - previous.total as i64;
         let change_percent = percent_change(previous.total, current.total);
         let selection_label = selection_label(&args);
         let note = if current.total == 0 && previous.total == 0 {
             Some(format!("No {selection_label} alerts in either period in this scope."))
-        } else if !tools_complete {
-            Some(format!("Tools were recognised on the first {TOOL_SCAN_LIMIT} alerts only."))
         } else {
             None
         };
@@ -243,7 +236,6 @@ impl Tool for ComparePeriods {
             tools,
             processes,
             workloads,
-            tools_complete,
             note,
         })
     }
@@ -462,49 +454,21 @@ fn workload_rows(
     Ok(merge_rows(counts(current)?, counts(previous)?, limit))
 }
 
-/// Counts the recognised tools of both periods' alerts; false when the scan was cut short.
+/// The recognised tools (the `tool` dimension) with both periods' counts and what each is
+/// typically used for. Exact: an aggregation, like the other tables.
 fn tool_rows(
     context: &ToolContext<'_>,
     current: &AlertFilter,
     previous: &AlertFilter,
     limit: usize,
-) -> Result<(Vec<ToolRow>, bool), ToolError> {
-    let mut kinds: BTreeMap<String, &'static str> = BTreeMap::new();
-    let mut scanned = 0;
-    let mut complete = true;
-    let mut count = |filter: &AlertFilter| -> Result<BTreeMap<String, u64>, ToolError> {
-        let mut counts = BTreeMap::new();
-        let mut offset = 0;
-        loop {
-            let page = context.store.search(filter, None, SearchOrder::OldestFirst, offset, PAGE)?;
-            for alert in &page.alerts {
-                for tool in tools_in(alert) {
-                    kinds.insert(tool.name.to_string(), tool.kind);
-                    *counts.entry(tool.name.to_string()).or_insert(0) += 1;
-                }
-            }
-            offset += page.alerts.len();
-            scanned += page.alerts.len();
-            if page.alerts.is_empty() || offset as u64 >= page.total {
-                break;
-            }
-            if scanned >= TOOL_SCAN_LIMIT {
-                complete = false;
-                break;
-            }
-        }
-        Ok(counts)
-    };
-    let current_counts = count(current)?;
-    let previous_counts = count(previous)?;
-    let rows = merge_rows(current_counts, previous_counts, limit)
+) -> Result<Vec<ToolRow>, ToolError> {
+    Ok(compare_rows(context, current, previous, Dimension::Tool, limit)?
         .into_iter()
         .map(|row| ToolRow {
-            kind: kinds.get(&row.name).copied().unwrap_or_default().to_string(),
+            kind: known_tool(&row.name).map(|tool| tool.kind).unwrap_or_default().to_string(),
             name: row.name,
             current: row.current,
             previous: row.previous,
         })
-        .collect();
-    Ok((rows, complete))
+        .collect())
 }

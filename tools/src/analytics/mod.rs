@@ -14,7 +14,6 @@ mod condition_refs;
 mod context;
 mod error;
 mod evidence;
-mod recon_tools;
 mod registry;
 pub mod remediation_table;
 mod window;

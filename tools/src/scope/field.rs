@@ -53,13 +53,16 @@ pub enum Dimension {
     MitreTactic,
     /// MITRE technique ID, multi-valued (`mitre.technique`, `mitre_technique`).
     MitreTechnique,
+    /// Network or discovery tool recognised in the alert (`nmap`, `nc`, the cloud metadata
+    /// service), multi-valued (`tool`, `saker.tool`).
+    Tool,
     /// Alert id (`id`, `alert.id`).
     Id,
 }
 
 impl Dimension {
     /// Every dimension, in declaration order (the index creates one field per dimension).
-    pub const ALL: [Dimension; 18] = [
+    pub const ALL: [Dimension; 19] = [
         Dimension::Rule,
         Dimension::Priority,
         Dimension::Source,
@@ -77,6 +80,7 @@ impl Dimension {
         Dimension::File,
         Dimension::MitreTactic,
         Dimension::MitreTechnique,
+        Dimension::Tool,
         Dimension::Id,
     ];
 
@@ -112,6 +116,7 @@ impl Dimension {
             Dimension::File => &["fd.name", "file"],
             Dimension::MitreTactic => &["mitre.tactic", "mitre_tactic"],
             Dimension::MitreTechnique => &["mitre.technique", "mitre_technique"],
+            Dimension::Tool => &["tool", "saker.tool"],
             Dimension::Id => &["id", "alert.id"],
         }
     }
@@ -122,9 +127,9 @@ impl Dimension {
         Dimension::ALL.into_iter().find(|dimension| dimension.aliases().contains(&lowered.as_str()))
     }
 
-    /// True for dimensions an alert may have several values of (tags, MITRE IDs).
+    /// True for dimensions an alert may have several values of (tags, MITRE IDs, tools).
     pub fn is_multi_valued(self) -> bool {
-        matches!(self, Dimension::Tag | Dimension::MitreTactic | Dimension::MitreTechnique)
+        matches!(self, Dimension::Tag | Dimension::MitreTactic | Dimension::MitreTechnique | Dimension::Tool)
     }
 }
 

@@ -15,6 +15,15 @@ pub enum StoreError {
         #[source]
         source: tantivy::TantivyError,
     },
+    /// The index was built by a Saker version with other indexed fields.
+    #[error(
+        "index at {path} was built by another version of Saker (its fields differ); ingest the alerts again into a new \
+         data directory (`saker ingest --data-dir NEW ...`, or `saker demo --reset` for the demo data)"
+    )]
+    IncompatibleIndex {
+        /// The index directory.
+        path: PathBuf,
+    },
     /// Another process holds the index writer lock.
     #[error("index at {path} is being written by another process (an ingest or server is running)")]
     Locked {

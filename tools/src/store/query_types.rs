@@ -130,7 +130,7 @@ pub struct SearchPage {
 
 /// The names `group_by` accepts, for error messages and help.
 pub const GROUP_KEY_NAMES: &str = "rule, priority, source, tag, mitre_tactic, mitre_technique, cluster, namespace, workload, pod, container, \
-     container_name, image, process, user, file, host, hour, day";
+     container_name, image, process, user, file, tool, host, hour, day";
 
 impl GroupKey {
     /// Parses a group-by name such as `namespace`, `mitre_technique` or `day`.
@@ -154,6 +154,7 @@ impl GroupKey {
             "process" => Dimension::Process,
             "user" => Dimension::User,
             "file" => Dimension::File,
+            "tool" | "tools" => Dimension::Tool,
             "host" | "hostname" => Dimension::Host,
             _ => return None,
         };
@@ -182,6 +183,7 @@ impl GroupKey {
                 Dimension::Process => "process",
                 Dimension::User => "user",
                 Dimension::File => "file",
+                Dimension::Tool => "tool",
                 Dimension::Host => "host",
                 Dimension::Id => "id",
             },

@@ -246,3 +246,17 @@ fn lineages_are_the_oldest_alerts_processes() {
         assert_eq!(lineage.container_id, alert.dimensions.container_id);
     }
 }
+
+#[test]
+fn an_index_built_with_other_fields_is_refused_with_what_to_do() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let mut builder = tantivy::schema::Schema::builder();
+    builder.add_text_field("something_else", tantivy::schema::STRING);
+    tantivy::Index::create_in_dir(directory.path(), builder.build()).expect("an index with other fields");
+    let error = match saker_tools::store::index::TantivyStore::open(directory.path()) {
+        Ok(_) => panic!("an index with other fields opened"),
+        Err(error) => error,
+    };
+    assert!(matches!(error, saker_tools::store::StoreError::IncompatibleIndex { .. }), "{error}");
+    assert!(error.to_string().contains("ingest the alerts again"), "{error}");
+}

@@ -60,11 +60,14 @@ impl TantivyStore {
         // Small doc-store blocks: tools read scattered alerts (one namespace among many), and
         // every read decompresses a whole block. Existing indexes keep their own setting.
         let settings = IndexSettings { docstore_blocksize: DOCSTORE_BLOCK_BYTES, ..IndexSettings::default() };
-        let index = Index::builder()
-            .schema(fields.schema.clone())
-            .settings(settings)
-            .open_or_create(mmap)
-            .map_err(index_error)?;
+        let index = Index::builder().schema(fields.schema.clone()).settings(settings).open_or_create(mmap).map_err(
+            |source| match source {
+                tantivy::TantivyError::SchemaError(_) => {
+                    StoreError::IncompatibleIndex { path: directory.to_path_buf() }
+                }
+                other => index_error(other),
+            },
+        )?;
         let reader =
             index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into().map_err(index_error)?;
         Ok(TantivyStore {

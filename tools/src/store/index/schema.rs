@@ -108,6 +108,7 @@ pub fn dimension_field_name(dimension: Dimension) -> &'static str {
         Dimension::File => "d_file",
         Dimension::MitreTactic => "d_mitre_tactic",
         Dimension::MitreTechnique => "d_mitre_technique",
+        Dimension::Tool => "d_tool",
         Dimension::Id => "id",
     }
 }
