@@ -32,15 +32,8 @@ enum BenchCommand {
 
 #[derive(Debug, Args)]
 struct IngestBenchArgs {
-    /// Number of generated alerts.
-    #[arg(long, default_value_t = 1_000_000)]
-    count: u64,
-    /// Generator seed.
-    #[arg(long, default_value_t = 7)]
-    seed: u64,
-    /// Working directory for the generated file and the stores (kept afterwards).
-    #[arg(long, default_value = "./bench-data")]
-    work_dir: PathBuf,
+    #[command(flatten)]
+    volume: VolumeArgs,
     /// Python interpreter with the `duckdb` package (`pip install duckdb`).
     #[arg(long, default_value = "python3")]
     python: String,
@@ -77,22 +70,23 @@ pub fn run(arguments: BenchArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn bench_ingest(arguments: IngestBenchArgs) -> anyhow::Result<ExitCode> {
-    let input = ensure_volume(&arguments.work_dir, arguments.count, arguments.seed)?;
+    let input = arguments.volume.ensure()?;
     let input_bytes = std::fs::metadata(&input).map(|metadata| metadata.len()).unwrap_or(0);
 
-    let saker_dir = arguments.work_dir.join("saker-data");
+    let saker_dir = arguments.volume.work_dir.join("saker-data");
     remove_if_exists(&saker_dir)?;
     eprintln!("saker ingest ...");
-    let saker = measure_saker(&input, &saker_dir, arguments.count)?;
+    let saker = measure_saker(&input, &saker_dir, arguments.volume.count)?;
 
-    let duckdb_file = arguments.work_dir.join("duckdb.db");
+    let duckdb_file = arguments.volume.work_dir.join("duckdb.db");
     remove_if_exists(&duckdb_file)?;
     eprintln!("duckdb read_json ...");
-    let (duckdb, duckdb_problem) = match measure_duckdb(&arguments.python, &input, &duckdb_file, arguments.count) {
+    let (duckdb, duckdb_problem) = match measure_duckdb(&arguments.python, &input, &duckdb_file, arguments.volume.count)
+    {
         Ok(measurement) => (Some(measurement), None),
         Err(error) => (None, Some(format!("{error:#}"))),
     };
-    let report = IngestBenchReport { alerts: arguments.count, input_bytes, saker, duckdb, duckdb_problem };
+    let report = IngestBenchReport { alerts: arguments.volume.count, input_bytes, saker, duckdb, duckdb_problem };
     if arguments.json {
         out!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -101,8 +95,35 @@ fn bench_ingest(arguments: IngestBenchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The generated alerts every benchmark runs on.
+#[derive(Debug, Clone, Args)]
+pub(super) struct VolumeArgs {
+    /// Number of generated alerts.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub count: u64,
+    /// Generator seed.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Working directory for the generated file and the stores (kept and reused between runs).
+    #[arg(long, default_value = "./bench-data")]
+    pub work_dir: PathBuf,
+}
+
+impl VolumeArgs {
+    /// The generated file, written once and reused.
+    pub fn ensure(&self) -> anyhow::Result<PathBuf> {
+        ensure_volume(&self.work_dir, self.count, self.seed)
+    }
+
+    /// A data directory for these alerts in the working directory (`<prefix>-<count>-<seed>`),
+    /// shared by the benchmarks that use the same prefix.
+    pub fn data_dir(&self, prefix: &str) -> PathBuf {
+        self.work_dir.join(format!("{prefix}-{}-{}", self.count, self.seed))
+    }
+}
+
 /// The generated volume file of `count` alerts in `work_dir`, written once and reused.
-pub(super) fn ensure_volume(work_dir: &Path, count: u64, seed: u64) -> anyhow::Result<PathBuf> {
+fn ensure_volume(work_dir: &Path, count: u64, seed: u64) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(work_dir).with_context(|| format!("cannot create {}", work_dir.display()))?;
     let input = work_dir.join(format!("volume-{count}-{seed}.jsonl"));
     if !input.exists() {

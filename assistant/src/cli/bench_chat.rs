@@ -17,7 +17,7 @@ use saker_tools::rules::RulesCatalog;
 use saker_tools::scope::Scope;
 use serde::Serialize;
 
-use super::bench::ensure_volume;
+use super::bench::VolumeArgs;
 use super::bench_tools::{Latency, ingest, percentiles};
 use super::common::{DataDirArgs, parse_now};
 use saker_fixtures::{SEED_INVESTIGATION, SEED_SCOPE, WEEKLY_RECONNAISSANCE};
@@ -25,15 +25,8 @@ use saker_fixtures::{SEED_INVESTIGATION, SEED_SCOPE, WEEKLY_RECONNAISSANCE};
 /// Arguments of `saker bench chat`.
 #[derive(Debug, Args)]
 pub struct ChatBenchArgs {
-    /// Number of generated alerts (the demo scenarios are added to them).
-    #[arg(long, default_value_t = 1_000_000)]
-    count: u64,
-    /// Generator seed.
-    #[arg(long, default_value_t = 7)]
-    seed: u64,
-    /// Working directory for the generated file and the store (reused between runs).
-    #[arg(long, default_value = "./bench-data")]
-    work_dir: PathBuf,
+    #[command(flatten)]
+    volume: VolumeArgs,
     /// Timed runs of the whole conversation, after one warm-up run.
     #[arg(long, default_value_t = 10)]
     iterations: usize,
@@ -63,8 +56,8 @@ struct TurnReport {
 
 /// Runs `saker bench chat`.
 pub fn run(arguments: ChatBenchArgs) -> anyhow::Result<ExitCode> {
-    let input = ensure_volume(&arguments.work_dir, arguments.count, arguments.seed)?;
-    let data_dir = arguments.work_dir.join(format!("chat-data-{}-{}", arguments.count, arguments.seed));
+    let input = arguments.volume.ensure()?;
+    let data_dir = arguments.volume.data_dir("chat-data");
     let data = DataDirArgs { data_dir: data_dir.clone() };
     if !data_dir.join("index").exists() {
         eprintln!("ingesting {} and the demo scenarios into {}", input.display(), data_dir.display());
@@ -137,11 +130,14 @@ pub fn run(arguments: ChatBenchArgs) -> anyhow::Result<ExitCode> {
     }
     let _ = std::fs::remove_dir_all(&sessions_dir);
     if arguments.json {
-        out!("{}", serde_json::to_string_pretty(&serde_json::json!({"alerts": arguments.count, "turns": reports}))?);
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"alerts": arguments.volume.count, "turns": reports}))?
+        );
     } else {
         out!(
             "{} generated alerts + the demo scenarios, {} timed runs of the conversation after 1 warm-up, now {}\n",
-            arguments.count,
+            arguments.volume.count,
             arguments.iterations,
             saker_fixtures::DEMO_NOW
         );

@@ -19,22 +19,15 @@ use saker::server::{self, AppParts, AppState, ServerLimits};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::bench::ensure_volume;
+use super::bench::VolumeArgs;
 use super::bench_tools::{Latency, ingest, percentiles};
 use super::common::DataDirArgs;
 
 /// Arguments of `saker bench serve`.
 #[derive(Debug, Args)]
 pub struct ServeBenchArgs {
-    /// Number of generated alerts (the demo scenarios are added to them).
-    #[arg(long, default_value_t = 1_000_000)]
-    count: u64,
-    /// Generator seed.
-    #[arg(long, default_value_t = 7)]
-    seed: u64,
-    /// Working directory for the generated file and the store (shared with `bench chat`).
-    #[arg(long, default_value = "./bench-data")]
-    work_dir: PathBuf,
+    #[command(flatten)]
+    volume: VolumeArgs,
     /// Timed requests for the first-byte and health measurements, after 5 warm-up ones.
     #[arg(long, default_value_t = 200)]
     requests: usize,
@@ -82,8 +75,8 @@ pub fn run(arguments: ServeBenchArgs) -> anyhow::Result<ExitCode> {
     if arguments.requests == 0 || arguments.clients == 0 || arguments.seconds <= 0.0 {
         bail!("--requests, --clients and --seconds must be positive");
     }
-    let input = ensure_volume(&arguments.work_dir, arguments.count, arguments.seed)?;
-    let data_dir = arguments.work_dir.join(format!("chat-data-{}-{}", arguments.count, arguments.seed));
+    let input = arguments.volume.ensure()?;
+    let data_dir = arguments.volume.data_dir("chat-data");
     let data = DataDirArgs { data_dir: data_dir.clone() };
     if !data_dir.join("index").exists() {
         eprintln!("ingesting {} and the demo scenarios into {}", input.display(), data_dir.display());
@@ -118,7 +111,7 @@ pub fn run(arguments: ServeBenchArgs) -> anyhow::Result<ExitCode> {
         let concurrency = measure_concurrency(&client, &base, arguments.clients, arguments.seconds).await;
         let _ = stop.send(());
         let _ = server.await;
-        anyhow::Ok(ServeBenchReport { alerts: arguments.count, first_byte, concurrency })
+        anyhow::Ok(ServeBenchReport { alerts: arguments.volume.count, first_byte, concurrency })
     });
     let _ = std::fs::remove_dir_all(&sessions_dir);
     let report = report?;

@@ -12,21 +12,14 @@ use saker_tools::rules::RulesCatalog;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::bench::ensure_volume;
+use super::bench::VolumeArgs;
 use super::common::{DataDirArgs, parse_now};
 
 /// Arguments of `saker bench tools`.
 #[derive(Debug, Args)]
 pub struct ToolsBenchArgs {
-    /// Number of generated alerts.
-    #[arg(long, default_value_t = 1_000_000)]
-    count: u64,
-    /// Generator seed.
-    #[arg(long, default_value_t = 7)]
-    seed: u64,
-    /// Working directory for the generated file and the store (reused between runs).
-    #[arg(long, default_value = "./bench-data")]
-    work_dir: PathBuf,
+    #[command(flatten)]
+    volume: VolumeArgs,
     /// Timed calls per tool, after two warm-up calls.
     #[arg(long, default_value_t = 20)]
     iterations: usize,
@@ -154,8 +147,8 @@ pub(super) struct Latency {
 
 /// Runs `saker bench tools`.
 pub fn run(arguments: ToolsBenchArgs) -> anyhow::Result<ExitCode> {
-    let input = ensure_volume(&arguments.work_dir, arguments.count, arguments.seed)?;
-    let data_dir = arguments.work_dir.join(format!("tools-data-{}-{}", arguments.count, arguments.seed));
+    let input = arguments.volume.ensure()?;
+    let data_dir = arguments.volume.data_dir("tools-data");
     if !data_dir.join("index").exists() {
         eprintln!("ingesting {} into {}", input.display(), data_dir.display());
         ingest(&input, &data_dir)?;
@@ -205,13 +198,13 @@ pub fn run(arguments: ToolsBenchArgs) -> anyhow::Result<ExitCode> {
         out!(
             "{}",
             serde_json::to_string_pretty(
-                &json!({"alerts": arguments.count, "cases": reports, "duckdb_problem": duckdb_problem})
+                &json!({"alerts": arguments.volume.count, "cases": reports, "duckdb_problem": duckdb_problem})
             )?
         );
     } else {
         out!(
             "{} alerts, {} timed calls per tool after 2 warm-up calls, scope kubernetes.cluster.name={CLUSTER}\n",
-            arguments.count,
+            arguments.volume.count,
             arguments.iterations
         );
         out!("| tool | saker p50 (ms) | saker p95 (ms) | duckdb p50 (ms) | duckdb p95 (ms) |");

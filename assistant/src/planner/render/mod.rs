@@ -53,7 +53,7 @@ fn tidy(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::registry::{TEMPLATE_NAMES, sources};
+    use super::registry::sources;
     use super::*;
 
     #[test]
@@ -257,7 +257,7 @@ mod tests {
     #[test]
     fn every_template_compiles() {
         for language in [Language::En, Language::Ja] {
-            for name in TEMPLATE_NAMES {
+            for (name, _) in sources(language).templates {
                 // Rendering an empty context fails on the first strict lookup, never on parsing.
                 if let Err(ConversationError::Template { template, message }) =
                     registry::render_template(language, name, &serde_json::json!({}))

@@ -21,25 +21,6 @@ macro_rules! answer_files {
     };
 }
 
-/// Template names: one per intent, plus `clarify` for plans with notices.
-#[cfg(test)]
-pub const TEMPLATE_NAMES: [&str; 14] = [
-    "summary",
-    "report",
-    "root_cause",
-    "mitre",
-    "attack_path",
-    "impacted_workloads",
-    "remediation",
-    "isolation",
-    "compare_periods",
-    "count",
-    "search",
-    "explain",
-    "unknown",
-    "clarify",
-];
-
 /// The embedded sources of one language.
 pub struct LanguageSources {
     /// (name, source) of each answer template.
