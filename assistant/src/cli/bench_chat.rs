@@ -56,14 +56,7 @@ struct TurnReport {
 
 /// Runs `saker bench chat`.
 pub fn run(arguments: ChatBenchArgs) -> anyhow::Result<ExitCode> {
-    let input = arguments.volume.ensure()?;
-    let data_dir = arguments.volume.data_dir("chat-data");
-    let data = DataDirArgs { data_dir: data_dir.clone() };
-    if !data_dir.join("index").exists() {
-        eprintln!("ingesting {} and the demo scenarios into {}", input.display(), data_dir.display());
-        ingest(&input, &data_dir)?;
-        super::demo::load_demo(&data)?;
-    }
+    let data = chat_data(&arguments.volume)?;
     let store = Arc::new(data.open_store()?);
     let rules = Arc::new(if arguments.rules.is_empty() {
         RulesCatalog::load_default().context("cannot load the default rules")?
@@ -156,6 +149,20 @@ pub fn run(arguments: ChatBenchArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The data directory of the chat benchmarks: the generated alerts plus the demo scenarios,
+/// ingested once and shared by `bench chat` and `bench serve`.
+pub(super) fn chat_data(volume: &VolumeArgs) -> anyhow::Result<DataDirArgs> {
+    let input = volume.ensure()?;
+    let data_dir = volume.data_dir("chat-data");
+    let data = DataDirArgs { data_dir: data_dir.clone() };
+    if !data_dir.join("index").exists() {
+        eprintln!("ingesting {} and the demo scenarios into {}", input.display(), data_dir.display());
+        ingest(&input, &data_dir)?;
+        super::demo::load_demo(&data)?;
+    }
+    Ok(data)
 }
 
 /// A fresh directory for the benchmark's session database.

@@ -20,8 +20,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::bench::VolumeArgs;
-use super::bench_tools::{Latency, ingest, percentiles};
-use super::common::DataDirArgs;
+use super::bench_chat::chat_data;
+use super::bench_tools::{Latency, percentiles};
 
 /// Arguments of `saker bench serve`.
 #[derive(Debug, Args)]
@@ -75,14 +75,7 @@ pub fn run(arguments: ServeBenchArgs) -> anyhow::Result<ExitCode> {
     if arguments.requests == 0 || arguments.clients == 0 || arguments.seconds <= 0.0 {
         bail!("--requests, --clients and --seconds must be positive");
     }
-    let input = arguments.volume.ensure()?;
-    let data_dir = arguments.volume.data_dir("chat-data");
-    let data = DataDirArgs { data_dir: data_dir.clone() };
-    if !data_dir.join("index").exists() {
-        eprintln!("ingesting {} and the demo scenarios into {}", input.display(), data_dir.display());
-        ingest(&input, &data_dir)?;
-        super::demo::load_demo(&data)?;
-    }
+    let data = chat_data(&arguments.volume)?;
     let config = SakerConfig::default();
     let rules = Arc::new(config.rules_catalog(&arguments.rules)?);
     let store = Arc::new(data.open_store()?);
