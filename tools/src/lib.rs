@@ -3,6 +3,7 @@
 
 pub mod alert;
 pub mod analytics;
+pub mod exceptions;
 pub mod ingest;
 pub mod mitre;
 pub mod rules;

@@ -1,0 +1,10 @@
+//! Falco rule exceptions: the snippet model Saker reads and writes, its validation against
+//! Falco's syntax, schema and semantics, an evaluator of exception comparisons over stored
+//! alerts, the impact preview and the generation of narrow exceptions.
+
+pub mod model;
+
+pub use model::{
+    ExceptionComps, ExceptionDefinition, ExceptionFields, ExceptionScalar, ExceptionValue, ExceptionValues,
+    OverrideKeys, OverrideMode, RuleExceptions,
+};
