@@ -10,6 +10,7 @@
 //! - `focus_update`: the entities in focus after a turn, from the model's tool arguments.
 
 mod accumulate;
+mod exception_guard;
 mod focus_update;
 pub mod http;
 pub mod model;

@@ -11,11 +11,15 @@ use crate::conversation::{ConversationError, Focus, Language};
 const SYSTEM: &str = "system";
 const STEP_LIMIT: &str = "step_limit";
 const STEP_LIMIT_ANSWER: &str = "step_limit_answer";
+const EXCEPTION_REPAIRS: &str = "exception_repairs";
+const EXCEPTION_UNVALIDATED: &str = "exception_unvalidated";
 
-const TEMPLATES: [(&str, &str); 3] = [
+const TEMPLATES: [(&str, &str); 5] = [
     (SYSTEM, include_str!("../../../prompts/system/system.hbs")),
     (STEP_LIMIT, include_str!("../../../prompts/system/step_limit.hbs")),
     (STEP_LIMIT_ANSWER, include_str!("../../../prompts/system/step_limit_answer.hbs")),
+    (EXCEPTION_REPAIRS, include_str!("../../../prompts/system/exception_repairs.hbs")),
+    (EXCEPTION_UNVALIDATED, include_str!("../../../prompts/system/exception_unvalidated.hbs")),
 ];
 
 /// What the system prompt is rendered from.
@@ -69,6 +73,17 @@ impl Prompts {
             "max_steps": context.max_steps,
         });
         self.render(SYSTEM, &data)
+    }
+
+    /// The message ending an exception's repairs: answer without tools, present nothing as
+    /// valid.
+    pub fn exception_repairs(&self, language: Language, failures: u32) -> Result<String, ConversationError> {
+        self.render(EXCEPTION_REPAIRS, &json!({ "language": language_name(language), "failures": failures }))
+    }
+
+    /// The note appended to an answer whose exception snippet failed Saker's validation.
+    pub fn exception_unvalidated(&self, language: Language, problems: &[String]) -> Result<String, ConversationError> {
+        self.render(EXCEPTION_UNVALIDATED, &json!({ "japanese": language == Language::Ja, "problems": problems }))
     }
 
     /// The message asking for an answer without further tool calls.

@@ -19,6 +19,7 @@ use saker_tools::analytics::ToolRegistry;
 use serde_json::Value;
 
 use super::accumulate::{ReplyAccumulator, add_usage, truncate};
+use super::exception_guard;
 use super::focus_update;
 use super::model::{
     ModelClient, ModelMessage, ModelReply, ModelRequest, StreamItem, ToolCall, ToolChoice, ToolDefinition,
@@ -57,6 +58,7 @@ pub async fn run(
         usage: None,
         focus: input.focus.clone(),
         tools_run: Vec::new(),
+        failed_validations: 0,
     };
     let tools = tool_definitions(executor.registry());
 
@@ -71,7 +73,7 @@ pub async fn run(
                     reply.finish_reason.as_deref().unwrap_or("not given")
                 )));
             }
-            return Ok(turn.finish());
+            return turn.finish_checked(prompts, input.language).await;
         }
         let tool_calls = reply.tool_calls.clone();
         messages.push(ModelMessage::Assistant { text: reply.text, tool_calls: reply.tool_calls });
@@ -89,13 +91,21 @@ pub async fn run(
             };
             messages.push(ModelMessage::Tool { call_id: call.id.clone(), content });
         }
+        if turn.failed_validations >= exception_guard::MAX_FAILED_VALIDATIONS {
+            break;
+        }
     }
 
-    // The bound is hit: one last call that may not use tools.
-    messages.push(ModelMessage::User(prompts.step_limit(input.language, settings.max_steps)?));
+    // The bound is hit (or the exception's repairs are spent): one last call without tools.
+    let last_request = if turn.failed_validations >= exception_guard::MAX_FAILED_VALIDATIONS {
+        prompts.exception_repairs(input.language, turn.failed_validations)?
+    } else {
+        prompts.step_limit(input.language, settings.max_steps)?
+    };
+    messages.push(ModelMessage::User(last_request));
     let request = ModelRequest { messages, tools, tool_choice: ToolChoice::None };
     match turn.call_model(&request).await {
-        Ok(reply) if !reply.text.trim().is_empty() => return Ok(turn.finish()),
+        Ok(reply) if !reply.text.trim().is_empty() => return turn.finish_checked(prompts, input.language).await,
         Ok(reply) => tracing::warn!(
             tool_calls = reply.tool_calls.len(),
             "the model gave no text after the step limit; answering plainly"
@@ -117,6 +127,8 @@ struct Turn<'a> {
     usage: Option<TokenUsage>,
     focus: crate::conversation::Focus,
     tools_run: Vec<String>,
+    /// Validations of an exception that failed in this turn.
+    failed_validations: u32,
 }
 
 impl Turn<'_> {
@@ -165,6 +177,9 @@ impl Turn<'_> {
                 let result = self.executor.call(&call.name, arguments.clone()).await;
                 if let Ok(output) = &result {
                     focus_update::apply_call(&mut self.focus, &call.name, &arguments, output);
+                    if exception_guard::is_failed_validation(&call.name, output) {
+                        self.failed_validations += 1;
+                    }
                 }
                 result
             }
@@ -175,6 +190,22 @@ impl Turn<'_> {
 
     fn finish(self) -> TurnOutput {
         TurnOutput { text: self.transcript.text, focus: self.focus, usage: self.usage }
+    }
+
+    /// Finishes after checking the answer's exception snippets: one that does not pass
+    /// validation gets a warning appended, so it is never shown as valid.
+    async fn finish_checked(
+        mut self,
+        prompts: &Prompts,
+        language: crate::conversation::Language,
+    ) -> Result<TurnOutput, ConversationError> {
+        let problems = exception_guard::unvalidated_problems(&self.transcript.text, self.executor).await;
+        if !problems.is_empty() {
+            let note = prompts.exception_unvalidated(language, &problems)?;
+            self.transcript.begin_reply();
+            self.transcript.send(&note);
+        }
+        Ok(self.finish())
     }
 }
 
