@@ -820,7 +820,7 @@ impl Assessment {
             let parts: Vec<String> =
                 entries.iter().map(|entry| format!("{} ({})", entry.rule, classes(entry))).collect();
             format!(
-                "The lineage seen is the benign case documented for {} in its allow-lists and Saker's notes.",
+                "The lineage seen is the benign case Saker's notes document for {}; the rule's own allow-lists are listed for comparison.",
                 parts.join(", ")
             )
         } else {

@@ -260,7 +260,7 @@ pub const TABLE: &[WeightRow] = &[
     WeightRow {
         factor: Factor::RuleBenignCaseFits,
         weight: 10,
-        reason: "The rule's documented benign cases (its allow-lists and Saker's notes) describe what the \
+        reason: "Saker's notes on the rule (benign_notes, tied to lineages in benign_fit) describe what the \
                  lineage shows, e.g. a cron job clearing a log.",
     },
     WeightRow {
