@@ -16,8 +16,10 @@ mod error;
 mod evidence;
 mod registry;
 pub mod remediation_table;
+mod triage;
 mod window;
 
+pub mod assess_false_positive;
 pub mod attack_path;
 pub mod compare_periods;
 pub mod event_stats;

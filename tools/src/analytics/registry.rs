@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::assess_false_positive::AssessFalsePositive;
 use super::attack_path::AttackPath;
 use super::compare_periods::ComparePeriods;
 use super::event_stats::EventStats;
@@ -57,6 +58,7 @@ impl ToolRegistry {
         registry.register::<ImpactedWorkloads>();
         registry.register::<ComparePeriods>();
         registry.register::<SuggestRemediation>();
+        registry.register::<AssessFalsePositive>();
         registry
     }
 

@@ -1,6 +1,7 @@
 //! Integration tests of saker-tools, one binary with a module per area.
 
 mod analytics;
+mod assess_false_positive;
 mod attack_path;
 mod compare_periods;
 mod explain_event;
