@@ -45,6 +45,14 @@ pub enum Intent {
     /// "Explain this event / what does rule X detect": `explain_event` (by `alert_id` or
     /// `rule`).
     Explain,
+    /// "Is this likely a false positive?": `assess_false_positive` on the alerts in focus (or
+    /// the alert named by its id).
+    FalsePositive,
+    /// "Give me a Falco exception for this": `generate_exception` on the alerts in focus (the
+    /// benign ones), validated and previewed against the stored alerts of the rule.
+    Exception,
+    /// "Is this exception valid?" with the YAML in the question: `validate_exception`.
+    ValidateException,
     /// A question the planner cannot map: one `event_stats` call grouped by namespace (what
     /// data there is) and an answer that says so and offers what it can answer.
     Unknown,
@@ -52,7 +60,7 @@ pub enum Intent {
 
 impl Intent {
     /// Every intent.
-    pub const ALL: [Intent; 13] = [
+    pub const ALL: [Intent; 16] = [
         Intent::Summary,
         Intent::Report,
         Intent::RootCause,
@@ -65,6 +73,9 @@ impl Intent {
         Intent::Count,
         Intent::Search,
         Intent::Explain,
+        Intent::FalsePositive,
+        Intent::Exception,
+        Intent::ValidateException,
         Intent::Unknown,
     ];
 
@@ -88,6 +99,9 @@ impl Intent {
             Intent::Count => "count",
             Intent::Search => "search",
             Intent::Explain => "explain",
+            Intent::FalsePositive => "false_positive",
+            Intent::Exception => "exception",
+            Intent::ValidateException => "validate_exception",
             Intent::Unknown => "unknown",
         }
     }

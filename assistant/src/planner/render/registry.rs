@@ -24,9 +24,9 @@ macro_rules! answer_files {
 /// The embedded sources of one language.
 pub struct LanguageSources {
     /// (name, source) of each answer template.
-    pub templates: [(&'static str, &'static str); 14],
+    pub templates: [(&'static str, &'static str); 17],
     /// (name, source) of each partial, registered as `_name`.
-    pub partials: [(&'static str, &'static str); 13],
+    pub partials: [(&'static str, &'static str); 14],
     /// The glossary (JSON).
     pub glossary: &'static str,
 }
@@ -52,6 +52,9 @@ macro_rules! language_sources {
                     "explain",
                     "unknown",
                     "clarify",
+                    "false_positive",
+                    "exception",
+                    "validate_exception",
                 ]
             ),
             partials: answer_files!(
@@ -71,6 +74,7 @@ macro_rules! language_sources {
                     "remediation",
                     "duration",
                     "because",
+                    "fact",
                 ]
             ),
             glossary: include_str!(concat!("../../../../prompts/answers/", $lang, "/glossary.json")),

@@ -104,6 +104,12 @@ impl<'a> CallBuilder<'a> {
                 vec![call("search_events", extra)]
             }
             Intent::Explain => self.explanation(&window),
+            Intent::FalsePositive => vec![self.on_alerts("assess_false_positive", &window)],
+            Intent::Exception => vec![self.on_alerts("generate_exception", &window)],
+            Intent::ValidateException => match super::intent::pasted_yaml(self.question) {
+                Some(yaml) => vec![PlannedCall { tool: "validate_exception", arguments: json!({"yaml": yaml}) }],
+                None => vec![self.on_alerts("generate_exception", &window)],
+            },
             Intent::Unknown => vec![call("event_stats", json!({"group_by": ["namespace"], "limit": 5}))],
         }
     }
@@ -207,6 +213,14 @@ impl<'a> CallBuilder<'a> {
         match rule {
             Some(rule) => vec![PlannedCall { tool: "explain_event", arguments: merge(window, json!({"rule": rule})) }],
             None => vec![PlannedCall { tool: "search_events", arguments: merge(window, json!({"limit": 5})) }],
+        }
+    }
+
+    /// A call about specific alerts: the one named by its id, else those of the window.
+    fn on_alerts(&self, tool: &'static str, window: &Value) -> PlannedCall {
+        match self.entities.alert_id.as_ref().or(self.focus.alert_id.as_ref()) {
+            Some(id) => PlannedCall { tool, arguments: json!({"alert_id": id}) },
+            None => PlannedCall { tool, arguments: window.clone() },
         }
     }
 

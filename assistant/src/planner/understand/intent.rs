@@ -270,6 +270,74 @@ const PHRASES: &[(Intent, &[(&str, u32)])] = &[
         ],
     ),
     (
+        Intent::FalsePositive,
+        &[
+            ("false positive", 10),
+            ("false-positive", 10),
+            ("benign", 8),
+            ("expected behavior", 7),
+            ("expected behaviour", 7),
+            ("legitimate", 6),
+            ("harmless", 7),
+            ("safe to ignore", 8),
+            ("just noise", 7),
+            ("noise", 4),
+            ("true positive", 8),
+            ("real threat", 7),
+            ("real attack", 7),
+            ("should i worry", 6),
+            ("is this malicious", 7),
+            ("is it malicious", 7),
+            ("誤検知", 10),
+            ("過検知", 10),
+            ("正常な動作", 8),
+            ("正規の操作", 8),
+            ("無害", 7),
+            ("問題ない", 5),
+            ("本当の脅威", 7),
+            ("本物の攻撃", 7),
+        ],
+    ),
+    (
+        Intent::Exception,
+        &[
+            ("exception", 9),
+            ("suppress", 8),
+            ("silence", 7),
+            ("whitelist", 8),
+            ("allowlist", 8),
+            ("allow-list", 8),
+            ("allow list", 8),
+            ("tune the rule", 8),
+            ("tune this rule", 8),
+            ("exclude", 7),
+            ("stop alerting", 8),
+            ("mute", 6),
+            ("rules editor", 5),
+            ("falco_rules.local.yaml", 8),
+            ("例外", 10),
+            ("除外", 10),
+            ("抑制", 8),
+            ("チューニング", 7),
+            ("ホワイトリスト", 8),
+            ("許可リスト", 8),
+        ],
+    ),
+    (
+        Intent::ValidateException,
+        &[
+            ("validate", 8),
+            ("is this exception valid", 12),
+            ("is it valid", 8),
+            ("check this exception", 12),
+            ("lint", 6),
+            ("検証", 9),
+            ("正しいですか", 6),
+            ("妥当", 6),
+            ("チェックして", 6),
+        ],
+    ),
+    (
         Intent::Count,
         &[
             ("how many", 5),
@@ -330,7 +398,10 @@ const PHRASES: &[(Intent, &[(&str, u32)])] = &[
 ];
 
 /// Order for breaking ties: the more specific intent first.
-const TIE_ORDER: [Intent; 12] = [
+const TIE_ORDER: [Intent; 15] = [
+    Intent::ValidateException,
+    Intent::Exception,
+    Intent::FalsePositive,
     Intent::AttackPath,
     Intent::RootCause,
     Intent::Isolation,
@@ -370,7 +441,32 @@ pub fn recognise(question: &Question) -> Option<Intent> {
     if best == Intent::Report && score_of(Intent::ComparePeriods).is_some() {
         return Some(Intent::ComparePeriods);
     }
+    // Validation needs an exception to validate: one pasted into the question.
+    if best == Intent::ValidateException && pasted_yaml(question).is_none() {
+        return scored.iter().map(|(intent, _)| *intent).find(|intent| *intent != Intent::ValidateException);
+    }
+    if pasted_yaml(question).is_some() && matches!(best, Intent::Exception | Intent::Explain | Intent::Search) {
+        return Some(Intent::ValidateException);
+    }
     Some(best)
+}
+
+/// The rules YAML pasted into a question: a fenced block, or the text from the first `- rule:`
+/// or `exceptions:` line on.
+pub fn pasted_yaml(question: &Question) -> Option<String> {
+    let text = question.original.as_str();
+    if let Some(start) = text.find("```") {
+        let body = &text[start + 3..];
+        let body = body.split_once('\n').map(|(_, rest)| rest).unwrap_or(body);
+        let end = body.find("```").unwrap_or(body.len());
+        let block = body[..end].trim_matches('\n');
+        if block.contains("exceptions") || block.contains("rule:") {
+            return Some(block.to_string());
+        }
+    }
+    let start = ["- rule:", "exceptions:"].iter().filter_map(|marker| text.find(marker)).min()?;
+    let line_start = text[..start].rfind('\n').map(|index| index + 1).unwrap_or(start);
+    Some(text[line_start..].to_string())
 }
 
 #[cfg(test)]
@@ -411,6 +507,27 @@ mod tests {
         for (question, expected) in cases {
             assert_eq!(intent(question), Some(expected), "{question}: {:?}", scores(&Question::new(question)));
         }
+    }
+
+    #[test]
+    fn triage_exceptions_and_validation() {
+        let cases = [
+            ("Is this likely a false positive?", Intent::FalsePositive),
+            ("この検知イベントは誤検知である可能性は高いですか?低いですか?", Intent::FalsePositive),
+            ("It was intended. Give me the exception for the Rules Editor.", Intent::Exception),
+            (
+                "このイベントは意図する操作の結果、発生したものでした。Rules Editorにて検知除外とするException記述を教えてください。",
+                Intent::Exception,
+            ),
+            ("How do I suppress these alerts?", Intent::Exception),
+            ("Is this exception valid?\n- rule: Clear Log Activities\n  exceptions: []", Intent::ValidateException),
+            ("Validate the exception please", Intent::Exception),
+        ];
+        for (question, expected) in cases {
+            assert_eq!(intent(question), Some(expected), "{question}: {:?}", scores(&Question::new(question)));
+        }
+        let pasted = pasted_yaml(&Question::new("check this:\n```yaml\n- rule: X\n  exceptions: []\n```\nthanks"));
+        assert_eq!(pasted.as_deref(), Some("- rule: X\n  exceptions: []"));
     }
 
     #[test]
