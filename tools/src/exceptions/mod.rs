@@ -2,6 +2,7 @@
 //! Falco's syntax, schema and semantics, an evaluator of exception comparisons over stored
 //! alerts, the impact preview and the generation of narrow exceptions.
 
+pub mod evaluate;
 pub mod model;
 
 pub use model::{
