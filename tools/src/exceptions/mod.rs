@@ -4,6 +4,7 @@
 
 pub mod evaluate;
 pub mod model;
+pub mod render;
 
 pub use model::{
     ExceptionComps, ExceptionDefinition, ExceptionFields, ExceptionScalar, ExceptionValue, ExceptionValues,
