@@ -3,7 +3,9 @@
 //! alerts, the impact preview and the generation of narrow exceptions.
 
 pub mod evaluate;
+pub mod generate;
 pub mod model;
+pub mod preview;
 pub mod render;
 
 pub use model::{

@@ -292,7 +292,7 @@ fn order(value: &str, operand: &str) -> std::cmp::Ordering {
 /// Decodes Falco's hex operand of `bcontains`/`bstartswith` (`CAFEBABE`, spaces allowed).
 pub fn hex_bytes(text: &str) -> Option<Vec<u8>> {
     let digits: Vec<u8> = text.bytes().filter(|byte| !byte.is_ascii_whitespace()).collect();
-    if digits.is_empty() || digits.len() % 2 != 0 {
+    if digits.is_empty() || !digits.len().is_multiple_of(2) {
         return None;
     }
     digits

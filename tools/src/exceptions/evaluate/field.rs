@@ -49,8 +49,8 @@ pub fn lookup(alert: &Alert, field: &str) -> FieldLookup {
         "proc.apid[0]" => direct(alert, "proc.pid"),
         "proc.aname" => ancestors(alert, "proc.pname", "proc.aname["),
         "proc.apid" => ancestors(alert, "proc.ppid", "proc.apid["),
-        "fd.directory" => derived_from(alert, "fd.name", |path| parent_directory(path)),
-        "fd.filename" => derived_from(alert, "fd.name", |path| file_name(path)),
+        "fd.directory" => derived_from(alert, "fd.name", parent_directory),
+        "fd.filename" => derived_from(alert, "fd.name", file_name),
         "proc.args" => derived_from(alert, "proc.cmdline", |cmdline| {
             cmdline.split_once(' ').map(|(_, arguments)| arguments.to_string()).unwrap_or_default()
         }),
