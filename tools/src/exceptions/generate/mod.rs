@@ -224,33 +224,20 @@ pub fn generate_exception(
     let mut warnings = Vec::new();
     let taken: Vec<String> = rule_exceptions.iter().map(|exception| exception.name.clone()).collect();
     let chosen_fields = sorted(&chosen.iter().map(|candidate| candidate.spec.field.to_string()).collect::<Vec<_>>());
-    if let Some(name) = &request.name
-        && let Some(clash) = rule_exceptions.iter().find(|exception| &exception.name == name)
-        && sorted(&clash.fields) != chosen_fields
-    {
-        return Err(ToolError::InvalidArguments {
-            tool: "generate_exception",
-            problems: format!(
-                "name {name:?}: rule {rule:?} already has an exception of that name with fields [{}], not the fields \
-                 chosen here [{}]; give another name or none",
-                clash.fields.join(", "),
-                chosen_fields.join(", ")
-            ),
-        });
-    }
     let comparisons: Vec<_> = chosen.iter().map(|candidate| candidate.comparison.clone()).collect();
     let appended = rule_exceptions
         .iter()
         .filter(|exception| sorted(&exception.fields) == chosen_fields)
         .filter(|exception| request.name.as_ref().is_none_or(|name| name == &exception.name))
         .find_map(|exception| {
-            let values = existing::values_for_existing(exception, &comparisons)?;
+            let values = existing::values_for_existing(exception, &comparisons).unwrap_or_default();
             let item = append_item(
                 &rule,
                 ExceptionDefinition { name: exception.name.clone(), fields: None, comps: None, values },
             );
             let compiled = CompiledExceptions::compile(&item, context.rules);
-            let covers = compiled.problems.is_empty()
+            let covers = !item.exceptions[0].values.is_empty()
+                && compiled.problems.is_empty()
                 && benign.iter().all(|alert| compiled.evaluate(alert).truth == Truth::True)
                 && others.iter().filter(|alert| compiled.evaluate(alert).truth != Truth::False).count() as u64
                     <= result.best.others_matched + result.best.others_unknown;
@@ -270,6 +257,20 @@ pub fn generate_exception(
     let (appends_to, snippet) = match appended {
         Some((name, item)) => (Some(name), item),
         None => {
+            if let Some(name) = &request.name
+                && let Some(clash) = rule_exceptions.iter().find(|exception| &exception.name == name)
+            {
+                return Err(ToolError::InvalidArguments {
+                    tool: "generate_exception",
+                    problems: format!(
+                        "name {name:?}: rule {rule:?} already has an exception of that name (fields [{}], comps [{}]) \
+                         that cannot take the values chosen here for [{}]; give another name or none",
+                        clash.fields.join(", "),
+                        clash.comps.join(", "),
+                        chosen_fields.join(", ")
+                    ),
+                });
+            }
             let name = request.name.clone().unwrap_or_else(|| naming::exception_name(&chosen, &taken));
             (None, append_item(&rule, new_definition(name, &chosen)))
         }
