@@ -246,6 +246,37 @@ fn the_reverse_shell_still_gets_a_narrow_exception_with_a_thin_history_warning()
 }
 
 #[test]
+fn alerts_only_a_pod_name_tells_apart_get_the_closest_exception_and_a_warning() {
+    let rule_alerts: Vec<Alert> = all_scenario_alerts().into_iter().filter(|alert| alert.rule == STRATUM).collect();
+    let pods: BTreeSet<String> = rule_alerts
+        .iter()
+        .filter(|alert| alert.dimensions.namespace.as_deref() == Some(MINER_NAMESPACE))
+        .filter_map(|alert| alert.dimensions.pod.clone())
+        .collect();
+    assert!(pods.len() > 1, "the namespace runs several pods of one workload");
+    let pod = pods.iter().next().expect("a pod");
+    let (benign, others): (Vec<&Alert>, Vec<&Alert>) =
+        rule_alerts.iter().partition(|alert| alert.dimensions.pod.as_deref() == Some(pod.as_str()));
+    let same_namespace =
+        others.iter().filter(|alert| alert.dimensions.namespace.as_deref() == Some(MINER_NAMESPACE)).count();
+    let output = generate(json!({"scope": format!("k8s.pod.name={pod}"), "rule": STRATUM}));
+    assert_eq!(output["benign"]["count"], benign.len() as u64);
+    assert_eq!(output["separation"]["separates"], false);
+    assert_eq!(output["separation"]["others"], others.len() as u64);
+    assert_eq!(output["separation"]["others_suppressed"], same_namespace as u64);
+    assert!(!output["fields"].as_array().expect("fields").iter().any(|field| field["field"] == "k8s.pod.name"));
+    let message = warning(&output, "imperfect_separation");
+    assert!(
+        message.contains(&format!("also suppresses {same_namespace} of the {} other alerts", others.len())),
+        "{message}"
+    );
+    let preview = &output["preview"];
+    assert_eq!(preview["suppressed"]["count"], (benign.len() + same_namespace) as u64);
+    assert_eq!(preview["suppressed"]["outside_made_from"], same_namespace as u64);
+    assert!(warning_kinds(&output).contains(&"beyond_made_from".to_string()));
+}
+
+#[test]
 fn a_scope_spanning_several_rules_is_refused_with_the_rules_and_counts() {
     let error = generate_with(&full_catalog(), json!({"scope": "k8s.ns.name=web"})).expect_err("several rules");
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();

@@ -234,3 +234,36 @@ fn ancestors_without_an_index_match_any_known_one() {
     assert_eq!(truth(list_form(&["proc.aname"], None, serde_json::json!([["conmon"]])), &alert), Truth::Unknown);
     assert_eq!(truth(list_form(&["proc.aname[2]"], None, serde_json::json!([["conmon"]])), &alert), Truth::False);
 }
+
+#[test]
+fn every_operator_is_unknown_on_a_missing_field_and_false_on_one_not_extracted() {
+    let alert = httpd_rm();
+    for comp in [
+        "=",
+        "==",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "contains",
+        "icontains",
+        "bcontains",
+        "startswith",
+        "bstartswith",
+        "endswith",
+        "glob",
+        "iglob",
+        "in",
+        "intersects",
+        "pmatch",
+        "exists",
+        "startswith oneof",
+        "contains allof",
+    ] {
+        let missing = list_form(&["proc.cmdline"], Some(&[comp]), serde_json::json!([["72"]]));
+        assert_eq!(truth(missing, &alert), Truth::Unknown, "{comp} on a missing field");
+        let not_extracted = list_form(&["k8s.ns.name"], Some(&[comp]), serde_json::json!([["72"]]));
+        assert_eq!(truth(not_extracted, &alert), Truth::False, "{comp} on a field Falco could not extract");
+    }
+}

@@ -11,54 +11,41 @@
 //! ([`naming`]). The result carries its YAML, the reason for each field, the impact preview
 //! against the store and warnings; its `validation` is filled by the validator, not here.
 
+mod benign;
 mod candidates;
 mod existing;
+mod explain;
 mod naming;
 mod search;
 
 pub use candidates::{CANDIDATE_FIELDS, FieldSpec, IN_LIMIT, NEVER_USED, Role};
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use self::benign::{read_alerts, resolve_benign};
 use self::candidates::{Candidate, candidates};
+use self::explain::{chosen_field_reasons, generation_warnings};
 use self::search::{TruthTable, search};
-use super::evaluate::{CompiledExceptions, FieldLookup, Operand, Truth, lookup};
+use super::evaluate::{CompiledExceptions, Operand, Truth};
 use super::model::{
     ExceptionComps, ExceptionDefinition, ExceptionFields, ExceptionScalar, ExceptionValue, ExceptionValues,
     OverrideKeys, OverrideMode, RuleExceptions,
 };
 use super::preview::{ImpactPreview, PREVIEW_SCAN_LIMIT, PreviewRequest, preview_exception};
 use super::render::render_yaml;
-use crate::alert::Alert;
-use crate::analytics::common::{dimension_scope, timestamp};
+use crate::analytics::common::dimension_scope;
 use crate::analytics::{Evidence, ToolContext, ToolError};
-use crate::scope::{Dimension, FieldRef, Operator, Scope, ScopeExpr};
-use crate::store::{AlertFilter, AlertStore, GroupKey, SearchOrder, TimeRange};
+use crate::scope::{Dimension, Scope};
+use crate::store::{AlertFilter, TimeRange};
 
 /// Most benign alerts read.
 pub const BENIGN_SCAN_LIMIT: usize = 5_000;
 
 /// Most of the rule's other alerts read.
 pub const OTHERS_SCAN_LIMIT: usize = 20_000;
-
-/// Alerts read per store call.
-const PAGE_SIZE: usize = 1_000;
-
-/// Fewer benign alerts than this, or all within [`THIN_SPAN_MINUTES`], show no recurrence.
-const THIN_COUNT: usize = 3;
-
-/// See [`THIN_COUNT`].
-const THIN_SPAN_MINUTES: i64 = 60;
-
-/// How many rules an error about a scope spanning several rules lists.
-const RULES_LISTED: usize = 20;
-
-/// The fields that define a recurrence of one alert.
-const RECURRENCE_FIELDS: [&str; 7] =
-    ["container.image.repository", "k8s.ns.name", "proc.name", "proc.pname", "proc.cmdline", "fd.name", "user.name"];
 
 /// Which alerts are benign.
 #[derive(Debug, Clone, PartialEq)]
@@ -312,142 +299,6 @@ pub fn generate_exception(
     })
 }
 
-/// The rule, the filter of the benign alerts, and how they were chosen.
-fn resolve_benign(
-    context: &ToolContext<'_>,
-    request: &GenerateRequest,
-) -> Result<(String, AlertFilter, String), ToolError> {
-    match &request.benign {
-        BenignSelection::AlertId(id) => {
-            let alert = context
-                .store
-                .get(std::slice::from_ref(id))?
-                .into_iter()
-                .find(|alert| context.base_scope.matches(alert))
-                .ok_or_else(|| {
-                    ToolError::NotFound(format!("alert id {id:?} (not in the store or the current scope)"))
-                })?;
-            if let Some(rule) = request.rule.as_ref().filter(|rule| **rule != alert.rule) {
-                return Err(ToolError::InvalidArguments {
-                    tool: "generate_exception",
-                    problems: format!("rule {rule:?}: alert {id:?} is of rule {:?}", alert.rule),
-                });
-            }
-            let inside = request.time.since.is_none_or(|since| alert.time >= since)
-                && request.time.until.is_none_or(|until| alert.time < until);
-            if !inside {
-                return Err(ToolError::InvalidArguments {
-                    tool: "generate_exception",
-                    problems: format!("alert {id:?} at {} is outside the time range given", timestamp(alert.time)),
-                });
-            }
-            let (scope, fields) = recurrence_scope(&alert);
-            let filter = AlertFilter { scope: context.base_scope.and(&scope), time: request.time };
-            let selection = format!(
-                "alert {id} and its recurrences: the alerts of rule {:?} with the same {}",
-                alert.rule,
-                fields.join(", ")
-            );
-            Ok((alert.rule, filter, selection))
-        }
-        BenignSelection::Scope(scope) => {
-            let filter = AlertFilter { scope: context.base_scope.and(scope), time: request.time };
-            let rules = context.store.group_counts(&filter, GroupKey::Dimension(Dimension::Rule), RULES_LISTED)?;
-            let listed = || {
-                let mut names: Vec<String> =
-                    rules.groups.iter().map(|(rule, count)| format!("{rule} ({count})")).collect();
-                if rules.other_groups > 0 {
-                    names.push(format!("and {} more", rules.other_groups));
-                }
-                names.join(", ")
-            };
-            let rule = match (&request.rule, rules.groups.as_slice()) {
-                (_, []) => {
-                    let evidence = Evidence::of(context.store, &filter)?;
-                    return Err(ToolError::NotFound(format!(
-                        "alerts in the scope {:?} ({})",
-                        scope.to_string(),
-                        evidence.note.unwrap_or_default()
-                    )));
-                }
-                (Some(rule), groups) => {
-                    if !groups.iter().any(|(name, _)| name == rule)
-                        && context.store.count(&AlertFilter {
-                            scope: filter.scope.and(&dimension_scope(Dimension::Rule, vec![rule.clone()])),
-                            time: filter.time,
-                        })? == 0
-                    {
-                        return Err(ToolError::NotFound(format!(
-                            "alerts of rule {rule:?} in the scope (its alerts are of: {})",
-                            listed()
-                        )));
-                    }
-                    rule.clone()
-                }
-                (None, [(rule, _)]) => rule.clone(),
-                (None, _) => {
-                    return Err(ToolError::InvalidArguments {
-                        tool: "generate_exception",
-                        problems: format!(
-                            "the scope holds alerts of {} rules: {}; an exception belongs to one rule, so give `rule`",
-                            rules.groups.len() as u64 + rules.other_groups,
-                            listed()
-                        ),
-                    });
-                }
-            };
-            let scoped = AlertFilter {
-                scope: filter.scope.and(&dimension_scope(Dimension::Rule, vec![rule.clone()])),
-                time: filter.time,
-            };
-            let shown = if scope.is_all() { "everything in view".to_string() } else { scope.to_string() };
-            Ok((rule.clone(), scoped, format!("the alerts of rule {rule:?} in the scope {shown}")))
-        }
-    }
-}
-
-/// The scope of an alert's exact recurrences, and the fields it compares.
-fn recurrence_scope(alert: &Alert) -> (Scope, Vec<String>) {
-    let mut expression =
-        ScopeExpr::compare(FieldRef::Dimension(Dimension::Rule), Operator::Equal, vec![alert.rule.clone()]);
-    let mut fields = Vec::new();
-    for field in RECURRENCE_FIELDS {
-        let FieldLookup::Value(value) = lookup(alert, field) else {
-            continue;
-        };
-        if value.is_empty() || (field == "fd.name" && value.contains("->")) {
-            continue;
-        }
-        let comparison = ScopeExpr::compare(FieldRef::resolve(field), Operator::Equal, vec![value]);
-        expression = ScopeExpr::and(expression, comparison);
-        fields.push(field.to_string());
-    }
-    (Scope::from_expr(expression), fields)
-}
-
-/// Reads up to `limit` alerts of `filter`, newest first, leaving out `skip`.
-fn read_alerts(
-    store: &dyn AlertStore,
-    filter: &AlertFilter,
-    limit: usize,
-    skip: &HashSet<String>,
-) -> Result<Vec<Alert>, ToolError> {
-    let mut alerts = Vec::new();
-    let mut offset = 0;
-    while offset < limit {
-        let page = store.search(filter, None, SearchOrder::NewestFirst, offset, PAGE_SIZE.min(limit - offset))?;
-        if page.alerts.is_empty() {
-            break;
-        }
-        offset += page.alerts.len();
-        alerts.extend(page.alerts.into_iter().filter(|alert| !skip.contains(&alert.id)));
-        if offset as u64 >= page.total {
-            break;
-        }
-    }
-    Ok(alerts)
-}
-
 fn sorted(fields: &[String]) -> Vec<String> {
     let mut fields = fields.to_vec();
     fields.sort();
@@ -483,157 +334,4 @@ fn new_definition(name: String, chosen: &[&Candidate]) -> ExceptionDefinition {
         )),
         values: vec![ExceptionValues::Tuple(tuple)],
     }
-}
-
-fn chosen_field_reasons(
-    usable: &[Candidate],
-    indices: &[usize],
-    others: &TruthTable,
-    appends_to: Option<&str>,
-) -> Vec<ChosenField> {
-    indices
-        .iter()
-        .map(|&index| {
-            let candidate = &usable[index];
-            let without: Vec<usize> = indices.iter().copied().filter(|&other| other != index).collect();
-            let (matched_without, _) = others.counts(&without);
-            let (matched_with, _) = others.counts(indices);
-            let purpose = if matched_without > matched_with {
-                format!(
-                    "without it {} more of the rule's other alerts would be suppressed",
-                    matched_without - matched_with
-                )
-            } else {
-                match candidate.spec.role {
-                    Role::Location => "keeps the exception to this place: the same activity elsewhere still alerts",
-                    Role::Actor => "names the process: other processes here still alert",
-                    Role::Target => "names the target: other files or connections here still alert",
-                    Role::Lineage | Role::Generic => "narrows it further",
-                }
-                .to_string()
-            };
-            let written = appends_to
-                .map(|name| format!("; written for the comparators of the existing exception {name}"))
-                .unwrap_or_default();
-            let values = candidate.comparison.operand_values().into_iter().map(str::to_string).collect();
-            ChosenField {
-                field: candidate.spec.field.to_string(),
-                comp: candidate.comparison.comparator.to_string(),
-                values,
-                reason: format!("{}, {}; {purpose}{written}", candidate.spec.what, candidate.evidence),
-            }
-        })
-        .collect()
-}
-
-fn generation_warnings(
-    usable: &[Candidate],
-    indices: &[usize],
-    benign: &[Alert],
-    others: &[Alert],
-    others_table: &TruthTable,
-    separation: &Separation,
-) -> Vec<GenerationWarning> {
-    let mut warnings = Vec::new();
-    if separation.others_suppressed > 0 {
-        warnings.push(GenerationWarning {
-            kind: GenerationWarningKind::ImperfectSeparation,
-            message: format!(
-                "no set of up to {} stable fields separates the {} benign alerts from the rule's others: this one also \
-                 suppresses {} of the {} other alerts read",
-                search::MAX_FIELDS,
-                separation.benign,
-                separation.others_suppressed,
-                separation.others_read
-            ),
-        });
-    }
-    if separation.others_undecided > 0 {
-        warnings.push(GenerationWarning {
-            kind: GenerationWarningKind::OthersUndecided,
-            message: format!(
-                "{} of the rule's other alerts lack a field the exception compares: they might be suppressed too",
-                separation.others_undecided
-            ),
-        });
-    }
-    // The activity: the process name of the benign alerts (or the chosen process fields) and
-    // the chosen target; does it fire the rule elsewhere too?
-    let chosen_role = |role: Role| indices.iter().copied().filter(move |&index| usable[index].spec.role == role);
-    let mut activity: Vec<usize> = match usable.iter().position(|candidate| candidate.spec.field == "proc.name") {
-        Some(process) => vec![process],
-        None => chosen_role(Role::Actor).collect(),
-    };
-    activity.extend(chosen_role(Role::Target));
-    if !activity.is_empty() && chosen_role(Role::Location).next().is_some() {
-        let places: BTreeSet<String> =
-            others_table.matching(&activity).into_iter().map(|position| place_of(&others[position])).collect();
-        if !places.is_empty() {
-            let shown: Vec<&str> = places.iter().take(5).map(String::as_str).collect();
-            let more = if places.len() > 5 { format!(" and {} more", places.len() - 5) } else { String::new() };
-            let what: Vec<String> =
-                activity.iter().map(|&index| super::preview::describe(&usable[index].comparison)).collect();
-            warnings.push(GenerationWarning {
-                kind: GenerationWarningKind::SameActivityElsewhere,
-                message: format!(
-                    "the same activity ({}) also fires this rule in {} other {} ({}{more}); this exception leaves those \
-                     alerts on, but one activity across several workloads deserves a look before it is excepted in \
-                     one of them",
-                    what.join(" and "),
-                    places.len(),
-                    plural(places.len() as u64, "workload", "workloads"),
-                    shown.join(", ")
-                ),
-            });
-        }
-    }
-    let first = benign.iter().map(|alert| alert.time).min();
-    let last = benign.iter().map(|alert| alert.time).max();
-    if let (Some(first), Some(last)) = (first, last)
-        && (benign.len() < THIN_COUNT || (last - first).num_minutes() < THIN_SPAN_MINUTES)
-    {
-        let when = if first == last {
-            format!("at {}", timestamp(first))
-        } else {
-            format!("between {} and {}", timestamp(first), timestamp(last))
-        };
-        warnings.push(GenerationWarning {
-            kind: GenerationWarningKind::ThinHistory,
-            message: format!(
-                "made from {} {} {when}: no recurrence shows that these values are stable, and an exception for a \
-                 one-off event would also hide its repeat",
-                benign.len(),
-                plural(benign.len() as u64, "alert", "alerts")
-            ),
-        });
-    }
-    if separation.benign > benign.len() as u64 || separation.others > separation.others_read {
-        warnings.push(GenerationWarning {
-            kind: GenerationWarningKind::ScanLimited,
-            message: format!(
-                "read {} of {} benign alerts and {} of {} other alerts (newest first); older ones were not considered",
-                benign.len(),
-                separation.benign,
-                separation.others_read,
-                separation.others
-            ),
-        });
-    }
-    warnings
-}
-
-fn plural<'a>(count: u64, one: &'a str, many: &'a str) -> &'a str {
-    if count == 1 { one } else { many }
-}
-
-/// `cluster/namespace/workload` of an alert.
-fn place_of(alert: &Alert) -> String {
-    let dimensions = &alert.dimensions;
-    let part = |value: Option<&String>| value.cloned().unwrap_or_else(|| "(none)".to_string());
-    format!(
-        "{}/{}/{}",
-        part(dimensions.cluster.as_ref()),
-        part(dimensions.namespace.as_ref()),
-        part(dimensions.workload.as_ref().map(|workload| &workload.name))
-    )
 }
