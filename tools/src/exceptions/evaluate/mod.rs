@@ -343,7 +343,9 @@ fn single_field_tuples(
     values: &[ExceptionValues],
     catalog: &RulesCatalog,
 ) -> Result<Vec<Vec<FieldComparison>>, String> {
-    let comparator = exception.comparators[0];
+    let (Some(&comparator), Some(field)) = (exception.comparators.first(), exception.fields.first()) else {
+        return Err(format!("exception {:?}: no field or comp to compare", exception.name));
+    };
     if !comparator.takes_list() {
         return Err(format!(
             "exception {:?}: with one field, comps must be in, pmatch, intersects or a modifier operator, not {comparator}",
@@ -366,7 +368,7 @@ fn single_field_tuples(
             }
         }
     }
-    Ok(vec![vec![FieldComparison { field: exception.fields[0].clone(), comparator, operand: Operand::Set(set) }]])
+    Ok(vec![vec![FieldComparison { field: field.clone(), comparator, operand: Operand::Set(set) }]])
 }
 
 fn list_form_tuples(

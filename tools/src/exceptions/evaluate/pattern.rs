@@ -257,4 +257,21 @@ mod tests {
         assert!(!path_prefix_matches("/home/*/.ssh", "/root/.ssh"));
         assert!(path_prefix_matches("/usr/lib/python3.?", "/usr/lib/python3.9/site.py"));
     }
+
+    #[test]
+    fn arbitrary_patterns_never_panic() {
+        const POOL: &[char] = &['a', '/', '*', '?', '[', ']', '!', '^', '-', '\\', ':', 'é'];
+        let mut state: u64 = 0x9e37_79b9;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as usize
+        };
+        for _ in 0..5_000 {
+            let mut text = || -> String { (0..next() % 10).map(|_| POOL[next() % POOL.len()]).collect() };
+            let (pattern, value) = (text(), text());
+            glob_matches(&pattern, &value, GlobCase::Sensitive);
+            glob_matches(&pattern, &value, GlobCase::Insensitive);
+            path_prefix_matches(&pattern, &value);
+        }
+    }
 }

@@ -223,7 +223,7 @@ pub fn generate_exception(
                 ExceptionDefinition { name: exception.name.clone(), fields: None, comps: None, values },
             );
             let compiled = CompiledExceptions::compile(&item, context.rules);
-            let covers = !item.exceptions[0].values.is_empty()
+            let covers = item.exceptions.iter().all(|definition| !definition.values.is_empty())
                 && compiled.problems.is_empty()
                 && benign.iter().all(|alert| compiled.evaluate(alert).truth == Truth::True)
                 && others.iter().filter(|alert| compiled.evaluate(alert).truth != Truth::False).count() as u64
