@@ -24,6 +24,7 @@ pub mod attack_path;
 pub mod compare_periods;
 pub mod event_stats;
 pub mod explain_event;
+pub mod generate_exception;
 pub mod impacted_workloads;
 pub mod mitre_mapping;
 pub mod process_tree;

@@ -8,6 +8,7 @@ use super::attack_path::AttackPath;
 use super::compare_periods::ComparePeriods;
 use super::event_stats::EventStats;
 use super::explain_event::ExplainEvent;
+use super::generate_exception::GenerateException;
 use super::impacted_workloads::ImpactedWorkloads;
 use super::mitre_mapping::MitreMapping;
 use super::root_cause::RootCause;
@@ -59,6 +60,7 @@ impl ToolRegistry {
         registry.register::<ComparePeriods>();
         registry.register::<SuggestRemediation>();
         registry.register::<AssessFalsePositive>();
+        registry.register::<GenerateException>();
         registry
     }
 

@@ -2,7 +2,11 @@
 //! Falco's syntax, schema and semantics, an evaluator of exception comparisons over stored
 //! alerts, the impact preview and the generation of narrow exceptions.
 
+pub mod evaluate;
+pub mod generate;
 pub mod model;
+pub mod preview;
+pub mod render;
 
 pub use model::{
     ExceptionComps, ExceptionDefinition, ExceptionFields, ExceptionScalar, ExceptionValue, ExceptionValues,

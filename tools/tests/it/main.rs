@@ -4,6 +4,8 @@ mod analytics;
 mod assess_false_positive;
 mod attack_path;
 mod compare_periods;
+mod exceptions_generate;
+mod exceptions_generate_preview;
 mod explain_event;
 mod root_cause;
 mod rules;
