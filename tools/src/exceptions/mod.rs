@@ -2,8 +2,12 @@
 //! Falco's syntax, schema and semantics, an evaluator of exception comparisons over stored
 //! alerts, the impact preview and the generation of narrow exceptions.
 
+pub mod fields;
 pub mod model;
+pub mod operators;
+pub mod validate;
 
+pub use fields::FieldCatalog;
 pub use model::{
     ExceptionComps, ExceptionDefinition, ExceptionFields, ExceptionScalar, ExceptionValue, ExceptionValues,
     OverrideKeys, OverrideMode, RuleExceptions,

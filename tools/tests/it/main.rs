@@ -3,6 +3,10 @@
 mod analytics;
 mod attack_path;
 mod compare_periods;
+mod exceptions_validate;
+mod exceptions_validate_cases;
+mod exceptions_validate_data;
+mod exceptions_validate_fuzz;
 mod explain_event;
 mod root_cause;
 mod rules;
