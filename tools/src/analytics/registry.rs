@@ -12,6 +12,7 @@ use super::mitre_mapping::MitreMapping;
 use super::root_cause::RootCause;
 use super::search_events::SearchEvents;
 use super::suggest_remediation::SuggestRemediation;
+use super::validate_exception::ValidateException;
 use super::{Tool, ToolContext, ToolError, bound_output};
 
 /// A tool as a model sees it: name, description and the JSON Schema of its arguments.
@@ -57,6 +58,7 @@ impl ToolRegistry {
         registry.register::<ImpactedWorkloads>();
         registry.register::<ComparePeriods>();
         registry.register::<SuggestRemediation>();
+        registry.register::<ValidateException>();
         registry
     }
 
