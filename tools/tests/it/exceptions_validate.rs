@@ -172,6 +172,25 @@ fn a_snippet_may_define_the_list_its_exception_uses_and_append_to_its_own_except
 ";
     let report = validate_yaml(text, &upstream_rules(), &ValidationOptions::default());
     assert!(report.valid, "{:#?}", report.problems);
+    let pids = "\
+- rule: Clear Log Activities
+  exceptions:
+    - name: by_pid
+      fields: [proc.pid]
+      values: [[1]]
+  override:
+    exceptions: append
+- rule: Clear Log Activities
+  exceptions:
+    - name: by_pid
+      values: [[init]]
+  override:
+    exceptions: append
+";
+    let report = validate_yaml(pids, &upstream_rules(), &ValidationOptions::default());
+    let problem = report.problems.first().expect("appended values are checked against the exception's fields");
+    assert!(problem.message.contains("'init' does not fit proc.pid (type INT64)"), "{}", problem.message);
+    assert_eq!(problem.line, Some(11));
     let appended_fields = text.replace(
         "    - name: maintenance\n      values:",
         "    - name: maintenance\n      fields: [proc.name]\n      values:",

@@ -58,8 +58,9 @@ enum EntryKind {
     AppendValues(Shape),
     /// Appending a new exception to the rule.
     AppendNew,
-    /// Appending, but the entry has no name to tell which.
-    AppendUnnamed,
+    /// Appending, but there is no telling to what: the entry has no name, or the rule is not
+    /// loaded (already reported), so what it must hold is unknown.
+    AppendUnknown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +98,7 @@ pub(crate) fn check_entry(
     let kind = entry_kind(context, name.as_deref(), earlier);
     let version = semantics.options.falco_version;
 
-    let (form, mut slots) = read_fields(semantics, reporter, context, entry, &kind, name.as_deref());
+    let (form, slots) = read_fields(semantics, reporter, context, entry, &kind, name.as_deref());
     let comps = read_comps(reporter, entry, &kind, form, &slots, version);
     if context.check_fields && !matches!(kind, EntryKind::AppendValues(_)) {
         for (slot, comp) in slots.iter().zip(&comps) {
@@ -108,8 +109,6 @@ pub(crate) fn check_entry(
                 reporter.error(place, message, allowed);
             }
         }
-    } else {
-        slots.iter_mut().for_each(|slot| slot.resolved = None);
     }
     read_values(semantics, reporter, entry, &kind, form, &slots, &comps, version);
 
@@ -185,8 +184,11 @@ fn entry_kind(context: &EntryContext<'_>, name: Option<&str>, earlier: &BTreeMap
         Mode::Replace => EntryKind::Replace,
         Mode::Append => {
             let Some(name) = name else {
-                return EntryKind::AppendUnnamed;
+                return EntryKind::AppendUnknown;
             };
+            if context.base.is_none() && !earlier.contains_key(name) {
+                return EntryKind::AppendUnknown;
+            }
             if let Some(shape) = earlier.get(name) {
                 return EntryKind::AppendValues(shape.clone());
             }
@@ -267,7 +269,7 @@ fn read_fields<'node>(
                         allowed,
                     );
                 }
-                EntryKind::AppendValues(_) | EntryKind::AppendUnnamed => {}
+                EntryKind::AppendValues(_) | EntryKind::AppendUnknown => {}
             }
         }
         return (None, Vec::new());
