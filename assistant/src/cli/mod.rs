@@ -17,6 +17,7 @@ mod bench_tools;
 mod chat;
 mod common;
 mod demo;
+mod exception;
 mod ingest;
 mod rules;
 mod serve;
@@ -61,6 +62,8 @@ enum Command {
     Chat(chat::ChatArgs),
     /// Serve the HTTP API: ingest, chat over Server-Sent Events, sessions, tools, event feed.
     Serve(serve::ServeArgs),
+    /// Falco rule exceptions: `validate FILE` checks them in layers against the loaded rules.
+    Exception(exception::ExceptionArgs),
 }
 
 /// Runs a parsed command line.
@@ -75,5 +78,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ask(arguments) => ask::run(arguments),
         Command::Chat(arguments) => chat::run(arguments),
         Command::Serve(arguments) => serve::run(arguments),
+        Command::Exception(arguments) => exception::run(arguments),
     }
 }

@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sessions/{id}", get(routes::sessions::show))
         .route("/v1/tools", get(routes::tools::list))
         .route("/v1/tools/{name}", post(routes::tools::invoke))
+        .route("/v1/exceptions/validate", post(routes::exceptions::validate))
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)

@@ -7,6 +7,7 @@ mod cli_llm;
 mod cli_query;
 mod conversation;
 mod crash_recovery;
+mod exception_cli;
 mod false_positive_conversation;
 mod llm_backend;
 mod planner_conversation;

@@ -513,3 +513,67 @@ async fn answer_links_lead_to_the_alerts_behind_their_figures() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "invalid_scope");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exceptions_validate_answers_a_report_for_yaml_and_structured_bodies() {
+    let server = TestServer::empty(ServerLimits::default()).await;
+    let snippet = "- rule: Clear Log Activities\n  exceptions:\n    - name: httpd_rm_dpkg_log\n      fields: [container.image.repository, proc.name, fd.name]\n      comps: [=, =, =]\n      values:\n        - [httpd, rm, /var/log/dpkg.log]\n  override:\n    exceptions: append\n";
+    let (status, report) = server.post("/v1/exceptions/validate", snippet).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["valid"], true, "{report}");
+    assert_eq!(report["rules_checked"], json!(["Clear Log Activities"]));
+
+    let broken = snippet.replace("[=, =, =]", "[=, =]").replace("Clear Log Activities", "Clear Log Activity");
+    let (status, report) = server.post("/v1/exceptions/validate?falco_version=0.43.0", broken).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["falco_version"], "0.43.0");
+    let problems = report["problems"].as_array().expect("problems");
+    assert!(
+        problems.iter().any(|problem| problem["line"] == 1
+            && problem["allowed"].as_str().is_some_and(|allowed| allowed.contains("Clear Log Activities"))),
+        "{report}"
+    );
+    assert!(
+        problems.iter().any(|problem| problem["line"] == 5
+            && problem["message"]
+                .as_str()
+                .is_some_and(|message| message.contains("fields and comps lists must have equal length"))),
+        "{report}"
+    );
+
+    let structured = json!({"exception": {
+        "rule": "Clear Log Activities",
+        "exceptions": [{"name": "pids", "fields": ["proc.pid"], "comps": ["startswith"], "values": [["1"]]}],
+        "override": {"exceptions": "append"}
+    }});
+    let response = server
+        .client
+        .post(server.url("/v1/exceptions/validate"))
+        .header("content-type", "application/json")
+        .body(structured.to_string())
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), StatusCode::OK);
+    let report: Value = response.json().await.expect("report");
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["problems"][0]["path"], "/exceptions/0/comps/0");
+    assert!(report["problems"][0].get("line").is_none(), "{report}");
+
+    let (status, report) = server.post("/v1/exceptions/validate", json!({"yaml": snippet}).to_string()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(report["valid"], true, "{report}");
+
+    let (status, body) =
+        server.post("/v1/exceptions/validate", json!({"yaml": snippet, "exception": {}}).to_string()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&body), "invalid_request");
+    assert!(error_message(&body).contains("exactly one of"), "{body}");
+    let (status, body) = server.post("/v1/exceptions/validate?falco_version=latest", snippet).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&body), "invalid_falco_version");
+    let (status, body) = server.post("/v1/exceptions/validate", "").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&body), "invalid_body");
+}

@@ -31,6 +31,7 @@ pub mod process_tree;
 pub mod root_cause;
 pub mod search_events;
 pub mod suggest_remediation;
+pub mod validate_exception;
 
 pub use bound::{OutputLimits, bound_output};
 pub use context::ToolContext;

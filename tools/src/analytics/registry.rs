@@ -14,6 +14,7 @@ use super::mitre_mapping::MitreMapping;
 use super::root_cause::RootCause;
 use super::search_events::SearchEvents;
 use super::suggest_remediation::SuggestRemediation;
+use super::validate_exception::ValidateException;
 use super::{Tool, ToolContext, ToolError, bound_output};
 
 /// A tool as a model sees it: name, description and the JSON Schema of its arguments.
@@ -61,6 +62,7 @@ impl ToolRegistry {
         registry.register::<SuggestRemediation>();
         registry.register::<AssessFalsePositive>();
         registry.register::<GenerateException>();
+        registry.register::<ValidateException>();
         registry
     }
 

@@ -92,6 +92,16 @@ impl RulesCatalog {
         Ok(catalog)
     }
 
+    /// A copy of this catalog with `text` loaded after everything already loaded, as if Falco
+    /// read one more rules file `path`: how a snippet (a `falco_rules.local.yaml` being
+    /// written, one item of it) is checked against the rules it changes.
+    pub fn extended_with_yaml(&self, path: &Path, text: &str) -> Result<RulesCatalog, RulesError> {
+        let mut catalog = self.clone();
+        catalog.add_file(path, text)?;
+        catalog.validate()?;
+        Ok(catalog)
+    }
+
     fn load_files(files: &[PathBuf]) -> Result<RulesCatalog, RulesError> {
         let mut catalog = RulesCatalog::default();
         for path in files {

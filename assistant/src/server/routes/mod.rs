@@ -2,6 +2,7 @@
 
 pub mod chat;
 pub mod events;
+pub mod exceptions;
 pub mod feed;
 pub mod health;
 pub mod sessions;
