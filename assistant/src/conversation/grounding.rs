@@ -10,8 +10,8 @@
 //! Fenced code blocks (```` ``` ````) hold commands and manifests the answer writes for the
 //! analyst (a `kubectl` line, a NetworkPolicy): their tokens with digits are claims, as in
 //! prose, but a block as a whole is not. Vocabulary is never a claim: Falco field names
-//! (`k8s.ns.name`, `proc.aname[2]`) and the Kubernetes API versions manifests name
-//! (`networking.k8s.io/v1`).
+//! (`k8s.ns.name`, `proc.aname[2]`), Falco's file names (`falco_rules.local.yaml`) and the
+//! Kubernetes API versions manifests name (`networking.k8s.io/v1`).
 
 use serde::Serialize;
 use serde_json::Value;
@@ -192,10 +192,13 @@ const API_VERSIONS: [&str; 4] = ["networking.k8s.io/v1", "apps/v1", "batch/v1", 
 const FIELD_CLASSES: [&str; 9] =
     ["k8s.", "kubernetes.", "k8smeta.", "proc.", "container.", "fd.", "user.", "evt.", "mitre."];
 
-/// Whether `token` is vocabulary rather than a claim about the data: a Falco field name or a
-/// Kubernetes API version.
+/// Falco's own file names, which answers name when they say where a snippet goes.
+const FALCO_FILES: [&str; 4] = ["falco_rules.local.yaml", "falco_rules.yaml", "falco.yaml", "/etc/falco/rules.d"];
+
+/// Whether `token` is vocabulary rather than a claim about the data: a Falco field name, one
+/// of Falco's file names or a Kubernetes API version.
 fn is_vocabulary(token: &str) -> bool {
-    if API_VERSIONS.contains(&token) {
+    if API_VERSIONS.contains(&token) || FALCO_FILES.contains(&token) {
         return true;
     }
     let name = match token.split_once('[') {

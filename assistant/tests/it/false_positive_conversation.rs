@@ -42,7 +42,7 @@ fn false_positive_alerts() -> Vec<Value> {
 async fn triage_then_exception(language: Language) {
     let alerts = false_positive_alerts();
     let command = alerts[0]["output_fields"]["proc.cmdline"].as_str().expect("cmdline").to_string();
-    let (triage_question, _exception_question) = match language {
+    let (triage_question, exception_question) = match language {
         Language::En => {
             ("Is this likely a false positive?", "It was intended. Give me the exception for the Rules Editor.")
         }
@@ -66,6 +66,26 @@ async fn triage_then_exception(language: Language) {
     }
     let decision = if language == Language::En { "a human decides" } else { "人が判断してください" };
     assert!(triage.answer.contains(decision), "{}", triage.answer);
+
+    // The exception for the same alerts: no names in the question, the focus carries over.
+    let session = Some(triage.session_id.as_str());
+    let exception = ask(&orchestrator, session, STAGING, exception_question).await;
+    let tools: Vec<&str> = exception.steps.iter().map(|step| step.tool.as_str()).collect();
+    assert_eq!(tools, vec!["generate_exception"]);
+    let output = &exception.steps[0].output;
+    assert_eq!(output["rule"], "Clear Log Activities");
+    assert_eq!(output["validation"]["valid"], true, "{}", exception.answer);
+    assert_eq!(output["preview"]["suppressed"]["count"].as_u64(), Some(alerts.len() as u64));
+    assert_eq!(output["preview"]["remaining"].as_u64(), Some(0));
+    // The ground truth's fields, from the fixture alerts themselves.
+    let first = &alerts[0]["output_fields"];
+    for (field, value) in [("proc.name", "rm"), ("fd.name", "/var/log/dpkg.log")] {
+        assert_eq!(first[field], value);
+        assert!(exception.answer.contains(value), "the exception lacks {value}:\n{}", exception.answer);
+    }
+    assert!(exception.answer.contains("- rule: Clear Log Activities"), "{}", exception.answer);
+    assert!(exception.answer.contains("override:"), "{}", exception.answer);
+    assert!(exception.answer.contains("falco_rules.local.yaml"), "{}", exception.answer);
 }
 
 #[tokio::test]
@@ -89,5 +109,36 @@ async fn true_positives_are_not_called_benign() {
         let answer = ask(&orchestrator, None, scope, question).await;
         assert_eq!(answer.steps[0].tool, "assess_false_positive");
         assert_eq!(answer.steps[0].output["likelihood"], "low", "{question}\n{}", answer.answer);
+    }
+}
+
+/// The first exception Sysdig Sage wrote in the seed (`shared/seeds/003_*`), as pasted by an
+/// analyst, and its corrected form.
+const SEED_BROKEN: &str = "exceptions: \n-\tSyscalls:\n  #'rm'コマンドが特定のログファイルを削除する場合を例外とする\ncondition: >\n  proc.name = rm and fd.name= /var/log/dpkg.log\n# 特定のコンテナに対して例外を指定する場合\n   -condition: container.name = httpd\n   # 特定のユーザに対して例外を指定する場合\n-condition: user.name = root\n";
+const SEED_CORRECTED: &str = "- rule: Clear Log Activities\n  exceptions:\n    - name: maintenance_rm_commands\n      fields: [user.name, proc.pname, proc.name, proc.cmdline]\n      comps: [=, =, =, contains]\n      values:\n        - [root, bash, rm, dpkg.log]\n  override:\n    exceptions: append\n";
+
+#[tokio::test]
+async fn a_pasted_exception_is_validated_with_the_lines_named() {
+    let sessions = tempfile::tempdir().expect("tempdir");
+    let orchestrator = demo_orchestrator(sessions.path()).await;
+    for (question, valid) in [
+        (format!("Is this exception valid?\n```yaml\n{SEED_BROKEN}```"), false),
+        (format!("この例外記述は正しいですか?検証してください。\n```yaml\n{SEED_BROKEN}```"), false),
+        (format!("Check this exception:\n{SEED_CORRECTED}"), true),
+    ] {
+        let answer = ask(&orchestrator, None, "", &question).await;
+        assert_eq!(answer.steps.len(), 1, "{question}");
+        assert_eq!(answer.steps[0].tool, "validate_exception");
+        assert_eq!(answer.steps[0].output["valid"], valid, "{}", answer.answer);
+        if !valid {
+            // The YAML error on line 7 and the missing exception name on line 2 are named.
+            for line in ["7", "2"] {
+                assert!(
+                    answer.answer.contains(&format!("line {line}**")) || answer.answer.contains(&format!("{line}行目")),
+                    "line {line} is not named:\n{}",
+                    answer.answer
+                );
+            }
+        }
     }
 }

@@ -9,7 +9,7 @@
 //! When the loaded rule already has an exception with exactly those fields, the values are
 //! appended to it under its name ([`existing`]); otherwise a new exception gets a readable name
 //! ([`naming`]). The result carries its YAML, the reason for each field, the impact preview
-//! against the store and warnings; its `validation` is filled by the validator, not here.
+//! against the store, warnings, and the validator's verdict on the YAML.
 
 mod benign;
 mod candidates;
@@ -36,6 +36,7 @@ use super::model::{
 };
 use super::preview::{ImpactPreview, PREVIEW_SCAN_LIMIT, PreviewRequest, preview_exception};
 use super::render::render_yaml;
+use super::validate::{ValidationOptions, ValidationReport, validate_yaml};
 use crate::analytics::common::dimension_scope;
 use crate::analytics::{Evidence, ToolContext, ToolError};
 use crate::scope::{Dimension, Scope};
@@ -95,10 +96,9 @@ pub struct GeneratedException {
     pub preview: ImpactPreview,
     /// Reasons to look twice before using it.
     pub warnings: Vec<GenerationWarning>,
-    /// The validator's verdict on `yaml`, filled in by the caller that runs the validator
-    /// (`validate_exception`); `None` until then. Only a snippet that passed it is valid.
-    #[serde(default)]
-    pub validation: Option<serde_json::Value>,
+    /// The validator's verdict on `yaml` against the loaded rules (syntax, schema, Falco's
+    /// semantics). Only a snippet that passed it is shown as valid.
+    pub validation: ValidationReport,
 }
 
 /// One field of the exception.
@@ -280,11 +280,11 @@ pub fn generate_exception(
         &snippet,
         &PreviewRequest { filter: base, made_from: Some(&benign_ids), scan_limit: PREVIEW_SCAN_LIMIT },
     )?;
+    let yaml = render_yaml(&snippet);
     Ok(GeneratedException {
         rule,
         benign: benign_evidence,
         selection,
-        yaml: render_yaml(&snippet),
         exception: snippet,
         appends_to,
         fields,
@@ -295,7 +295,8 @@ pub fn generate_exception(
         separation,
         preview,
         warnings,
-        validation: None,
+        validation: validate_yaml(&yaml, context.rules, &ValidationOptions::default()),
+        yaml,
     })
 }
 
