@@ -10,6 +10,7 @@ mod crash_recovery;
 mod exception_cli;
 mod false_positive_conversation;
 mod llm_backend;
+mod llm_exceptions;
 mod planner_conversation;
 mod planner_paraphrases;
 mod planner_render;
