@@ -241,6 +241,8 @@ fn links_of(steps: &[StepRecord]) -> Vec<Link> {
             ("/evidence", ""),
             ("/current/evidence", " (current period)"),
             ("/previous/evidence", " (previous period)"),
+            ("/benign", " (the alerts the exception is made from)"),
+            ("/preview/evidence", " (the rule's alerts the exception was previewed on)"),
         ] {
             let Some(evidence) = step.output.pointer(pointer) else { continue };
             let (Some(href), Some(count)) =

@@ -308,6 +308,73 @@ const CASES: &[Case] = &[
         &["explain_event"],
         &[Arg(0, "/rule", "\"Clear Log Activities\""), Scope(0, "k8s.ns.name=web-staging")],
     ),
+    // False-positive triage, exceptions and their validation.
+    case(
+        "Is this likely a false positive?",
+        "kubernetes.cluster.name=staging-ocp",
+        &["assess_false_positive"],
+        &[NoArg(0, "/scope")],
+    ),
+    case(
+        "Are the Clear Log Activities alerts in web-staging benign?",
+        "",
+        &["assess_false_positive"],
+        &[Scope(0, "k8s.ns.name=web-staging"), Scope(0, "rule=\"Clear Log Activities\"")],
+    ),
+    case(
+        "Is the miner in risk-10 a real threat or just noise?",
+        SHIELD,
+        &["assess_false_positive"],
+        &[Scope(0, "k8s.ns.name=risk-10-aws-bedrock-java")],
+    ),
+    case(
+        "この検知イベントは誤検知である可能性は高いですか?低いですか?",
+        "kubernetes.cluster.name=staging-ocp",
+        &["assess_false_positive"],
+        &[],
+    ),
+    case(
+        "web-staging のアラートは過検知ですか?",
+        "",
+        &["assess_false_positive"],
+        &[Scope(0, "k8s.ns.name=web-staging")],
+    ),
+    case(
+        "It was intended. Give me the exception for the Rules Editor.",
+        "kubernetes.cluster.name=staging-ocp",
+        &["generate_exception"],
+        &[],
+    ),
+    case(
+        "How do I suppress the Clear Log Activities alerts from httpd?",
+        "",
+        &["generate_exception"],
+        &[Scope(0, "rule=\"Clear Log Activities\"")],
+    ),
+    case(
+        "Write a Falco exception for the alerts in web-staging.",
+        "",
+        &["generate_exception"],
+        &[Scope(0, "k8s.ns.name=web-staging")],
+    ),
+    case(
+        "このイベントは意図する操作の結果、発生したものでした。Rules Editorにて検知除外とするException記述を教えてください。",
+        "kubernetes.cluster.name=staging-ocp",
+        &["generate_exception"],
+        &[],
+    ),
+    case(
+        "web-staging の検知を除外する設定を書いて",
+        "",
+        &["generate_exception"],
+        &[Scope(0, "k8s.ns.name=web-staging")],
+    ),
+    case(
+        "Is this exception valid?\n- rule: Clear Log Activities\n  exceptions:\n    - name: x\n      fields: [proc.name]\n      comps: [=]\n      values:\n        - [rm]\n  override:\n    exceptions: append",
+        "",
+        &["validate_exception"],
+        &[],
+    ),
     // Not understood, not found, ambiguous.
     case("What's the weather like in Tokyo?", "", &["event_stats"], &[Arg(0, "/group_by/0", "\"namespace\"")]),
     case("今日の晩ご飯は何がいい?", "", &["event_stats"], &[Arg(0, "/group_by/0", "\"namespace\"")]),
@@ -380,7 +447,8 @@ async fn single_turn_paraphrases_call_the_right_tools_with_the_right_arguments()
         if answer.steps.iter().any(|step| step.output.get("error").is_some()) {
             problems.push("a tool failed".to_string());
         }
-        if !answer.links.iter().any(|link| link.href.starts_with("/events?")) {
+        let about_alerts = answer.steps.iter().any(|step| step.tool != "validate_exception");
+        if about_alerts && !answer.links.iter().any(|link| link.href.starts_with("/events?")) {
             problems.push("no event-feed link".to_string());
         }
         if !problems.is_empty() {
