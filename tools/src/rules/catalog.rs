@@ -13,32 +13,8 @@ use super::RulesError;
 use super::item::{ExceptionItem, Item, OverrideOp, RawTuple, RuleItem, describe, read_item};
 use super::model::{List, Macro, Rule, RuleException};
 use super::paths::{DEFAULT_RULES_PATHS, expand_paths};
-
-/// The comparison operators Falco accepts in exception `comps` (modifiers such as
-/// `startswith oneof` are accepted on top of the string operators).
-const EXCEPTION_OPERATORS: [&str; 19] = [
-    "=",
-    "==",
-    "!=",
-    "<",
-    "<=",
-    ">",
-    ">=",
-    "contains",
-    "icontains",
-    "bcontains",
-    "startswith",
-    "bstartswith",
-    "endswith",
-    "glob",
-    "iglob",
-    "in",
-    "intersects",
-    "pmatch",
-    "regex",
-];
-const STRING_OPERATORS_WITH_MODIFIERS: [&str; 6] = ["contains", "icontains", "startswith", "endswith", "glob", "iglob"];
-const MODIFIERS: [&str; 3] = ["oneof", "anyof", "allof"];
+use crate::exceptions::operators::{allowed_comps, check_comp};
+use crate::exceptions::validate::FalcoVersion;
 
 /// One file the catalog loaded.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -492,34 +468,25 @@ fn complete_exception(entry: ExceptionItem) -> Result<RuleException, String> {
             comps.len()
         ));
     }
+    // The operators of the newest Falco in Saker's table: a catalog does not refuse syntax a
+    // newer Falco loads (the validator checks a target version).
     for comp in &comps {
-        if entry.single_field
-            && !(["in", "pmatch", "intersects"].contains(&comp.as_str()) || is_modifier_operator(comp))
-        {
+        let operator = check_comp(comp, FalcoVersion::default()).map_err(|_| {
+            format!(
+                "exception {name:?}: '{comp}' is not a supported comparison operator (allowed: {})",
+                allowed_comps(FalcoVersion::default()).join(" ")
+            )
+        })?;
+        let list_operator = operator.modifier.is_some() || ["in", "pmatch", "intersects"].contains(&comp.trim());
+        if entry.single_field && !list_operator {
             return Err(format!(
                 "exception {name:?}: when fields is a single value, comps must be one of in, pmatch, intersects or a modifier operator (e.g. startswith oneof), not {comp:?}"
-            ));
-        }
-        if !EXCEPTION_OPERATORS.contains(&comp.as_str()) && !is_modifier_operator(comp) {
-            return Err(format!(
-                "exception {name:?}: '{comp}' is not a supported comparison operator (allowed: {}, or a string operator with oneof/anyof/allof)",
-                EXCEPTION_OPERATORS.join(" ")
             ));
         }
     }
     let values = RawTuple::into_tuples(entry.values.unwrap_or_default(), entry.single_field)
         .map_err(|problem| format!("exception {name:?}: {problem}"))?;
     Ok(RuleException { name, fields, comps, values, single_field: entry.single_field })
-}
-
-fn is_modifier_operator(comp: &str) -> bool {
-    let mut words = comp.split_whitespace();
-    match (words.next(), words.next(), words.next()) {
-        (Some(operator), Some(modifier), None) => {
-            STRING_OPERATORS_WITH_MODIFIERS.contains(&operator) && MODIFIERS.contains(&modifier)
-        }
-        _ => false,
-    }
 }
 
 /// A sort key for versions like `0.31.0` or `8`: numeric components compared in order.

@@ -133,8 +133,10 @@ pub(super) fn read_item(value: &Value) -> Result<Item, String> {
     ))
 }
 
-const RULE_APPENDABLE: [&str; 5] = ["condition", "output", "desc", "tags", "exceptions"];
-const RULE_REPLACEABLE: [&str; 11] = [
+/// Rule keys `override:` may append to (Falco's `decode_overrides`).
+pub(crate) const RULE_APPENDABLE: [&str; 5] = ["condition", "output", "desc", "tags", "exceptions"];
+/// Rule keys `override:` may replace.
+pub(crate) const RULE_REPLACEABLE: [&str; 11] = [
     "condition",
     "output",
     "desc",

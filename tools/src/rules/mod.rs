@@ -4,7 +4,7 @@
 
 mod catalog;
 mod error;
-mod item;
+pub(crate) mod item;
 mod model;
 mod paths;
 

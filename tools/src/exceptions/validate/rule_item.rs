@@ -12,23 +12,8 @@ use super::falco_version::FalcoVersion;
 use super::node::Node;
 use super::semantics::{Reporter, Semantics};
 use super::suggest::closest_names;
+use crate::rules::item::{RULE_APPENDABLE as APPENDABLE, RULE_REPLACEABLE as REPLACEABLE};
 
-/// Rule keys `override:` may append to (Falco's `decode_overrides`).
-const APPENDABLE: [&str; 5] = ["condition", "output", "desc", "tags", "exceptions"];
-/// Rule keys `override:` may replace.
-const REPLACEABLE: [&str; 11] = [
-    "condition",
-    "output",
-    "desc",
-    "priority",
-    "tags",
-    "exceptions",
-    "enabled",
-    "capture",
-    "capture_duration",
-    "warn_evttypes",
-    "skip-if-unknown-filter",
-];
 /// Keys of an exception entry, misplaced when written at the level of the rule item.
 const ENTRY_KEYS: [&str; 4] = ["name", "fields", "comps", "values"];
 const OVERRIDE_APPEND_HINT: &str =
