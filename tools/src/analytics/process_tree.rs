@@ -190,6 +190,9 @@ pub struct RootCauseJudgement {
     pub reason: String,
 }
 
+/// Job schedulers whose children are the jobs they run.
+const SCHEDULERS: [&str; 6] = ["cron", "crond", "anacron", "atd", "busybox-crond", "supercronic"];
+
 /// Picks the root cause on a chain (triggering process first, oldest ancestor last).
 ///
 /// The walk goes up to the container runtime. When the runtime is an exec helper (`runc`), the
@@ -197,7 +200,7 @@ pub struct RootCauseJudgement {
 /// root cause. Otherwise the process below the runtime is the container's main process
 /// (entrypoint); the root cause is the highest process below it that is not a forked worker of
 /// it (same name, and not a shell): e.g. the script an entrypoint shell ran, or the shell a web
-/// server worker spawned. If nothing is below the entrypoint, the entrypoint itself is the
+/// server worker spawned; when that process is a job scheduler (`cron`), the job it started. If nothing is below the entrypoint, the entrypoint itself is the
 /// root cause (the workload's own program misbehaved or was replaced).
 pub fn judge(chain: &[&ProcessNode]) -> RootCauseJudgement {
     let name = |index: usize| chain[index].name.as_deref().unwrap_or("");
@@ -225,6 +228,19 @@ pub fn judge(chain: &[&ProcessNode]) -> RootCauseJudgement {
     let entry_name = name(top).to_string();
     let is_worker = |index: usize| name(index) == entry_name && !SHELLS.contains(&entry_name.as_str());
     let below_entry = (0..top).rev().find(|&index| !is_worker(index));
+    // A scheduler daemon is infrastructure, like the runtime: what it started (the job) is the
+    // cause, and it recurs on the schedule until the job is removed.
+    if let Some(scheduler) = below_entry.filter(|&index| index > 0 && SCHEDULERS.contains(&name(index))) {
+        return RootCauseJudgement {
+            root: scheduler - 1,
+            entrypoint: Some(top),
+            runtime,
+            reason: format!(
+                "the job that the scheduler {} started below the container's main process ({entry_name}); it runs on the scheduler's timetable, so it recurs until the job is removed",
+                name(scheduler)
+            ),
+        };
+    }
     match below_entry {
         Some(root) => RootCauseJudgement {
             root,

@@ -133,3 +133,19 @@ fn alerts_without_ancestry_get_the_missing_fields_and_the_falco_yaml_to_add() {
     let empty = invoke(&store, json!({"scope": "k8s.ns.name=nowhere"})).expect("empty");
     assert!(empty["evidence"]["note"].as_str().is_some());
 }
+
+/// Regression: the nightly job in the httpd pod was attributed to the `cron` daemon itself (the
+/// process below the entrypoint) instead of the job cron started.
+#[test]
+fn a_cron_job_is_the_root_cause_not_the_cron_daemon() {
+    let (_directory, store) = scenario_store();
+    let alerts = scenario_alerts("false_positive");
+    // The job's command line is the parent of every alerting `rm` in the scenario file.
+    let job: Vec<&str> = alerts.iter().filter_map(|alert| alert.dimensions.process.pcmdline.as_deref()).collect();
+    assert!(job.iter().all(|cmdline| *cmdline == job[0]), "{job:?}");
+    let output = invoke(&store, json!({"scope": "kubernetes.cluster.name=staging-ocp"})).expect("root cause");
+    let root = &output["root_causes"][0];
+    assert_eq!(root["process"]["cmdline"], job[0], "{root}");
+    assert!(root["reason"].as_str().is_some_and(|reason| reason.contains("scheduler cron")), "{root}");
+    assert_eq!(root["alert_count"].as_u64(), Some(alerts.len() as u64));
+}
