@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{AlertSummary, NameCount, excerpt, timestamp};
 use super::explain_event::{ExplainEvent, ExplainEventArgs};
+use super::process_tree::chain_of;
 use super::process_tree::{ProcessNode, ProcessTree};
-use super::triage::lineage::{ChainContext, chain_of, classify, has_terminal, is_web_server};
+use super::triage::lineage::{ChainContext, classify, has_terminal, is_web_server};
 use super::triage::nearby::{self, AssessedTimes, WINDOW_MINUTES, place_key, times_by_place};
 use super::triage::recurrence::recurrence;
 use super::triage::system_workloads::{image_kind, namespace_kind};

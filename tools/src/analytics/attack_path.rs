@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::timestamp;
-use super::process_tree::{ProcessNode, ProcessTree, is_runtime, judge};
+use super::process_tree::{ProcessNode, ProcessTree, chain_of, is_runtime, judge};
 use super::{Evidence, Tool, ToolContext, ToolError, Window};
 use crate::alert::Alert;
 use crate::mitre;
@@ -145,8 +145,11 @@ impl Tool for AttackPath {
         for (container, members) in &by_container {
             let tree = ProcessTree::build(members.iter().copied());
             for alert in members {
-                let Some(pid) = alert.dimensions.process.pid else { continue };
-                let chain = tree.chain(pid);
+                if alert.dimensions.process.pid.is_none() {
+                    continue;
+                }
+                let owned = chain_of(&alert.dimensions.process, Some(&tree));
+                let chain: Vec<&ProcessNode> = owned.iter().collect();
                 let depth = (chain.len() >= 2).then(|| judge(&chain).root);
                 let node = merged.insert(&chain, container);
                 placements.insert(alert.id.as_str(), Placement { depth_below_root_cause: depth, node });

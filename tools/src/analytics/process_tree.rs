@@ -271,6 +271,42 @@ pub fn judge(chain: &[&ProcessNode]) -> RootCauseJudgement {
 mod tests {
     use super::*;
 
+    /// Regression: over days, a pid is reused by an unrelated process; an alert whose parent
+    /// has that pid must not inherit the earlier process's ancestry (on 1M alerts this turned
+    /// an ordinary shell into a miner's descendant).
+    #[test]
+    fn a_reused_pid_does_not_lend_its_ancestry() {
+        let alert = |time: &str, fields: serde_json::Value| {
+            let line = serde_json::json!({"time": time, "rule": "r", "priority": "Notice", "output": "x",
+                "output_fields": fields});
+            crate::alert::parse_alert(&line.to_string(), None).expect("valid alert")
+        };
+        let miner = alert(
+            "2026-11-01T00:00:00Z",
+            serde_json::json!({
+                "container.id": "c1", "proc.name": "easyminer", "proc.pid": 300, "proc.ppid": 200,
+                "proc.pname": "bash", "proc.pcmdline": "bash ./malicious.sh",
+                "proc.aname[2]": "bash", "proc.apid[2]": 100, "proc.aname[3]": "containerd-shim", "proc.apid[3]": 50,
+            }),
+        );
+        let later = alert(
+            "2026-11-09T00:00:00Z",
+            serde_json::json!({
+                "container.id": "c1", "proc.name": "ls", "proc.pid": 400, "proc.ppid": 200,
+                "proc.pname": "sh", "proc.pcmdline": "sh -c ls /backup",
+                "proc.aname[2]": "cron", "proc.apid[2]": 150,
+            }),
+        );
+        let tree = ProcessTree::build([&miner, &later]);
+        let names =
+            |chain: &[ProcessNode]| chain.iter().map(|node| node.name.clone().unwrap_or_default()).collect::<Vec<_>>();
+        assert_eq!(names(&chain_of(&later.dimensions.process, Some(&tree))), ["ls", "sh", "cron"]);
+        assert_eq!(
+            names(&chain_of(&miner.dimensions.process, Some(&tree))),
+            ["easyminer", "bash", "bash", "containerd-shim"]
+        );
+    }
+
     fn node(pid: i64, name: &str, parent: Option<i64>) -> ProcessNode {
         ProcessNode { pid, name: Some(name.to_string()), parent, ..ProcessNode::default() }
     }
@@ -309,4 +345,66 @@ mod tests {
         let chain: Vec<&ProcessNode> = own.iter().collect();
         assert_eq!(judge(&chain).root, 1);
     }
+}
+
+/// The chain an alert shows by itself (process, parent, `proc.aname[N]`), for alerts whose
+/// process id is missing or not in a tree. Pids are placeholders when absent.
+pub fn own_chain(process: &Process) -> Vec<ProcessNode> {
+    let mut nodes = vec![ProcessNode {
+        pid: process.pid.unwrap_or(-1),
+        name: process.name.clone(),
+        cmdline: process.cmdline.clone(),
+        exepath: process.exepath.clone(),
+        ..ProcessNode::default()
+    }];
+    if process.pname.is_some() || process.ppid.is_some() {
+        nodes.push(ProcessNode {
+            pid: process.ppid.unwrap_or(-2),
+            name: process.pname.clone(),
+            cmdline: process.pcmdline.clone(),
+            ..ProcessNode::default()
+        });
+    }
+    for ancestor in process.ancestors.iter().filter(|ancestor| ancestor.level >= 2) {
+        if ancestor.name.is_none() && ancestor.pid.is_none() {
+            break;
+        }
+        nodes.push(ProcessNode {
+            pid: ancestor.pid.unwrap_or(-i64::from(ancestor.level) - 1),
+            name: ancestor.name.clone(),
+            ..ProcessNode::default()
+        });
+    }
+    nodes
+}
+
+/// The chain of an alert's process: the alert's own process, then its ancestors from the
+/// container's process tree when the tree agrees with the names the alert carries (parent and
+/// `proc.aname[N]`), else the alert's own ancestry. The check keeps a reused pid (a different
+/// process days later) from lending its ancestors to the alert.
+pub fn chain_of(process: &Process, tree: Option<&ProcessTree>) -> Vec<ProcessNode> {
+    let own = own_chain(process);
+    let (Some(tree), Some(ppid)) = (tree, process.ppid) else {
+        return own;
+    };
+    let ancestors = tree.chain(ppid);
+    let agrees = own.iter().skip(1).zip(&ancestors).all(|(mine, theirs)| match (&mine.name, &theirs.name) {
+        (Some(mine), Some(theirs)) => mine == theirs,
+        _ => true,
+    });
+    if !agrees || ancestors.len() + 1 < own.len() {
+        return own;
+    }
+    // The alert's own process as the tree knows it (times, alert ids) when the tree's node is
+    // that process, else as the alert shows it.
+    let first = match (process.pid.and_then(|pid| tree.get(pid)), own.into_iter().next()) {
+        (Some(node), Some(mine)) if node.name == mine.name || mine.name.is_none() => node.clone(),
+        (_, Some(mine)) => mine,
+        (Some(node), None) => node.clone(),
+        (None, None) => return Vec::new(),
+    };
+    let mut chain = Vec::with_capacity(ancestors.len() + 1);
+    chain.push(first);
+    chain.extend(ancestors.into_iter().cloned());
+    chain
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{AlertSummary, NameCount, timestamp};
 use super::evidence::events_link;
-use super::process_tree::{ProcessTree, judge};
+use super::process_tree::{ProcessNode, ProcessTree, chain_of, judge};
 use super::{Evidence, Tool, ToolContext, ToolError, Window};
 use crate::alert::{Alert, ProcessLineage};
 use crate::scope::{Dimension, FieldRef, Operator, Scope, ScopeExpr};
@@ -263,8 +263,13 @@ fn find_root_causes(lineages: &[ProcessLineage], places: &BTreeMap<String, Conta
     for (container, members) in &by_container {
         let tree = ProcessTree::from_lineages(members.iter().copied());
         for alert in members {
-            let Some(pid) = alert.process.pid else { continue };
-            let chain = tree.chain(pid);
+            if alert.process.pid.is_none() {
+                continue;
+            }
+            // The tree's ancestors only where they agree with the names the alert carries: a
+            // reused pid must not lend another process's ancestry.
+            let owned = chain_of(&alert.process, Some(&tree));
+            let chain: Vec<&ProcessNode> = owned.iter().collect();
             if chain.len() < 2 {
                 continue;
             }

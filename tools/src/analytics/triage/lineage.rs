@@ -6,8 +6,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::weights::Factor;
-use crate::alert::{Alert, Process};
-use crate::analytics::process_tree::{ProcessNode, ProcessTree, is_runtime, judge};
+use crate::alert::Alert;
+use crate::analytics::process_tree::{ProcessNode, is_runtime, judge};
 
 /// What started the process, most suspicious first (the first that applies wins).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
@@ -152,67 +152,6 @@ fn executable_of(node: &ProcessNode) -> Option<String> {
         let first = node.cmdline.as_deref()?.split_whitespace().next()?;
         first.starts_with('/').then(|| first.to_string())
     })
-}
-
-/// The chain an alert shows by itself (process, parent, `proc.aname[N]`), for alerts whose
-/// process id is missing or not in a tree. Pids are placeholders when absent.
-pub fn own_chain(process: &Process) -> Vec<ProcessNode> {
-    let mut nodes = vec![ProcessNode {
-        pid: process.pid.unwrap_or(-1),
-        name: process.name.clone(),
-        cmdline: process.cmdline.clone(),
-        exepath: process.exepath.clone(),
-        ..ProcessNode::default()
-    }];
-    if process.pname.is_some() || process.ppid.is_some() {
-        nodes.push(ProcessNode {
-            pid: process.ppid.unwrap_or(-2),
-            name: process.pname.clone(),
-            cmdline: process.pcmdline.clone(),
-            ..ProcessNode::default()
-        });
-    }
-    for ancestor in process.ancestors.iter().filter(|ancestor| ancestor.level >= 2) {
-        if ancestor.name.is_none() && ancestor.pid.is_none() {
-            break;
-        }
-        nodes.push(ProcessNode {
-            pid: ancestor.pid.unwrap_or(-i64::from(ancestor.level) - 1),
-            name: ancestor.name.clone(),
-            ..ProcessNode::default()
-        });
-    }
-    nodes
-}
-
-/// The chain of an alert's process: the alert's own process, then its ancestors from the
-/// container's process tree when the tree agrees with the names the alert carries (parent and
-/// `proc.aname[N]`), else the alert's own ancestry. The check keeps a reused pid (a different
-/// process days later) from lending its ancestors to the alert.
-pub fn chain_of(process: &Process, tree: Option<&ProcessTree>) -> Vec<ProcessNode> {
-    let own = own_chain(process);
-    let (Some(tree), Some(ppid)) = (tree, process.ppid) else {
-        return own;
-    };
-    let ancestors = tree.chain(ppid);
-    let agrees = own.iter().skip(1).zip(&ancestors).all(|(mine, theirs)| match (&mine.name, &theirs.name) {
-        (Some(mine), Some(theirs)) => mine == theirs,
-        _ => true,
-    });
-    if !agrees || ancestors.len() + 1 < own.len() {
-        return own;
-    }
-    let mut chain = Vec::with_capacity(ancestors.len() + 1);
-    chain.extend(own.into_iter().take(1));
-    chain.extend(ancestors.into_iter().map(|node| ProcessNode {
-        pid: node.pid,
-        name: node.name.clone(),
-        cmdline: node.cmdline.clone(),
-        exepath: node.exepath.clone(),
-        parent: node.parent,
-        ..ProcessNode::default()
-    }));
-    chain
 }
 
 /// Whether the alert's process has a controlling terminal (`proc.tty` present and not 0).
