@@ -267,6 +267,68 @@ pub fn judge(chain: &[&ProcessNode]) -> RootCauseJudgement {
     }
 }
 
+/// The chain an alert shows by itself (process, parent, `proc.aname[N]`), for alerts whose
+/// process id is missing or not in a tree. Pids are placeholders when absent.
+pub fn own_chain(process: &Process) -> Vec<ProcessNode> {
+    let mut nodes = vec![ProcessNode {
+        pid: process.pid.unwrap_or(-1),
+        name: process.name.clone(),
+        cmdline: process.cmdline.clone(),
+        exepath: process.exepath.clone(),
+        ..ProcessNode::default()
+    }];
+    if process.pname.is_some() || process.ppid.is_some() {
+        nodes.push(ProcessNode {
+            pid: process.ppid.unwrap_or(-2),
+            name: process.pname.clone(),
+            cmdline: process.pcmdline.clone(),
+            ..ProcessNode::default()
+        });
+    }
+    for ancestor in process.ancestors.iter().filter(|ancestor| ancestor.level >= 2) {
+        if ancestor.name.is_none() && ancestor.pid.is_none() {
+            break;
+        }
+        nodes.push(ProcessNode {
+            pid: ancestor.pid.unwrap_or(-i64::from(ancestor.level) - 1),
+            name: ancestor.name.clone(),
+            ..ProcessNode::default()
+        });
+    }
+    nodes
+}
+
+/// The chain of an alert's process: the alert's own process, then its ancestors from the
+/// container's process tree when the tree agrees with the names the alert carries (parent and
+/// `proc.aname[N]`), else the alert's own ancestry. The check keeps a reused pid (a different
+/// process days later) from lending its ancestors to the alert.
+pub fn chain_of(process: &Process, tree: Option<&ProcessTree>) -> Vec<ProcessNode> {
+    let own = own_chain(process);
+    let (Some(tree), Some(ppid)) = (tree, process.ppid) else {
+        return own;
+    };
+    let ancestors = tree.chain(ppid);
+    let agrees = own.iter().skip(1).zip(&ancestors).all(|(mine, theirs)| match (&mine.name, &theirs.name) {
+        (Some(mine), Some(theirs)) => mine == theirs,
+        _ => true,
+    });
+    if !agrees || ancestors.len() + 1 < own.len() {
+        return own;
+    }
+    // The alert's own process as the tree knows it (times, alert ids) when the tree's node is
+    // that process, else as the alert shows it.
+    let first = match (process.pid.and_then(|pid| tree.get(pid)), own.into_iter().next()) {
+        (Some(node), Some(mine)) if node.name == mine.name || mine.name.is_none() => node.clone(),
+        (_, Some(mine)) => mine,
+        (Some(node), None) => node.clone(),
+        (None, None) => return Vec::new(),
+    };
+    let mut chain = Vec::with_capacity(ancestors.len() + 1);
+    chain.push(first);
+    chain.extend(ancestors.into_iter().cloned());
+    chain
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,66 +407,4 @@ mod tests {
         let chain: Vec<&ProcessNode> = own.iter().collect();
         assert_eq!(judge(&chain).root, 1);
     }
-}
-
-/// The chain an alert shows by itself (process, parent, `proc.aname[N]`), for alerts whose
-/// process id is missing or not in a tree. Pids are placeholders when absent.
-pub fn own_chain(process: &Process) -> Vec<ProcessNode> {
-    let mut nodes = vec![ProcessNode {
-        pid: process.pid.unwrap_or(-1),
-        name: process.name.clone(),
-        cmdline: process.cmdline.clone(),
-        exepath: process.exepath.clone(),
-        ..ProcessNode::default()
-    }];
-    if process.pname.is_some() || process.ppid.is_some() {
-        nodes.push(ProcessNode {
-            pid: process.ppid.unwrap_or(-2),
-            name: process.pname.clone(),
-            cmdline: process.pcmdline.clone(),
-            ..ProcessNode::default()
-        });
-    }
-    for ancestor in process.ancestors.iter().filter(|ancestor| ancestor.level >= 2) {
-        if ancestor.name.is_none() && ancestor.pid.is_none() {
-            break;
-        }
-        nodes.push(ProcessNode {
-            pid: ancestor.pid.unwrap_or(-i64::from(ancestor.level) - 1),
-            name: ancestor.name.clone(),
-            ..ProcessNode::default()
-        });
-    }
-    nodes
-}
-
-/// The chain of an alert's process: the alert's own process, then its ancestors from the
-/// container's process tree when the tree agrees with the names the alert carries (parent and
-/// `proc.aname[N]`), else the alert's own ancestry. The check keeps a reused pid (a different
-/// process days later) from lending its ancestors to the alert.
-pub fn chain_of(process: &Process, tree: Option<&ProcessTree>) -> Vec<ProcessNode> {
-    let own = own_chain(process);
-    let (Some(tree), Some(ppid)) = (tree, process.ppid) else {
-        return own;
-    };
-    let ancestors = tree.chain(ppid);
-    let agrees = own.iter().skip(1).zip(&ancestors).all(|(mine, theirs)| match (&mine.name, &theirs.name) {
-        (Some(mine), Some(theirs)) => mine == theirs,
-        _ => true,
-    });
-    if !agrees || ancestors.len() + 1 < own.len() {
-        return own;
-    }
-    // The alert's own process as the tree knows it (times, alert ids) when the tree's node is
-    // that process, else as the alert shows it.
-    let first = match (process.pid.and_then(|pid| tree.get(pid)), own.into_iter().next()) {
-        (Some(node), Some(mine)) if node.name == mine.name || mine.name.is_none() => node.clone(),
-        (_, Some(mine)) => mine,
-        (Some(node), None) => node.clone(),
-        (None, None) => return Vec::new(),
-    };
-    let mut chain = Vec::with_capacity(ancestors.len() + 1);
-    chain.push(first);
-    chain.extend(ancestors.into_iter().cloned());
-    chain
 }
