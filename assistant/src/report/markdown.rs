@@ -104,15 +104,8 @@ pub fn render(report: &ReconReport) -> String {
 
     let _ = writeln!(out, "## {}\n", word.follow_ups);
     for (index, follow_up) in report.follow_ups.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "{}. **{}**: {} ([{}]({}))",
-            index + 1,
-            text(&follow_up.title),
-            text(&follow_up.detail),
-            word.evidence,
-            follow_up.link
-        );
+        // The alerts behind a follow-up are the period's evidence, linked once below.
+        let _ = writeln!(out, "{}. **{}**: {}", index + 1, text(&follow_up.title), text(&follow_up.detail));
     }
     let _ = writeln!(out, "\n## {}\n", word.evidence);
     let _ = writeln!(

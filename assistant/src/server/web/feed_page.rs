@@ -270,7 +270,8 @@ fn compare(left: &Alert, right: &Alert, column: Column) -> Ordering {
     };
     match column {
         Column::Time => left.time.cmp(&right.time),
-        Column::Priority => left.priority.severity().cmp(&right.priority.severity()),
+        // Syslog severity counts down (0 is Emergency): ascending means least severe first.
+        Column::Priority => right.priority.severity().cmp(&left.priority.severity()),
         _ => text(left).cmp(&text(right)),
     }
 }
