@@ -127,6 +127,7 @@ test('the seed question is answered in the page, streamed, with the fixture figu
   assert.equal(truth.total, 300, 'the fixture holds 300 alerts in the seed cluster');
   const pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => { if (message.type() === 'error') pageErrors.push(message.text()); });
 
   await page.goto(`${base}/?now=${encodeURIComponent(DEMO_NOW)}`);
   await page.getByLabel('Scope', { exact: true }).fill(SCOPE);
@@ -194,7 +195,9 @@ test('the seed question is answered in the page, streamed, with the fixture figu
   await page.locator('.turn .answer p').first().waitFor();
   assert.match(await page.locator('.turn .answer p').first().innerText(), new RegExp(`^${truth.total} alerts`));
   assert.match(page.url(), /#session=/);
-  assert.deepEqual(pageErrors, [], 'no script errors');
+  assert.deepEqual(pageErrors, [], 'no script errors and no failed requests');
+  page.removeAllListeners('console');
+  page.removeAllListeners('pageerror');
 });
 
 test('scope errors are shown inline, next to the field', async () => {

@@ -345,6 +345,8 @@
 
   async function ask(question) {
     if (state.busy || !question.trim()) return;
+    clearTimeout(validateTimer);
+    validateView();
     const current = view();
     if (current.error) { setTimeError(current.error, current.field); $(current.field).focus(); return; }
     state.busy = true;

@@ -145,6 +145,10 @@
   async function loadHistory(section) {
     let response;
     try {
+      // Only a server with response actions (the propose_response_action tool) has a history.
+      const tools = await (await fetch('/v1/tools', { headers: { accept: 'application/json' } })).json();
+      const names = (Array.isArray(tools) ? tools : (tools.tools || [])).map((tool) => tool.name);
+      if (!names.includes('propose_response_action')) { section.hidden = true; return; }
       response = await fetch('/v1/actions', { headers: { accept: 'application/json' } });
     } catch (error) {
       return;
