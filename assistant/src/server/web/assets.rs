@@ -13,9 +13,10 @@ use crate::server::ApiError;
 const INDEX_HTML: &str = include_str!("assets/index.html");
 
 /// Every file under `/assets/`: name, content type, content.
-const ASSETS: [(&str, &str, &str); 7] = [
+const ASSETS: [(&str, &str, &str); 8] = [
     ("saker.css", "text/css; charset=utf-8", include_str!("assets/saker.css")),
     ("report.css", "text/css; charset=utf-8", crate::report::html::STYLE),
+    ("api.js", "text/javascript; charset=utf-8", include_str!("assets/api.js")),
     ("markdown.js", "text/javascript; charset=utf-8", include_str!("assets/markdown.js")),
     ("panels.js", "text/javascript; charset=utf-8", include_str!("assets/panels.js")),
     ("app.js", "text/javascript; charset=utf-8", include_str!("assets/app.js")),

@@ -131,7 +131,7 @@
     if (current.until) params.set('until', current.until);
     let response;
     try {
-      response = await fetch('/v1/events?' + params.toString(), { headers: { accept: 'application/json' } });
+      response = await window.SakerApi.fetch('/v1/events?' + params.toString(), { headers: { accept: 'application/json' } });
     } catch (error) {
       setScopeStatus('The server cannot be reached.', true);
       return false;
@@ -163,7 +163,7 @@
 
   async function showHealth() {
     try {
-      const response = await fetch('/healthz');
+      const response = await window.SakerApi.fetch('/healthz');
       const health = await response.json();
       $('backend-status').textContent = health.alerts + ' alerts · ' + health.backend;
     } catch (error) {
@@ -176,7 +176,7 @@
     if ($('clock').value.trim()) { $('clock-notice').hidden = true; return; }
     let body;
     try {
-      const response = await fetch('/v1/events?limit=1', { headers: { accept: 'application/json' } });
+      const response = await window.SakerApi.fetch('/v1/events?limit=1', { headers: { accept: 'application/json' } });
       body = await response.json();
     } catch (error) { return; }
     const newest = body.alerts && body.alerts[0] && new Date(body.alerts[0].time);
@@ -362,7 +362,7 @@
     let text = '';
     let pending = false;
     try {
-      const response = await fetch('/v1/chat', {
+      const response = await window.SakerApi.fetch('/v1/chat', {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
         body: JSON.stringify(body),
@@ -412,12 +412,12 @@
   async function loadSessions() {
     let ids = [];
     try {
-      const response = await fetch('/v1/sessions?limit=20');
+      const response = await window.SakerApi.fetch('/v1/sessions?limit=20');
       ids = (await response.json()).sessions || [];
     } catch (error) { return; }
     const sessions = await Promise.all(ids.map(async (id) => {
       try {
-        const response = await fetch('/v1/sessions/' + encodeURIComponent(id));
+        const response = await window.SakerApi.fetch('/v1/sessions/' + encodeURIComponent(id));
         return response.ok ? await response.json() : null;
       } catch (error) { return null; }
     }));
@@ -443,7 +443,7 @@
   async function openSession(id) {
     let session;
     try {
-      const response = await fetch('/v1/sessions/' + encodeURIComponent(id));
+      const response = await window.SakerApi.fetch('/v1/sessions/' + encodeURIComponent(id));
       if (!response.ok) throw new Error('HTTP ' + response.status);
       session = await response.json();
     } catch (error) {

@@ -111,7 +111,7 @@
         button.type = 'button';
         button.addEventListener('click', async () => {
           buttons.querySelectorAll('button').forEach((each) => { each.disabled = true; });
-          const response = await fetch('/v1/actions/' + encodeURIComponent(proposal.id) + '/' + decision, { method: 'POST' });
+          const response = await window.SakerApi.fetch('/v1/actions/' + encodeURIComponent(proposal.id) + '/' + decision, { method: 'POST' });
           const status = element('p', response.ok ? 'verdict valid' : 'verdict invalid',
             response.ok ? (decision === 'approve' ? 'Approved' : 'Rejected') : 'Refused (HTTP ' + response.status + ')');
           status.setAttribute('role', 'status');
@@ -146,10 +146,10 @@
     let response;
     try {
       // Only a server with response actions (the propose_response_action tool) has a history.
-      const tools = await (await fetch('/v1/tools', { headers: { accept: 'application/json' } })).json();
+      const tools = await (await window.SakerApi.fetch('/v1/tools', { headers: { accept: 'application/json' } })).json();
       const names = (Array.isArray(tools) ? tools : (tools.tools || [])).map((tool) => tool.name);
       if (!names.includes('propose_response_action')) { section.hidden = true; return; }
-      response = await fetch('/v1/actions', { headers: { accept: 'application/json' } });
+      response = await window.SakerApi.fetch('/v1/actions', { headers: { accept: 'application/json' } });
     } catch (error) {
       return;
     }
