@@ -37,6 +37,9 @@ pub struct SakerConfig {
     /// The HTTP server.
     #[serde(default)]
     pub server: Option<ServerSettings>,
+    /// Reports delivered on a schedule by `saker serve` (see [`crate::report::delivery`]).
+    #[serde(default)]
+    pub reports: Option<Vec<crate::report::delivery::ScheduledReport>>,
 }
 
 /// The `server:` section.

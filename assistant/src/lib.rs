@@ -8,5 +8,7 @@
 pub mod config;
 pub mod conversation;
 pub mod llm;
+pub mod markup;
 pub mod planner;
+pub mod report;
 pub mod server;

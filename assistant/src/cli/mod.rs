@@ -19,6 +19,7 @@ mod common;
 mod demo;
 mod exception;
 mod ingest;
+mod report;
 mod rules;
 mod serve;
 mod stats;
@@ -64,6 +65,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Falco rule exceptions: `validate FILE` checks them in layers against the loaded rules.
     Exception(exception::ExceptionArgs),
+    /// Reports: `recon` (the reconnaissance report with its chart), `deliver` (the scheduled
+    /// reports of the config, once).
+    Report(report::ReportArgs),
 }
 
 /// Runs a parsed command line.
@@ -79,5 +83,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Chat(arguments) => chat::run(arguments),
         Command::Serve(arguments) => serve::run(arguments),
         Command::Exception(arguments) => exception::run(arguments),
+        Command::Report(arguments) => report::run(arguments),
     }
 }

@@ -32,6 +32,11 @@ pub fn run(arguments: ServeArgs) -> anyhow::Result<ExitCode> {
     let data = &arguments.assistant.data;
     let demo = if arguments.demo { Some(super::demo::load_demo(data)?) } else { None };
     let listen = config.listen_address(arguments.listen.as_deref());
+    let deliveries =
+        saker::report::delivery::deliveries_from_config(config.reports.as_deref().unwrap_or_default(), |name| {
+            std::env::var(name).ok()
+        })
+        .map_err(|error| anyhow::anyhow!("config: {error}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("saker-server")
@@ -54,6 +59,12 @@ pub fn run(arguments: ServeArgs) -> anyhow::Result<ExitCode> {
             limits: ServerLimits::default(),
         })
         .context("cannot start the ingest writer")?;
+        let scheduled = deliveries.len();
+        let _scheduler = saker::report::delivery::spawn_scheduler(
+            deliveries,
+            state.orchestrator().store().clone(),
+            state.orchestrator().rules().clone(),
+        );
         let listener =
             tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("cannot listen on {listen}"))?;
         let address = listener.local_addr().context("cannot read the bound address")?;
@@ -63,6 +74,9 @@ pub fn run(arguments: ServeArgs) -> anyhow::Result<ExitCode> {
             data.data_dir.display(),
             serde_json::to_value(backend)?.as_str().unwrap_or("planner")
         );
+        if scheduled > 0 {
+            eprintln!("{scheduled} scheduled report(s) configured");
+        }
         if let Some(summary) = demo {
             out!(
                 "demo scenarios loaded (accepted {}, duplicates {}); they end at {}: pass it as `now`",
@@ -71,6 +85,7 @@ pub fn run(arguments: ServeArgs) -> anyhow::Result<ExitCode> {
                 saker_fixtures::DEMO_NOW
             );
             out!("try:");
+            out!("  open http://{address}/?now={} in a browser (the chat page, with the demo's clock)", saker_fixtures::DEMO_NOW);
             out!(
                 "  curl -N http://{address}/v1/chat -H 'content-type: application/json' -d '{{\"message\": \"Summarize the events in this cluster.\", \"scope\": \"kubernetes.cluster.name=risks-aws-eks-workloads-shield\", \"now\": \"{}\"}}'",
                 saker_fixtures::DEMO_NOW

@@ -9,6 +9,7 @@ pub mod ingest_worker;
 pub mod routes;
 pub mod sse;
 pub mod state;
+pub mod web;
 
 use std::future::Future;
 
@@ -27,13 +28,14 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/v1/events", post(routes::events::ingest).get(routes::feed::events))
-        .route("/events", get(routes::feed::events))
+        .route("/events", get(web::feed_page::events))
         .route("/v1/chat", post(routes::chat::chat))
         .route("/v1/sessions", get(routes::sessions::list))
         .route("/v1/sessions/{id}", get(routes::sessions::show))
         .route("/v1/tools", get(routes::tools::list))
         .route("/v1/tools/{name}", post(routes::tools::invoke))
         .route("/v1/exceptions/validate", post(routes::exceptions::validate))
+        .merge(web::routes())
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
