@@ -17,6 +17,7 @@ mod bench_tools;
 mod chat;
 mod common;
 mod demo;
+mod eval;
 mod exception;
 mod ingest;
 mod rules;
@@ -64,6 +65,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Falco rule exceptions: `validate FILE` checks them in layers against the loaded rules.
     Exception(exception::ExceptionArgs),
+    /// Measure answer quality against the eval suites (runs the `saker-eval` harness).
+    Eval(eval::EvalArgs),
 }
 
 /// Runs a parsed command line.
@@ -79,5 +82,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Chat(arguments) => chat::run(arguments),
         Command::Serve(arguments) => serve::run(arguments),
         Command::Exception(arguments) => exception::run(arguments),
+        Command::Eval(arguments) => eval::run(arguments),
     }
 }
