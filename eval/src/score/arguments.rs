@@ -69,6 +69,17 @@ fn check_call(expectation: &ArgExpectation, step: &StepRecord, now: DateTime<Utc
             problems.push(format!("scope lacks {term} (scopes: {})", shown_scopes(&scopes)));
         }
     }
+    if !expectation.scope_any.is_empty() {
+        let expected: Vec<Comparison> =
+            expectation.scope_any.iter().filter_map(|term| conjuncts_of(term).into_iter().next()).collect();
+        if !expected.iter().any(|wanted| conjuncts.iter().any(|actual| same_term(wanted, actual))) {
+            problems.push(format!(
+                "scope has none of {} (scopes: {})",
+                expectation.scope_any.join(", "),
+                shown_scopes(&scopes)
+            ));
+        }
+    }
     for field in &expectation.scope_fields {
         let field = FieldRef::resolve(field);
         if !conjuncts.iter().any(|actual| actual.field == field) {

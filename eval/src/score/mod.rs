@@ -224,6 +224,9 @@ fn describe_arguments(expectation: &crate::suite::ArgExpectation) -> String {
     if !expectation.scope.is_empty() {
         parts.push(format!("scope has {}", expectation.scope.join(" and ")));
     }
+    if !expectation.scope_any.is_empty() {
+        parts.push(format!("scope has one of {}", expectation.scope_any.join(", ")));
+    }
     if !expectation.scope_fields.is_empty() {
         parts.push(format!("scope compares {}", expectation.scope_fields.join(", ")));
     }

@@ -18,10 +18,6 @@ pub struct SuiteFile {
     /// without a threshold is measured but never fails the run.
     #[serde(default)]
     pub threshold: BTreeMap<String, f64>,
-    /// Tools every case of the suite needs; a run whose registry lacks one skips the suite
-    /// (reported as skipped, e.g. response actions before they exist).
-    #[serde(default)]
-    pub requires_tools: Vec<String>,
     /// The cases.
     #[serde(default)]
     pub cases: Vec<Case>,
@@ -125,6 +121,10 @@ pub struct ArgExpectation {
     /// scope (its argument or its evidence, which includes the analyst's scope).
     #[serde(default)]
     pub scope: Vec<String>,
+    /// Comparisons of which at least one must be a top-level conjunct (a name the question
+    /// gives without its kind, such as a namespace named like its workload).
+    #[serde(default)]
+    pub scope_any: Vec<String>,
     /// Fields the call's scope must compare (any operator, any value).
     #[serde(default)]
     pub scope_fields: Vec<String>,

@@ -3,6 +3,9 @@
 //! (it fails what is wrong), and a wire-level run of the LLM path against a scripted model.
 
 mod harness_scoring;
+mod llm_scripted;
+mod planner_threshold;
+mod suite_shape;
 
 use std::path::Path;
 
