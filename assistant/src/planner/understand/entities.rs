@@ -248,7 +248,15 @@ fn named_by_keyword(question: &Question, token: Token<'_>) -> Option<Dimension> 
     if FUNCTION_WORDS.contains(&token.text) || COMMON_WORDS.contains(&token.text) {
         return None;
     }
+    // Container ids are hex ("container 3f2a9c1e0b7d"); after "container" any other word is
+    // prose ("container escape", "... in container" before a pasted `exceptions:`).
     adjacent_keyword(question, token)
+        .filter(|dimension| *dimension != Dimension::ContainerId || looks_like_a_container_id(token.text))
+}
+
+/// A container id as Falco prints it: 12 (or 64) hexadecimal digits, at least 6 accepted.
+fn looks_like_a_container_id(text: &str) -> bool {
+    text.len() >= 6 && text.bytes().all(|byte| byte.is_ascii_hexdigit())
 }
 
 /// The dimension keyword right next to a token, whatever the token is.
@@ -402,6 +410,23 @@ mod tests {
         assert_eq!(entities.get(Dimension::Namespace), Some("risk-10-aws-bedrock-java"));
         let entities = linked("the workload risk-10-aws-bedrock-java");
         assert_eq!(entities.linked, vec![(Dimension::Workload, "risk-10-aws-bedrock-java".to_string())]);
+    }
+
+    #[test]
+    fn only_hex_ids_are_container_names() {
+        for question in [
+            "What was the root cause of the container escape?",
+            "- rule: Terminal shell in container\n  exceptions: []",
+        ] {
+            let entities = linked(question);
+            assert!(entities.notices.is_empty(), "{question}: {:?}", entities.notices);
+        }
+        let entities = linked("what ran in container 3f2a9c1e0b7d?");
+        assert!(
+            matches!(&entities.notices[..], [Notice::NotFound { entity, name, .. }] if entity == "container.id" && name == "3f2a9c1e0b7d"),
+            "{:?}",
+            entities.notices
+        );
     }
 
     #[test]
