@@ -169,7 +169,7 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
         }
         return;
     }
-    let named = named_by_keyword(question, token);
+    let named = named_by_keyword(question, token).filter(|_| !keyword_closes_a_name(question, vocabulary, token));
     if name_like || named.is_some() {
         if is_vocabulary_word(text) {
             return;
@@ -259,6 +259,18 @@ fn looks_like_a_container_id(text: &str) -> bool {
     text.len() >= 6 && text.bytes().all(|byte| byte.is_ascii_hexdigit())
 }
 
+/// True when the English keyword right before `token` ends a name instead of introducing one:
+/// in "the web namespace activity", `web` is the namespace and `activity` is prose.
+fn keyword_closes_a_name(question: &Question, vocabulary: &Vocabulary, token: Token<'_>) -> bool {
+    let before = question.folded[..token.start].trim_end();
+    let mut words = before.rsplit(char::is_whitespace);
+    let _keyword = words.next();
+    words
+        .next()
+        .map(|word| word.trim_matches(|c: char| !c.is_alphanumeric()))
+        .is_some_and(|word| !word.is_empty() && !vocabulary.exact(word).is_empty())
+}
+
 /// The dimension keyword right next to a token, whatever the token is.
 fn adjacent_keyword(question: &Question, token: Token<'_>) -> Option<Dimension> {
     let (before, after) = question.around(token.start, token.end, 14);
@@ -340,7 +352,22 @@ fn priorities(question: &Question) -> Vec<&'static str> {
     } else if question.has_any(&["critical", "クリティカル", "緊急"]) {
         vec!["emergency", "alert", "critical"]
     } else {
-        Vec::new()
+        // One of Falco's lower priorities by name, when the question says it is one ("warning
+        // alerts", 「Warning のアラート」, "priority notice"): these names are common words.
+        let severity_words = ["priority", "severity", "重要度", "優先度", "重大度", "深刻度"];
+        ["error", "warning", "notice", "informational", "debug"]
+            .into_iter()
+            .filter(|name| {
+                question.has(name)
+                    && ([" alert", " event", " level", "-level", " priority", " severity"]
+                        .iter()
+                        .any(|suffix| question.has(&format!("{name}{suffix}")))
+                        || ["のアラート", " のアラート", "レベル", " レベル", "のイベント", " のイベント"]
+                            .iter()
+                            .any(|suffix| question.folded.contains(&format!("{name}{suffix}")))
+                        || question.has_any(&severity_words))
+            })
+            .collect()
     }
 }
 
@@ -410,6 +437,35 @@ mod tests {
         assert_eq!(entities.get(Dimension::Namespace), Some("risk-10-aws-bedrock-java"));
         let entities = linked("the workload risk-10-aws-bedrock-java");
         assert_eq!(entities.linked, vec![(Dimension::Workload, "risk-10-aws-bedrock-java".to_string())]);
+    }
+
+    #[test]
+    fn lower_priorities_are_named_only_as_priorities() {
+        for question in
+            ["How many warning alerts?", "Warning のアラートは何件ですか?", "重要度 Warning のアラートはいくつ?"]
+        {
+            assert_eq!(linked(question).priorities, vec!["warning"], "{question}");
+        }
+        for question in ["Is this an error?", "Did you notice anything?", "warning: the exception below"] {
+            assert!(linked(question).priorities.is_empty(), "{question}");
+        }
+    }
+
+    #[test]
+    fn a_keyword_after_a_name_introduces_nothing() {
+        for question in
+            ["Is the storefront namespace activity benign?", "How did the attack in the storefront namespace start?"]
+        {
+            let entities = linked(question);
+            assert!(entities.notices.is_empty(), "{question}: {:?}", entities.notices);
+            assert_eq!(entities.get(Dimension::Namespace), Some("storefront"), "{question}");
+        }
+        let entities = linked("Summarize the namespace payments");
+        assert!(
+            matches!(&entities.notices[..], [Notice::NotFound { name, .. }] if name == "payments"),
+            "{:?}",
+            entities.notices
+        );
     }
 
     #[test]
