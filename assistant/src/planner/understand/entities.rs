@@ -150,6 +150,17 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
         return;
     }
     let name_like = looks_like_a_name(text);
+    if text.contains('-')
+        && vocabulary.by_prefix(text).is_empty()
+        && let Some(dimension) = vocabulary.misspelt(text)
+    {
+        entities.notices.push(Notice::NotFound {
+            entity: dimension.name().to_string(),
+            name: text.to_string(),
+            suggestions: vocabulary.closest(dimension, text, 3),
+        });
+        return;
+    }
     if !(name_like || quoted || !hinted.is_empty()) || text.chars().count() < 3 {
         return;
     }
@@ -437,6 +448,23 @@ mod tests {
         assert_eq!(entities.get(Dimension::Namespace), Some("risk-10-aws-bedrock-java"));
         let entities = linked("the workload risk-10-aws-bedrock-java");
         assert_eq!(entities.linked, vec![(Dimension::Workload, "risk-10-aws-bedrock-java".to_string())]);
+    }
+
+    #[test]
+    fn misspelt_names_are_not_found_with_the_name_they_resemble() {
+        for (question, name, suggestion) in [
+            ("What happened in prod-recon-ekss?", "prod-recon-ekss", "prod-recon-eks"),
+            ("stagng-ocp の状況は?", "stagng-ocp", "staging-ocp"),
+        ] {
+            let entities = linked(question);
+            assert!(
+                matches!(&entities.notices[..], [Notice::NotFound { name: found, suggestions, .. }]
+                    if found == name && suggestions.first().map(String::as_str) == Some(suggestion)),
+                "{question}: {:?}",
+                entities.notices
+            );
+        }
+        assert!(linked("Compare week-over-week in prod-recon-eks").notices.is_empty());
     }
 
     #[test]
