@@ -33,7 +33,7 @@ pub fn render(header: &ReportHeader, summary: &Summary, results: &[CaseResult]) 
     text.push_str("## Overall\n\n| | Passed | Rate |\n|---|---:|---:|\n");
     row(&mut text, "Suite cases", &summary.cases);
     row(&mut text, "Turns of suite cases", &summary.turns);
-    row(&mut text, "Multi-turn investigations", &summary.multi_turn);
+    row(&mut text, "Multi-turn cases", &summary.multi_turn);
     row(&mut text, "Paraphrases", &summary.paraphrases);
     row(&mut text, "Holdout incidents (suite cases)", &summary.holdout.0);
     row(&mut text, "Holdout incidents (paraphrases)", &summary.holdout.1);
