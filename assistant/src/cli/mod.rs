@@ -17,6 +17,7 @@ mod bench_tools;
 mod chat;
 mod common;
 mod demo;
+mod eval;
 mod exception;
 mod ingest;
 mod report;
@@ -68,6 +69,8 @@ enum Command {
     /// Reports: `recon` (the reconnaissance report with its chart), `deliver` (the scheduled
     /// reports of the config, once).
     Report(report::ReportArgs),
+    /// Measure answer quality against the eval suites (runs the `saker-eval` harness).
+    Eval(eval::EvalArgs),
 }
 
 /// Runs a parsed command line.
@@ -84,5 +87,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(arguments) => serve::run(arguments),
         Command::Exception(arguments) => exception::run(arguments),
         Command::Report(arguments) => report::run(arguments),
+        Command::Eval(arguments) => eval::run(arguments),
     }
 }

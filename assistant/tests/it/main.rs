@@ -2,6 +2,7 @@
 //! (the orchestrator over a real index, session database and loopback servers).
 
 mod cli_chat;
+mod cli_eval;
 mod cli_ingest;
 mod cli_llm;
 mod cli_query;

@@ -150,6 +150,17 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
         return;
     }
     let name_like = looks_like_a_name(text);
+    if text.contains('-')
+        && vocabulary.by_prefix(text).is_empty()
+        && let Some(dimension) = vocabulary.misspelt(text)
+    {
+        entities.notices.push(Notice::NotFound {
+            entity: dimension.name().to_string(),
+            name: text.to_string(),
+            suggestions: vocabulary.closest(dimension, text, 3),
+        });
+        return;
+    }
     if !(name_like || quoted || !hinted.is_empty()) || text.chars().count() < 3 {
         return;
     }
@@ -169,7 +180,7 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
         }
         return;
     }
-    let named = named_by_keyword(question, token);
+    let named = named_by_keyword(question, token).filter(|_| !keyword_closes_a_name(question, vocabulary, token));
     if name_like || named.is_some() {
         if is_vocabulary_word(text) {
             return;
@@ -248,7 +259,27 @@ fn named_by_keyword(question: &Question, token: Token<'_>) -> Option<Dimension> 
     if FUNCTION_WORDS.contains(&token.text) || COMMON_WORDS.contains(&token.text) {
         return None;
     }
+    // Container ids are hex ("container 3f2a9c1e0b7d"); after "container" any other word is
+    // prose ("container escape", "... in container" before a pasted `exceptions:`).
     adjacent_keyword(question, token)
+        .filter(|dimension| *dimension != Dimension::ContainerId || looks_like_a_container_id(token.text))
+}
+
+/// A container id as Falco prints it: 12 (or 64) hexadecimal digits, at least 6 accepted.
+fn looks_like_a_container_id(text: &str) -> bool {
+    text.len() >= 6 && text.bytes().all(|byte| byte.is_ascii_hexdigit())
+}
+
+/// True when the English keyword right before `token` ends a name instead of introducing one:
+/// in "the web namespace activity", `web` is the namespace and `activity` is prose.
+fn keyword_closes_a_name(question: &Question, vocabulary: &Vocabulary, token: Token<'_>) -> bool {
+    let before = question.folded[..token.start].trim_end();
+    let mut words = before.rsplit(char::is_whitespace);
+    let _keyword = words.next();
+    words
+        .next()
+        .map(|word| word.trim_matches(|c: char| !c.is_alphanumeric()))
+        .is_some_and(|word| !word.is_empty() && !vocabulary.exact(word).is_empty())
 }
 
 /// The dimension keyword right next to a token, whatever the token is.
@@ -332,7 +363,22 @@ fn priorities(question: &Question) -> Vec<&'static str> {
     } else if question.has_any(&["critical", "クリティカル", "緊急"]) {
         vec!["emergency", "alert", "critical"]
     } else {
-        Vec::new()
+        // One of Falco's lower priorities by name, when the question says it is one ("warning
+        // alerts", 「Warning のアラート」, "priority notice"): these names are common words.
+        let severity_words = ["priority", "severity", "重要度", "優先度", "重大度", "深刻度"];
+        ["error", "warning", "notice", "informational", "debug"]
+            .into_iter()
+            .filter(|name| {
+                question.has(name)
+                    && ([" alert", " event", " level", "-level", " priority", " severity"]
+                        .iter()
+                        .any(|suffix| question.has(&format!("{name}{suffix}")))
+                        || ["のアラート", " のアラート", "レベル", " レベル", "のイベント", " のイベント"]
+                            .iter()
+                            .any(|suffix| question.folded.contains(&format!("{name}{suffix}")))
+                        || question.has_any(&severity_words))
+            })
+            .collect()
     }
 }
 
@@ -402,6 +448,69 @@ mod tests {
         assert_eq!(entities.get(Dimension::Namespace), Some("risk-10-aws-bedrock-java"));
         let entities = linked("the workload risk-10-aws-bedrock-java");
         assert_eq!(entities.linked, vec![(Dimension::Workload, "risk-10-aws-bedrock-java".to_string())]);
+    }
+
+    #[test]
+    fn misspelt_names_are_not_found_with_the_name_they_resemble() {
+        for (question, name, suggestion) in [
+            ("What happened in prod-recon-ekss?", "prod-recon-ekss", "prod-recon-eks"),
+            ("stagng-ocp の状況は?", "stagng-ocp", "staging-ocp"),
+        ] {
+            let entities = linked(question);
+            assert!(
+                matches!(&entities.notices[..], [Notice::NotFound { name: found, suggestions, .. }]
+                    if found == name && suggestions.first().map(String::as_str) == Some(suggestion)),
+                "{question}: {:?}",
+                entities.notices
+            );
+        }
+        assert!(linked("Compare week-over-week in prod-recon-eks").notices.is_empty());
+    }
+
+    #[test]
+    fn lower_priorities_are_named_only_as_priorities() {
+        for question in
+            ["How many warning alerts?", "Warning のアラートは何件ですか?", "重要度 Warning のアラートはいくつ?"]
+        {
+            assert_eq!(linked(question).priorities, vec!["warning"], "{question}");
+        }
+        for question in ["Is this an error?", "Did you notice anything?", "warning: the exception below"] {
+            assert!(linked(question).priorities.is_empty(), "{question}");
+        }
+    }
+
+    #[test]
+    fn a_keyword_after_a_name_introduces_nothing() {
+        for question in
+            ["Is the storefront namespace activity benign?", "How did the attack in the storefront namespace start?"]
+        {
+            let entities = linked(question);
+            assert!(entities.notices.is_empty(), "{question}: {:?}", entities.notices);
+            assert_eq!(entities.get(Dimension::Namespace), Some("storefront"), "{question}");
+        }
+        let entities = linked("Summarize the namespace payments");
+        assert!(
+            matches!(&entities.notices[..], [Notice::NotFound { name, .. }] if name == "payments"),
+            "{:?}",
+            entities.notices
+        );
+    }
+
+    #[test]
+    fn only_hex_ids_are_container_names() {
+        for question in [
+            "What was the root cause of the container escape?",
+            "- rule: Terminal shell in container\n  exceptions: []",
+        ] {
+            let entities = linked(question);
+            assert!(entities.notices.is_empty(), "{question}: {:?}", entities.notices);
+        }
+        let entities = linked("what ran in container 3f2a9c1e0b7d?");
+        assert!(
+            matches!(&entities.notices[..], [Notice::NotFound { entity, name, .. }] if entity == "container.id" && name == "3f2a9c1e0b7d"),
+            "{:?}",
+            entities.notices
+        );
     }
 
     #[test]

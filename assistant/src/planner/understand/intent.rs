@@ -23,6 +23,7 @@ const PHRASES: &[(Intent, &[(&str, u32)])] = &[
             ("how the attack", 5),
             ("progress", 3),
             ("attack steps", 7),
+            ("walk me through the attack", 8),
             ("steps of the attack", 7),
             ("stages of the attack", 7),
             ("attack stages", 7),
@@ -56,6 +57,7 @@ const PHRASES: &[(Intent, &[(&str, u32)])] = &[
             ("how did this start", 7),
             ("origin", 5),
             ("where did it come from", 7),
+            ("come from", 6),
             ("who launched", 7),
             ("who started", 7),
             ("what launched", 7),
@@ -137,6 +139,7 @@ const PHRASES: &[(Intent, &[(&str, u32)])] = &[
             ("先週と", 8),
             ("前週と", 8),
             ("前週比", 9),
+            ("前日比", 9),
             ("増減", 7),
             ("増加", 4),
             ("減少", 4),
@@ -196,6 +199,8 @@ const PHRASES: &[(Intent, &[(&str, u32)])] = &[
             ("改善", 5),
             ("対応方法", 8),
             ("対応策", 8),
+            ("対応すべき", 8),
+            ("どう対応", 8),
             ("駆除", 8),
         ],
     ),
@@ -232,6 +237,7 @@ const PHRASES: &[(Intent, &[(&str, u32)])] = &[
             ("what happened", 7),
             ("what is going on", 7),
             ("what's going on", 7),
+            ("been going on", 7),
             ("whats going on", 7),
             ("recap", 7),
             ("brief me", 7),
@@ -260,6 +266,9 @@ const PHRASES: &[(Intent, &[(&str, u32)])] = &[
             ("why did this alert", 7),
             ("why did it fire", 7),
             ("what is this alert", 7),
+            ("what is alert", 7),
+            ("describe", 4),
+            ("looks for", 4),
             ("what does this rule", 8),
             ("detect", 2),
             ("説明", 8),
@@ -347,6 +356,7 @@ const PHRASES: &[(Intent, &[(&str, u32)])] = &[
             ("most events", 6),
             ("top", 4),
             ("breakdown", 6),
+            ("break down", 6),
             ("per", 3),
             ("by namespace", 5),
             ("by rule", 5),
@@ -358,6 +368,10 @@ const PHRASES: &[(Intent, &[(&str, u32)])] = &[
             ("stats", 6),
             ("件数", 6),
             ("何件", 7),
+            ("何回", 7),
+            ("最も多", 6),
+            ("一番多", 6),
+            ("数えて", 6),
             ("いくつ", 5),
             ("多い", 5),
             ("内訳", 7),
@@ -380,6 +394,8 @@ const PHRASES: &[(Intent, &[(&str, u32)])] = &[
             ("look for", 5),
             ("mentioning", 6),
             ("containing", 5),
+            ("alerts contain", 8),
+            ("events contain", 8),
             ("grep", 6),
             ("display", 4),
             ("latest", 4),
@@ -528,6 +544,28 @@ mod tests {
         }
         let pasted = pasted_yaml(&Question::new("check this:\n```yaml\n- rule: X\n  exceptions: []\n```\nthanks"));
         assert_eq!(pasted.as_deref(), Some("- rule: X\n  exceptions: []"));
+    }
+
+    #[test]
+    fn phrases_found_missing_by_the_eval() {
+        let cases = [
+            ("Where did the malicious binary in risk-10 come from?", Intent::RootCause),
+            ("Walk me through the attack on checkout-api.", Intent::AttackPath),
+            ("What's been going on in this cluster?", Intent::Summary),
+            ("What is alert dbedd23d4ed2a54c1a8de71b3d9e251e?", Intent::Explain),
+            ("Describe what Detect crypto miners using the Stratum protocol looks for.", Intent::Explain),
+            ("このクラスタでどう対応すべきですか?", Intent::Remediation),
+            ("前日比でアラートは増えていますか?", Intent::ComparePeriods),
+            ("Break down the alerts by cluster.", Intent::Count),
+            ("Find AWS Credentials は何回発生しましたか?", Intent::Count),
+            ("過去24時間で最も多く発生したルールは?", Intent::Count),
+            ("どのプロセスが一番多くアラートを出しましたか?", Intent::Count),
+            ("ルール別にアラートを数えてください。", Intent::Count),
+            ("Which alerts contain /etc/shadow?", Intent::Search),
+        ];
+        for (question, expected) in cases {
+            assert_eq!(intent(question), Some(expected), "{question}: {:?}", scores(&Question::new(question)));
+        }
     }
 
     #[test]

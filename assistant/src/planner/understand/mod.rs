@@ -67,10 +67,20 @@ const DOMAIN_WORDS: &[&str] = &[
 /// Understands one question.
 pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     let question = Question::new(question_text);
-    let entities = entities::link(&question, context.vocabulary);
+    // A pasted rules file is the thing to validate, not a list of names to scope by.
+    let entities = match intent::pasted_yaml(&question)
+        .and_then(|yaml| question.original.find(yaml.as_str()))
+        .filter(|start| *start > 0)
+    {
+        Some(start) => entities::link(&Question::new(&question.original[..start]), context.vocabulary),
+        None => entities::link(&question, context.vocabulary),
+    };
     let time = time::time_spec(&question, context.now);
     let previous_topic = context.focus.topic.as_deref().and_then(Intent::from_name);
-    let intent = match intent::recognise(&question) {
+    // What is asked is read from the wording, not from the names: "find" in the rule "Find AWS
+    // Credentials" asks for no search, "recon" in the cluster "prod-recon-eks" for no category.
+    let phrasing = question.without_names(entities.rules.iter().chain(entities.linked.iter().map(|(_, value)| value)));
+    let intent = match intent::recognise(&phrasing) {
         Some(intent) => intent,
         None if entities.names_anything()
             || question.has_any(FOLLOW_UP)
@@ -83,7 +93,7 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     };
     // An explanation needs an alert or a rule; a count about a category is the category's
     // comparison (it has the figures per period).
-    let category = options::category(&question);
+    let category = options::category(&phrasing);
     let intent = match intent {
         Intent::Count if category.is_some() && entities.rules.is_empty() => Intent::ComparePeriods,
         other => other,
@@ -112,6 +122,41 @@ mod tests {
 
     use super::vocabulary::tests::demo;
     use super::*;
+
+    fn plan_of(question: &str, vocabulary: &Vocabulary) -> Plan {
+        let rules_in = |_: &str, _: Option<&TimeFocus>| Vec::new();
+        let focus = Focus::default();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").expect("time").with_timezone(&Utc);
+        let context = Context { focus: &focus, analyst_scope: "", vocabulary, now, rules_in: &rules_in };
+        understand(question, &context)
+    }
+
+    #[test]
+    fn names_do_not_decide_the_intent_or_the_category() {
+        let plan = plan_of("How many alerts this week in prod-recon-eks?", &demo());
+        assert_eq!(plan.intent, Intent::Count, "{plan:?}");
+        assert_eq!(plan.calls[0].tool, "event_stats");
+        let mut values = std::collections::BTreeMap::new();
+        values.insert(saker_tools::scope::Dimension::Rule, vec!["Find AWS Credentials".to_string()]);
+        let vocabulary = Vocabulary::from_values(values);
+        let plan = plan_of("How many Find AWS Credentials alerts?", &vocabulary);
+        assert_eq!(plan.intent, Intent::Count, "{plan:?}");
+        assert!(plan.scope.contains("rule=\"Find AWS Credentials\""), "{}", plan.scope);
+        let plan = plan_of("Compare reconnaissance in prod-recon-eks with last week", &demo());
+        assert_eq!(
+            (plan.intent, plan.calls[0].arguments["category"].as_str()),
+            (Intent::ComparePeriods, Some("reconnaissance"))
+        );
+    }
+
+    #[test]
+    fn a_pasted_rules_file_is_validated_not_linked() {
+        let question = "次の例外を検証してください。\n```yaml\n- rule: Terminal shell in container\n  exceptions:\n    - name: a\n      fields: [proc.pname]\n      comps: [=]\n      values:\n        - [runc]\n```";
+        let plan = plan_of(question, &demo());
+        assert_eq!(plan.intent, Intent::ValidateException, "{plan:?}");
+        assert!(plan.notices.is_empty(), "{:?}", plan.notices);
+        assert_eq!(plan.calls[0].tool, "validate_exception");
+    }
 
     #[test]
     fn any_text_gives_a_plan_without_panicking() {

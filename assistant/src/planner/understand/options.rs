@@ -136,7 +136,19 @@ pub fn search_query(question: &Question) -> Option<String> {
     if !quoted.is_empty() {
         return Some(quoted.iter().map(|part| format!("\"{part}\"")).collect::<Vec<_>>().join(" "));
     }
-    for cue in ["mentioning ", "containing ", "that mention ", "with the word ", "with the string ", "matching "] {
+    for cue in [
+        "mentioning ",
+        "containing ",
+        "contain ",
+        "that mention ",
+        "with the word ",
+        "with the string ",
+        "matching ",
+        "search for ",
+        "look for ",
+        "that read ",
+        "reading ",
+    ] {
         if let Some(position) = question.folded.find(cue) {
             let rest = &question.folded[position + cue.len()..];
             let word: String =
@@ -200,6 +212,11 @@ mod tests {
         assert_eq!(category(&Question::new("any crypto miner activity?")), Some(Category::MaliciousBinary));
         assert_eq!(search_query(&Question::new("show alerts mentioning easyminer.")), Some("easyminer".to_string()));
         assert_eq!(search_query(&Question::new("find \"/etc/shadow\" reads")), Some("\"/etc/shadow\"".to_string()));
+        for question in
+            ["Search for /etc/shadow.", "Find the alerts that read /etc/shadow.", "Which alerts contain /etc/shadow?"]
+        {
+            assert_eq!(search_query(&Question::new(question)), Some("/etc/shadow".to_string()), "{question}");
+        }
         assert_eq!(limit(&Question::new("top 5 rules")), Some(5));
         assert_eq!(limit(&Question::new("上位3件")), Some(3));
         assert_eq!(limit(&Question::new("最新のアラートを5件見せて")), Some(5));

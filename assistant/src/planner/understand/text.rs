@@ -82,6 +82,22 @@ impl Question {
         parts
     }
 
+    /// The question with every occurrence of `names` (object and rule names it was linked to)
+    /// blanked out of `folded`, so that phrase matching reads only the wording around them.
+    pub fn without_names<'a>(&self, names: impl Iterator<Item = &'a String>) -> Question {
+        let mut folded = self.folded.clone();
+        for name in names {
+            let lower = name.to_lowercase();
+            if !lower.chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            while let Some(start) = find_phrase(&folded, &lower) {
+                folded.replace_range(start..start + lower.len(), &" ".repeat(lower.len()));
+            }
+        }
+        Question { original: self.original.clone(), folded }
+    }
+
     /// The text around a byte range of `folded`: `width` characters before and after.
     pub fn around(&self, start: usize, end: usize, width: usize) -> (&str, &str) {
         let before_start =
@@ -170,6 +186,17 @@ mod tests {
     fn folds_width_case_and_spaces() {
         let question = Question::new("  Ｒｉｓｋ－１０\u{3000}の  Root Cause？ ");
         assert_eq!(question.folded, "risk-10 の root cause?");
+    }
+
+    #[test]
+    fn names_are_blanked_as_whole_words_only() {
+        let question = Question::new("How many Find AWS Credentials alerts since nc ran in prod-recon-eks?");
+        let names = ["Find AWS Credentials".to_string(), "nc".to_string(), "prod-recon-eks".to_string()];
+        let phrasing = question.without_names(names.iter());
+        assert!(!phrasing.has("find") && !phrasing.has("recon") && !phrasing.has("nc"));
+        assert!(phrasing.has("since") && phrasing.has("how many"));
+        assert_eq!(phrasing.folded.len(), question.folded.len());
+        assert_eq!(question.without_names([" ".to_string()].iter()).folded, question.folded);
     }
 
     #[test]

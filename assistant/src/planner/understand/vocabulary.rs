@@ -137,6 +137,18 @@ impl Vocabulary {
         scored.into_iter().take(limit).map(|(_, _, value)| value.clone()).collect()
     }
 
+    /// The kind of object a hyphenated name is a likely misspelling of ("prod-recon-ekss",
+    /// "stagng-ocp"): a cluster, namespace or workload within two edits of it.
+    pub fn misspelt(&self, name: &str) -> Option<Dimension> {
+        let name = name.to_lowercase();
+        [Dimension::Cluster, Dimension::Namespace, Dimension::Workload].into_iter().find(|dimension| {
+            self.values(*dimension).iter().any(|value| {
+                let distance = edit_distance(&value.to_lowercase(), &name);
+                distance > 0 && distance <= 2
+            })
+        })
+    }
+
     /// True when the store holds no linkable value at all.
     pub fn is_empty(&self) -> bool {
         self.index.is_empty() && self.rules.is_empty()
@@ -202,6 +214,17 @@ pub(crate) mod tests {
             vec!["Terminal shell in container".to_string()]
         );
         assert_eq!(vocabulary.rule("clear log activities"), Some("Clear Log Activities"));
+    }
+
+    #[test]
+    fn misspellings_of_object_names() {
+        let vocabulary = demo();
+        assert_eq!(vocabulary.misspelt("prod-recon-ekss"), Some(Dimension::Cluster));
+        assert_eq!(vocabulary.misspelt("stagng-ocp"), Some(Dimension::Cluster));
+        assert_eq!(vocabulary.misspelt("checkout-apl"), Some(Dimension::Workload));
+        for prose in ["week-over-week", "kill-chain", "prod-recon-eks", "high-severity"] {
+            assert_eq!(vocabulary.misspelt(prose), None, "{prose}");
+        }
     }
 
     #[test]
