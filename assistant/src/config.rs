@@ -37,6 +37,12 @@ pub struct SakerConfig {
     /// The HTTP server.
     #[serde(default)]
     pub server: Option<ServerSettings>,
+    /// API tokens (hashed) and the CLI's role.
+    #[serde(default)]
+    pub auth: Option<crate::auth::AuthSettings>,
+    /// Response-action executors per cluster and auto-approval rules.
+    #[serde(default)]
+    pub actions: Option<crate::actions::settings::ActionSettings>,
 }
 
 /// The `server:` section.

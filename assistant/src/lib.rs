@@ -5,6 +5,8 @@
 //! persistent sessions, the tool executor and the grounding check. [`planner`] is the
 //! deterministic default backend; [`llm`] the OpenAI-compatible one; [`server`] the HTTP API.
 
+pub mod actions;
+pub mod auth;
 pub mod config;
 pub mod conversation;
 pub mod llm;
