@@ -9,6 +9,7 @@ pub mod actions;
 pub mod auth;
 pub mod config;
 pub mod conversation;
+pub mod escalation;
 pub mod llm;
 pub mod planner;
 pub mod server;

@@ -9,6 +9,7 @@ macro_rules! out {
     }};
 }
 
+mod action;
 mod ask;
 mod bench;
 mod bench_chat;
@@ -22,6 +23,7 @@ mod ingest;
 mod rules;
 mod serve;
 mod stats;
+mod token;
 mod tool;
 
 use std::process::ExitCode;
@@ -64,6 +66,11 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Falco rule exceptions: `validate FILE` checks them in layers against the loaded rules.
     Exception(exception::ExceptionArgs),
+    /// Response actions: list, show, approve, reject, revert (approval needs the responder or
+    /// admin role; the CLI is the local admin unless auth.local_role says otherwise).
+    Action(action::ActionArgs),
+    /// API tokens: `create --name NAME --role ROLE` (printed once, stored hashed), `hash`.
+    Token(token::TokenArgs),
 }
 
 /// Runs a parsed command line.
@@ -79,5 +86,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Chat(arguments) => chat::run(arguments),
         Command::Serve(arguments) => serve::run(arguments),
         Command::Exception(arguments) => exception::run(arguments),
+        Command::Action(arguments) => action::run(arguments),
+        Command::Token(arguments) => token::run(arguments),
     }
 }

@@ -3,6 +3,7 @@
 //! resource), [`sse`] (chat events on the wire), [`error`] (the one mapping of errors to HTTP
 //! statuses), [`ingest_body`] and [`ingest_worker`] (request bodies into the store).
 
+pub mod auth;
 pub mod error;
 pub mod ingest_body;
 pub mod ingest_worker;
@@ -19,7 +20,7 @@ use axum::routing::{get, post};
 use axum::serve::ListenerExt as _;
 
 pub use error::ApiError;
-pub use state::{AppParts, AppState, DEFAULT_MAX_BODY_BYTES, ServerLimits};
+pub use state::{AppParts, AppState, DEFAULT_MAX_BODY_BYTES, ResponseParts, ServerLimits};
 
 /// The API's router over `state`.
 pub fn router(state: AppState) -> Router {
@@ -34,7 +35,13 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/tools", get(routes::tools::list))
         .route("/v1/tools/{name}", post(routes::tools::invoke))
         .route("/v1/exceptions/validate", post(routes::exceptions::validate))
+        .route("/v1/actions", get(routes::actions::list).post(routes::actions::propose))
+        .route("/v1/actions/{id}", get(routes::actions::show))
+        .route("/v1/actions/{id}/approve", post(routes::actions::approve))
+        .route("/v1/actions/{id}/reject", post(routes::actions::reject))
+        .route("/v1/actions/{id}/revert", post(routes::actions::revert))
         .fallback(no_route)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
