@@ -75,7 +75,7 @@ impl std::fmt::Debug for SlackSettings {
 }
 
 /// `escalation.jira`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JiraSettings {
     /// `https://example.atlassian.net` (or a Data Center base URL).
@@ -94,12 +94,28 @@ pub struct JiraSettings {
     /// Environment variable with a personal access token (bearer auth).
     #[serde(default)]
     pub bearer_token_env: Option<String>,
+    /// The API token itself (better given through `api_token_env`).
+    #[serde(default)]
+    pub api_token: Option<String>,
     /// Labels on the issue.
     #[serde(default)]
     pub labels: Vec<String>,
     /// Further fields, as Jira's REST API names them (`priority: {name: High}`).
     #[serde(default)]
     pub fields: Map<String, Value>,
+}
+
+impl std::fmt::Debug for JiraSettings {
+    /// The API token is a secret: never printed.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("JiraSettings")
+            .field("base_url", &self.base_url)
+            .field("project", &self.project)
+            .field("email", &self.email)
+            .field("api_token", &self.api_token.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
 }
 
 /// What is escalated: the investigation's facts, copied from tool outputs.
@@ -289,10 +305,14 @@ impl Escalator {
         let secret = |variable: &String| {
             std::env::var(variable).map_err(|_| format!("the Jira token variable {variable} is not set"))
         };
-        request = match (&jira.bearer_token_env, &jira.email, &jira.api_token_env) {
+        let api_token = match (&jira.api_token_env, &jira.api_token) {
+            (Some(variable), _) => Some(secret(variable)?),
+            (None, token) => token.clone(),
+        };
+        request = match (&jira.bearer_token_env, &jira.email, api_token) {
             (Some(variable), _, _) => request.bearer_auth(secret(variable)?),
-            (None, Some(email), Some(variable)) => request.basic_auth(email, Some(secret(variable)?)),
-            _ => return Err("Jira needs `email` with `api_token_env`, or `bearer_token_env`".into()),
+            (None, Some(email), Some(token)) => request.basic_auth(email, Some(token)),
+            _ => return Err("Jira needs `email` with `api_token_env` (or `api_token`), or `bearer_token_env`".into()),
         };
         Ok(request)
     }

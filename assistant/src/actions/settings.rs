@@ -124,6 +124,9 @@ pub struct WebhookSettings {
     /// (`X-Saker-Signature: sha256=<hex>`).
     #[serde(default)]
     pub secret_env: Option<String>,
+    /// The key itself (better given through `secret_env`).
+    #[serde(default)]
+    pub secret: Option<String>,
     /// Seconds a call may take (default 30).
     #[serde(default)]
     pub timeout_seconds: Option<u64>,

@@ -34,11 +34,23 @@ use crate::actions::settings::WebhookSettings;
 pub const SCHEMA: &str = "saker.response_action.v1";
 
 /// The webhook executor.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WebhookExecutor {
     url: String,
     secret_env: Option<String>,
+    secret: Option<String>,
     client: reqwest::Client,
+}
+
+impl std::fmt::Debug for WebhookExecutor {
+    /// The key is a secret: never printed.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("WebhookExecutor")
+            .field("url", &self.url)
+            .field("secret_env", &self.secret_env)
+            .finish_non_exhaustive()
+    }
 }
 
 impl WebhookExecutor {
@@ -57,7 +69,12 @@ impl WebhookExecutor {
             .timeout(Duration::from_secs(settings.timeout_seconds.unwrap_or(30).clamp(1, 600)))
             .build()
             .map_err(|error| format!("cannot build the HTTP client: {error}"))?;
-        Ok(WebhookExecutor { url: url.to_string(), secret_env: settings.secret_env.clone(), client })
+        Ok(WebhookExecutor {
+            url: url.to_string(),
+            secret_env: settings.secret_env.clone(),
+            secret: settings.secret.clone(),
+            client,
+        })
     }
 
     /// Posts the action and records the answer.
@@ -70,13 +87,19 @@ impl WebhookExecutor {
             .header("content-type", "application/json")
             .header("x-saker-action-id", &action.id)
             .header("idempotency-key", format!("{}:{}:{}", action.id, operation_name(operation), approval.at));
-        if let Some(variable) = &self.secret_env {
-            let Some(secret) = std::env::var(variable).ok().filter(|secret| !secret.is_empty()) else {
-                return Outcome::failed(
-                    format!("the webhook secret variable {variable} is not set; nothing was sent"),
-                    json!({}),
-                );
-            };
+        let secret = match (&self.secret_env, &self.secret) {
+            (Some(variable), _) => match std::env::var(variable).ok().filter(|secret| !secret.is_empty()) {
+                Some(secret) => Some(secret),
+                None => {
+                    return Outcome::failed(
+                        format!("the webhook secret variable {variable} is not set; nothing was sent"),
+                        json!({}),
+                    );
+                }
+            },
+            (None, secret) => secret.clone(),
+        };
+        if let Some(secret) = secret {
             request =
                 request.header("x-saker-signature", format!("sha256={}", sign(secret.as_bytes(), text.as_bytes())));
         }

@@ -39,9 +39,9 @@ struct DecisionBody {
     reason: Option<String>,
 }
 
-/// Body of `POST /v1/actions`: `propose_response_action`'s arguments, a session and a clock.
+/// Body of `POST /v1/actions`: `propose_response_action`'s arguments (checked against its
+/// schema), a session and a clock.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct ProposeBody {
     #[serde(flatten)]
     arguments: serde_json::Map<String, Value>,
