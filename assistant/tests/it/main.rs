@@ -1,6 +1,7 @@
 //! Integration tests of the `saker` binary (run as a real child process) and of its library
 //! (the orchestrator over a real index, session database and loopback servers).
 
+mod action_executors;
 mod cli_chat;
 mod cli_ingest;
 mod cli_llm;
