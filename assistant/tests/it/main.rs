@@ -15,6 +15,7 @@ mod llm_exceptions;
 mod planner_conversation;
 mod planner_paraphrases;
 mod planner_render;
+mod prompt_injection;
 mod response_actions;
 mod scripted_model;
 mod seed_investigation;

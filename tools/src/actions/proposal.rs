@@ -101,12 +101,10 @@ impl Fact {
     }
 
     fn new(code: &str, unknown: bool, values: Value, statement: String) -> Fact {
-        let mut values = match values {
+        let values = match values {
             Value::Object(map) => map,
             _ => Map::new(),
         };
-        // Never empty: templates open the values as a context.
-        values.entry("code").or_insert_with(|| Value::String(code.to_string()));
         Fact { code: code.to_string(), unknown, values, statement }
     }
 }

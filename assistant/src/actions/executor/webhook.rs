@@ -189,6 +189,7 @@ mod tests {
             clusters: vec!["*".into()],
             url: url.into(),
             secret_env: None,
+            secret: None,
             timeout_seconds: None,
         };
         assert!(WebhookExecutor::new(&settings("http://soar.example.com/hook")).is_err());
