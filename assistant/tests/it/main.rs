@@ -8,6 +8,7 @@ mod cli_llm;
 mod cli_query;
 mod conversation;
 mod crash_recovery;
+mod escalation;
 mod exception_cli;
 mod false_positive_conversation;
 mod llm_backend;
