@@ -168,11 +168,16 @@ async fn the_host_executor_quarantines_and_restores_a_real_file() {
     assert_eq!(events, ["proposed", "approved", "executing", "succeeded", "refused", "reverted"]);
 }
 
+/// One request as received: method, path and query, headers, JSON body.
+type Received = (Method, String, HeaderMap, Value);
+/// How a loopback server answers: from the method, path, body and the request's number.
+type Answer = dyn Fn(&Method, &str, &Value, usize) -> (StatusCode, Value) + Send + Sync;
+
 /// A loopback HTTP server that records every request and answers from a function.
 #[derive(Clone)]
 struct Recorder {
-    requests: Arc<Mutex<Vec<(Method, String, HeaderMap, Value)>>>,
-    answer: Arc<dyn Fn(&Method, &str, &Value, usize) -> (StatusCode, Value) + Send + Sync>,
+    requests: Arc<Mutex<Vec<Received>>>,
+    answer: Arc<Answer>,
 }
 
 async fn record(
