@@ -104,9 +104,6 @@ pub struct KubernetesSettings {
     /// Skip TLS verification (test clusters only).
     #[serde(default)]
     pub insecure_skip_tls_verify: bool,
-    /// Allow `kill_process` through `pods/exec` (needs `proc.vpid` in the alerts).
-    #[serde(default)]
-    pub exec_kill: bool,
     /// Seconds a call may take (default 30).
     #[serde(default)]
     pub timeout_seconds: Option<u64>,

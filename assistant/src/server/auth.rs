@@ -34,7 +34,9 @@ pub fn check_listen_address(address: &SocketAddr, tokens: &TokenTable) -> Result
 fn required(method: &Method, path: &str) -> Permission {
     match (method, path) {
         (&Method::POST, "/v1/events") => Permission::Ingest,
-        (&Method::POST, "/v1/actions") => Permission::Propose,
+        (&Method::POST, "/v1/actions")
+        | (&Method::POST, "/v1/tools/propose_response_action")
+        | (&Method::POST, "/v1/tools/generate_exception") => Permission::Propose,
         _ => Permission::Ask,
     }
 }
@@ -106,6 +108,19 @@ mod tests {
         assert!(check_listen_address(&"[::1]:7878".parse().expect("address"), &none).is_ok());
         let error = check_listen_address(&"0.0.0.0:7878".parse().expect("address"), &none).expect_err("refused");
         assert!(error.contains("without API tokens"), "{error}");
+    }
+
+    #[test]
+    fn writing_routes_need_more_than_asking() {
+        assert_eq!(required(&Method::POST, "/v1/events"), Permission::Ingest);
+        assert_eq!(required(&Method::POST, "/v1/tools/generate_exception"), Permission::Propose);
+        assert_eq!(required(&Method::POST, "/v1/tools/event_stats"), Permission::Ask);
+        assert_eq!(required(&Method::POST, "/v1/chat"), Permission::Ask);
+        assert_eq!(
+            required(&Method::POST, "/v1/actions/act-1/approve"),
+            Permission::Ask,
+            "checked and recorded by the service"
+        );
     }
 
     #[test]

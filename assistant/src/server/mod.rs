@@ -91,7 +91,7 @@ async fn no_route(method: Method, uri: Uri) -> ApiError {
     ApiError::not_found(
         "no_route",
         format!(
-            "no route for {method} {}; the API has /healthz, /v1/events, /v1/chat, /v1/sessions, /v1/tools",
+            "no route for {method} {}; the API has /healthz, /v1/events, /v1/chat, /v1/sessions, /v1/tools, /v1/actions",
             uri.path()
         ),
     )

@@ -302,7 +302,6 @@ async fn the_kubernetes_executor_isolates_reverts_and_deletes_as_the_api_defines
         token_env: None,
         ca_file: None,
         insecure_skip_tls_verify: false,
-        exec_kill: false,
         timeout_seconds: Some(10),
     });
     let service = service(dir.path(), vec![kubernetes]).await;

@@ -35,7 +35,6 @@ pub struct KubernetesExecutor {
     base: String,
     client: reqwest::Client,
     token: TokenSource,
-    exec_kill: bool,
 }
 
 /// One call to the API server.
@@ -102,7 +101,7 @@ impl KubernetesExecutor {
             builder = builder.add_root_certificate(certificate);
         }
         let client = builder.build().map_err(|error| format!("cannot build the HTTP client: {error}"))?;
-        Ok(KubernetesExecutor { base, client, token, exec_kill: settings.exec_kill })
+        Ok(KubernetesExecutor { base, client, token })
     }
 
     /// Carries out or undoes `action`.
@@ -123,13 +122,8 @@ impl KubernetesExecutor {
                 Err(message) => Outcome::failed(message, json!({})),
             },
             (ActionKind::KillProcess, Operation::Execute) => Outcome::failed(
-                if self.exec_kill {
-                    "kill_process through pods/exec needs the process's pid inside the container (proc.vpid), which \
-                     the alerts do not carry; use the host executor on the node"
-                } else {
-                    "kill_process is not done through the Kubernetes API unless exec_kill is set; use the host \
-                     executor on the node, or delete_pod"
-                },
+                "kill_process is not done through the Kubernetes API (the alerts carry host pids, not the pid inside \
+                 the container that pods/exec would need): run the host executor on the node, or delete_pod",
                 json!({}),
             ),
             (kind, Operation::Revert) => Outcome::failed(format!("{kind} cannot be undone"), json!({})),
@@ -428,7 +422,6 @@ mod tests {
             token_env: None,
             ca_file: None,
             insecure_skip_tls_verify: false,
-            exec_kill: false,
             timeout_seconds: None,
         };
         let error = KubernetesExecutor::new(&settings("http://10.0.0.1:6443")).expect_err("clear text");
