@@ -74,6 +74,22 @@ impl ResponseContext {
                         object.insert("kinds".into(), json!(request.kinds));
                     }
                 }
+                if let Some(named) = &request.process {
+                    let given = arguments.get("process").and_then(Value::as_str).map(str::to_lowercase);
+                    match given {
+                        Some(given) if !given.contains(named.as_str()) && !named.contains(given.as_str()) => {
+                            return Err(format!(
+                                "not run: the analyst named the process {named:?}, not {given:?}; propose only what was asked"
+                            ));
+                        }
+                        Some(_) => {}
+                        None => {
+                            if let Some(object) = arguments.as_object_mut() {
+                                object.insert("process".into(), json!(named));
+                            }
+                        }
+                    }
+                }
                 Ok(arguments)
             }
             "generate_exception" if !self.principal.may(Permission::Propose) => {
@@ -271,5 +287,43 @@ pub fn summary_of(title: String, stats: &Value, root_cause: &Value, impacted: &V
         workloads,
         totals: impacted.get("totals").cloned().unwrap_or(Value::Null),
         link: stats.pointer("/evidence/link").and_then(Value::as_str).unwrap_or("/events").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Role;
+
+    fn context(requested: Option<ActionRequest>, role: Role) -> ResponseContext {
+        ResponseContext {
+            actions: None,
+            escalator: None,
+            principal: Principal::new("alan", role),
+            session_id: None,
+            origin: ActionOrigin::Llm,
+            requested_action: requested,
+            requested_escalation: None,
+        }
+    }
+
+    #[test]
+    fn a_proposal_is_held_to_the_analysts_words() {
+        let asked = ActionRequest { kinds: vec![ActionKind::KillProcess], process: Some("miner".into()) };
+        let guard = context(Some(asked.clone()), Role::Analyst);
+        let filled = guard.guard(PROPOSE, json!({"scope": "k8s.ns.name=a"})).expect("allowed");
+        assert_eq!(filled["kinds"], json!(["kill_process"]));
+        assert_eq!(filled["process"], "miner");
+        assert!(guard.guard(PROPOSE, json!({"kinds": ["kill_process"], "process": "easyminer"})).is_ok());
+        let other =
+            guard.guard(PROPOSE, json!({"kinds": ["kill_process"], "process": "sshd"})).expect_err("another process");
+        assert!(other.contains("\"sshd\""), "{other}");
+        assert!(guard.guard(PROPOSE, json!({"kinds": ["delete_pod"]})).is_err());
+        let unasked = context(None, Role::Admin).guard(PROPOSE, json!({})).expect_err("not asked");
+        assert!(unasked.contains("does not ask"), "{unasked}");
+        let viewer = context(Some(asked), Role::Viewer).guard(PROPOSE, json!({})).expect_err("viewer");
+        assert!(viewer.contains("viewer"), "{viewer}");
+        assert!(context(None, Role::Viewer).guard("generate_exception", json!({})).is_err());
+        assert!(context(None, Role::Viewer).guard("event_stats", json!({})).is_ok());
     }
 }
