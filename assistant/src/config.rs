@@ -40,6 +40,15 @@ pub struct SakerConfig {
     /// Reports delivered on a schedule by `saker serve` (see [`crate::report::delivery`]).
     #[serde(default)]
     pub reports: Option<Vec<crate::report::delivery::ScheduledReport>>,
+    /// API tokens (hashed) and the CLI's role.
+    #[serde(default)]
+    pub auth: Option<crate::auth::AuthSettings>,
+    /// Response-action executors per cluster and auto-approval rules.
+    #[serde(default)]
+    pub actions: Option<crate::actions::settings::ActionSettings>,
+    /// Escalation to Slack and Jira.
+    #[serde(default)]
+    pub escalation: Option<crate::escalation::EscalationSettings>,
 }
 
 /// The `server:` section.
@@ -78,6 +87,15 @@ pub enum ConfigError {
     /// The language-model settings are incomplete or invalid.
     #[error("{0}")]
     Backend(#[from] ConversationError),
+    /// A section's values are invalid (a token that is not a hash, an executor without
+    /// clusters, ...).
+    #[error("config section {section}: {message}")]
+    Invalid {
+        /// The section.
+        section: &'static str,
+        /// What is wrong, naming the entry and what is allowed.
+        message: String,
+    },
 }
 
 impl SakerConfig {
@@ -138,6 +156,30 @@ impl SakerConfig {
         flag.map(str::to_string)
             .or_else(|| self.server.as_ref().and_then(|server| server.listen.clone()))
             .unwrap_or_else(|| DEFAULT_LISTEN.to_string())
+    }
+
+    /// The API tokens of the file's `auth:` and of `SAKER_API_TOKENS` (read through `env`).
+    pub fn tokens(&self, env: impl Fn(&str) -> Option<String>) -> Result<crate::auth::TokenTable, ConfigError> {
+        crate::auth::TokenTable::from_settings(self.auth.as_ref(), env)
+            .map_err(|message| ConfigError::Invalid { section: "auth", message })
+    }
+
+    /// The action service over the state database of `data_dir`, with the `actions:` executors
+    /// and auto-approval rules.
+    pub async fn action_service(&self, data_dir: &Path) -> Result<crate::actions::ActionService, ConfigError> {
+        let settings = self.actions.clone().unwrap_or_default();
+        crate::actions::ActionService::open(data_dir, &settings)
+            .await
+            .map_err(|message| ConfigError::Invalid { section: "actions", message })
+    }
+
+    /// The escalator of the `escalation:` section, when there is one.
+    pub fn escalator(&self) -> Result<Option<crate::escalation::Escalator>, ConfigError> {
+        self.escalation
+            .clone()
+            .map(crate::escalation::Escalator::new)
+            .transpose()
+            .map_err(|message| ConfigError::Invalid { section: "escalation", message })
     }
 
     /// The backend that answers: the LLM backend when a model is configured (the file's

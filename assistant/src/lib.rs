@@ -5,8 +5,11 @@
 //! persistent sessions, the tool executor and the grounding check. [`planner`] is the
 //! deterministic default backend; [`llm`] the OpenAI-compatible one; [`server`] the HTTP API.
 
+pub mod actions;
+pub mod auth;
 pub mod config;
 pub mod conversation;
+pub mod escalation;
 pub mod llm;
 pub mod markup;
 pub mod planner;

@@ -48,13 +48,27 @@ pub struct Opened {
     pub sessions: SessionStore,
     /// Who answers.
     pub backend: Backend,
+    /// Where proposals are recorded and executed.
+    pub actions: Option<saker::actions::ActionService>,
+    /// Escalation to Slack and Jira.
+    pub escalator: Option<saker::escalation::Escalator>,
+    /// The API tokens and the local user's role.
+    pub tokens: saker::auth::TokenTable,
 }
 
 impl Opened {
     /// An orchestrator over these parts.
     pub fn into_orchestrator(self) -> Orchestrator {
         let store: Arc<dyn AlertStore> = self.store;
-        Orchestrator::new(store, self.rules, self.sessions, self.backend)
+        let mut orchestrator =
+            Orchestrator::new(store, self.rules, self.sessions, self.backend).with_local_role(self.tokens.local_role());
+        if let Some(actions) = self.actions {
+            orchestrator = orchestrator.with_actions(actions);
+        }
+        if let Some(escalator) = self.escalator {
+            orchestrator = orchestrator.with_escalator(escalator);
+        }
+        orchestrator
     }
 }
 
@@ -88,7 +102,10 @@ impl AssistantArgs {
             .await
             .with_context(|| format!("cannot open the session database in {}", data_dir.display()))?;
         let backend = config.backend(|name| std::env::var(name).ok())?;
-        Ok(Opened { store, rules, sessions, backend })
+        let actions = Some(config.action_service(data_dir).await?);
+        let escalator = config.escalator()?;
+        let tokens = config.tokens(|name| std::env::var(name).ok())?;
+        Ok(Opened { store, rules, sessions, backend, actions, escalator, tokens })
     }
 }
 

@@ -9,6 +9,7 @@ macro_rules! out {
     }};
 }
 
+mod action;
 mod ask;
 mod bench;
 mod bench_chat;
@@ -24,6 +25,7 @@ mod report;
 mod rules;
 mod serve;
 mod stats;
+mod token;
 mod tool;
 
 use std::process::ExitCode;
@@ -71,6 +73,11 @@ enum Command {
     Report(report::ReportArgs),
     /// Measure answer quality against the eval suites (runs the `saker-eval` harness).
     Eval(eval::EvalArgs),
+    /// Response actions: list, show, approve, reject, revert (approval needs the responder or
+    /// admin role; the CLI is the local admin unless auth.local_role says otherwise).
+    Action(action::ActionArgs),
+    /// API tokens: `create --name NAME --role ROLE` (printed once, stored hashed), `hash`.
+    Token(token::TokenArgs),
 }
 
 /// Runs a parsed command line.
@@ -88,5 +95,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Exception(arguments) => exception::run(arguments),
         Command::Report(arguments) => report::run(arguments),
         Command::Eval(arguments) => eval::run(arguments),
+        Command::Action(arguments) => action::run(arguments),
+        Command::Token(arguments) => token::run(arguments),
     }
 }

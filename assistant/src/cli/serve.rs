@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use saker::server::{self, AppParts, AppState, ServerLimits};
+use saker::server::{self, AppParts, AppState, ResponseParts, ServerLimits};
 use saker_tools::store::AlertStore as _;
 use saker_tools::store::state::StateDb;
 
@@ -17,8 +17,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     assistant: AssistantArgs,
     /// Address to listen on (default: the config's `server.listen`, else 127.0.0.1:7878); port
-    /// 0 picks a free port. The API has no authentication: keep it on loopback or behind a
-    /// proxy that authenticates.
+    /// 0 picks a free port. A non-loopback address needs API tokens (auth.tokens in saker.yaml
+    /// or SAKER_API_TOKENS).
     #[arg(long)]
     listen: Option<String>,
     /// Load the demo scenarios into the data directory first (a no-op when already there).
@@ -50,14 +50,21 @@ pub fn run(arguments: ServeArgs) -> anyhow::Result<ExitCode> {
         let backend = opened.backend.kind();
         let alerts = opened.store.len().context("cannot read the event store")?;
         let rules = opened.rules.rules().count();
-        let state = AppState::new(AppParts {
+        let response = ResponseParts { tokens: opened.tokens, actions: opened.actions, escalator: opened.escalator };
+        let requested: std::net::SocketAddr = tokio::net::lookup_host(&listen)
+            .await
+            .with_context(|| format!("cannot resolve the listen address {listen}"))?
+            .next()
+            .with_context(|| format!("the listen address {listen} resolves to nothing"))?;
+        server::auth::check_listen_address(&requested, &response.tokens).map_err(anyhow::Error::msg)?;
+        let state = AppState::with_response(AppParts {
             store: opened.store,
             rules: opened.rules,
             sessions: opened.sessions,
             backend: opened.backend,
             ingest_log: Some(ingest_log),
             limits: ServerLimits::default(),
-        })
+        }, response)
         .context("cannot start the ingest writer")?;
         let scheduled = deliveries.len();
         let _scheduler = saker::report::delivery::spawn_scheduler(

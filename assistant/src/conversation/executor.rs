@@ -10,6 +10,7 @@ use saker_tools::scope::Scope;
 use saker_tools::store::AlertStore;
 use serde_json::{Value, json};
 
+use super::response::{self, ResponseContext};
 use super::{ChatEvent, EventSink, StepEvent, StepPhase, StepRecord};
 
 /// The tools of one turn, bound to its store, rules, clock and analyst view.
@@ -24,6 +25,7 @@ pub struct ToolExecutor {
     until: Option<String>,
     sink: EventSink,
     steps: Arc<Mutex<Vec<StepRecord>>>,
+    response: Option<Arc<ResponseContext>>,
 }
 
 impl ToolExecutor {
@@ -50,7 +52,22 @@ impl ToolExecutor {
             until,
             sink,
             steps: Arc::new(Mutex::new(Vec::new())),
+            response: None,
         }
+    }
+
+    /// The same executor, with what the turn may do in response (who asks, what the question
+    /// asks for, where proposals are recorded). Without it, `propose_response_action` is
+    /// refused: nothing says the analyst asked to act.
+    pub fn with_response(mut self, context: ResponseContext) -> ToolExecutor {
+        self.response = Some(Arc::new(context));
+        self
+    }
+
+    /// The assistant's own response tools offered besides the registry's (name, description,
+    /// JSON Schema of the arguments).
+    pub fn response_tool_specs(&self) -> Vec<(&'static str, &'static str, Value)> {
+        self.response.as_deref().map(response::tool_specs).unwrap_or_default()
     }
 
     /// "Now" for this turn.
@@ -88,6 +105,8 @@ impl ToolExecutor {
     /// an analyst; it is recorded with `{"error": message}` as output.
     pub async fn call(&self, tool: &str, arguments: Value) -> Result<Value, String> {
         let arguments = self.with_time_range(arguments);
+        let guarded = self.guard(tool, arguments.clone());
+        let arguments = guarded.as_ref().map_or(arguments, Clone::clone);
         let index = self.steps.lock().map(|steps| steps.len() + 1).unwrap_or(1);
         self.sink.send(ChatEvent::Step(StepEvent {
             index,
@@ -96,16 +115,10 @@ impl ToolExecutor {
             arguments: arguments.clone(),
             summary: None,
         }));
-        let (store, rules, registry) = (self.store.clone(), self.rules.clone(), self.registry.clone());
-        let (now, base_scope, name, call_arguments) =
-            (self.now, self.base_scope.clone(), tool.to_string(), arguments.clone());
-        let result = tokio::task::spawn_blocking(move || {
-            let context =
-                ToolContext { store: &*store, rules: &rules, now, base_scope, limits: OutputLimits::default() };
-            registry.invoke(&name, call_arguments, &context).map_err(|error| error.to_string())
-        })
-        .await
-        .unwrap_or_else(|error| Err(format!("the tool did not finish: {error}")));
+        let result = match guarded {
+            Ok(arguments) => self.run(tool, arguments).await,
+            Err(refusal) => Err(refusal),
+        };
         let (phase, summary, output) = match &result {
             Ok(output) => (StepPhase::Finished, summarize(output), output.clone()),
             Err(message) => (StepPhase::Failed, message.clone(), json!({ "error": message })),
@@ -121,6 +134,81 @@ impl ToolExecutor {
             summary: Some(summary),
         }));
         result
+    }
+
+    /// Checks a call against what the turn may do (see [`ResponseContext::guard`]).
+    fn guard(&self, tool: &str, arguments: Value) -> Result<Value, String> {
+        match self.response.as_deref() {
+            Some(context) => context.guard(tool, arguments),
+            None if tool == response::PROPOSE => {
+                Err("not run: response actions are proposed only in a conversation where the analyst asks to act"
+                    .into())
+            }
+            None => Ok(arguments),
+        }
+    }
+
+    /// Runs a guarded call: the assistant's response tools, or a registry tool (whose proposals
+    /// are then recorded).
+    async fn run(&self, tool: &str, arguments: Value) -> Result<Value, String> {
+        let context = self.response.as_deref();
+        match tool {
+            response::RESPONSE_HISTORY => match context {
+                Some(context) => context.history(&arguments).await,
+                None => Err("the response history is not available here".into()),
+            },
+            response::ESCALATE => match context {
+                Some(context) => self.escalate(context, arguments).await,
+                None => Err("escalation is not available here".into()),
+            },
+            response::PROPOSE => {
+                let output = self.run_registry(tool, arguments).await?;
+                match context {
+                    Some(context) => context.record(output).await,
+                    None => Ok(output),
+                }
+            }
+            _ => self.run_registry(tool, arguments).await,
+        }
+    }
+
+    /// Runs a registry tool on the blocking pool.
+    async fn run_registry(&self, tool: &str, arguments: Value) -> Result<Value, String> {
+        let (store, rules, registry) = (self.store.clone(), self.rules.clone(), self.registry.clone());
+        let (now, base_scope, name) = (self.now, self.base_scope.clone(), tool.to_string());
+        tokio::task::spawn_blocking(move || {
+            let context =
+                ToolContext { store: &*store, rules: &rules, now, base_scope, limits: OutputLimits::default() };
+            registry.invoke(&name, arguments, &context).map_err(|error| error.to_string())
+        })
+        .await
+        .unwrap_or_else(|error| Err(format!("the tool did not finish: {error}")))
+    }
+
+    /// `escalate`: the scope's key figures, root cause and impacted workloads, sent where the
+    /// analyst asked.
+    async fn escalate(&self, context: &ResponseContext, arguments: Value) -> Result<Value, String> {
+        let mut window = serde_json::Map::new();
+        for key in ["scope", "since", "until", "last"] {
+            if let Some(value) = arguments.get(key).filter(|value| !value.is_null()) {
+                window.insert(key.into(), value.clone());
+            }
+        }
+        let with = |extra: Value| {
+            let mut merged = window.clone();
+            if let Value::Object(extra) = extra {
+                merged.extend(extra);
+            }
+            Value::Object(merged)
+        };
+        let stats = self.run_registry("event_stats", with(json!({"group_by": ["rule"], "limit": 5}))).await?;
+        let root_cause = self.run_registry("root_cause", with(json!({}))).await.unwrap_or(Value::Null);
+        let impacted = self.run_registry("impacted_workloads", with(json!({"limit": 10}))).await.unwrap_or(Value::Null);
+        let scope = stats.pointer("/evidence/scope").and_then(Value::as_str).unwrap_or_default();
+        let count = stats.pointer("/evidence/count").and_then(Value::as_u64).unwrap_or(0);
+        let title = format!("Saker: {count} Falco alerts in {}", if scope.is_empty() { "all clusters" } else { scope });
+        let summary = response::summary_of(title, &stats, &root_cause, &impacted);
+        context.escalate(&arguments, summary).await
     }
 
     /// The calls made so far, in order.

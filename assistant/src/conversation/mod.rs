@@ -10,6 +10,7 @@ pub mod grounding;
 mod language;
 mod orchestrator;
 mod request;
+pub mod response;
 mod session;
 
 pub use answer::{Answer, BackendKind, Link, StepRecord, TokenUsage};

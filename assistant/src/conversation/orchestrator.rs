@@ -16,12 +16,19 @@ use saker_tools::store::{AlertStore, TimeRange};
 use serde_json::Value;
 
 use super::grounding;
+use super::response::ResponseContext;
 use super::{
     Answer, BackendKind, ChatEvent, ChatRequest, ConversationError, EventSink, Focus, Language, Link, SessionStore,
     StepRecord, TokenUsage, ToolExecutor, TurnRecord,
 };
+use crate::actions::ActionService;
+use crate::auth::{Principal, Role};
+use crate::escalation::Escalator;
 use crate::llm::LlmBackend;
 use crate::planner::Planner;
+use crate::planner::understand::action_request;
+use crate::planner::understand::text::Question;
+use saker_tools::actions::ActionOrigin;
 
 /// The longest question accepted, in bytes: far beyond any question, short enough that a
 /// pasted log cannot flood a model's context.
@@ -86,6 +93,9 @@ pub struct Orchestrator {
     sessions: SessionStore,
     backend: Backend,
     session_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    actions: Option<ActionService>,
+    escalator: Option<Arc<Escalator>>,
+    local_role: Role,
 }
 
 impl Orchestrator {
@@ -103,7 +113,35 @@ impl Orchestrator {
             sessions,
             backend,
             session_locks: Mutex::new(HashMap::new()),
+            actions: None,
+            escalator: None,
+            local_role: Role::Admin,
         }
+    }
+
+    /// The same orchestrator, with `role` for the local user of [`Orchestrator::chat`] (the
+    /// config's `auth.local_role`; admin by default).
+    pub fn with_local_role(mut self, role: Role) -> Orchestrator {
+        self.local_role = role;
+        self
+    }
+
+    /// The same orchestrator, recording proposals in `actions` (without it, proposals are
+    /// shown but not recorded, and the response history is unavailable).
+    pub fn with_actions(mut self, actions: ActionService) -> Orchestrator {
+        self.actions = Some(actions);
+        self
+    }
+
+    /// The same orchestrator, escalating through `escalator`.
+    pub fn with_escalator(mut self, escalator: Escalator) -> Orchestrator {
+        self.escalator = Some(Arc::new(escalator));
+        self
+    }
+
+    /// The action service, when configured.
+    pub fn actions(&self) -> Option<&ActionService> {
+        self.actions.as_ref()
     }
 
     /// The session database.
@@ -131,9 +169,21 @@ impl Orchestrator {
         &self.rules
     }
 
-    /// Answers one question, streaming into `sink`; ends the stream with `done` or `error`.
+    /// Answers one question as the local user (the CLI on this machine, admin unless
+    /// configured otherwise), streaming into `sink`; ends the stream with `done` or `error`.
     pub async fn chat(&self, request: ChatRequest, sink: EventSink) -> Result<Answer, ConversationError> {
-        let result = self.turn(request, &sink).await;
+        self.chat_as(request, &Principal::local(self.local_role), sink).await
+    }
+
+    /// Answers one question asked by `principal` (whose role bounds what the turn may
+    /// propose), streaming into `sink`; ends the stream with `done` or `error`.
+    pub async fn chat_as(
+        &self,
+        request: ChatRequest,
+        principal: &Principal,
+        sink: EventSink,
+    ) -> Result<Answer, ConversationError> {
+        let result = self.turn(request, principal, &sink).await;
         match &result {
             Ok(answer) => sink.send(ChatEvent::Done(Box::new(answer.clone()))),
             Err(error) => sink.send(ChatEvent::Error { code: error.code().to_string(), message: error.to_string() }),
@@ -141,7 +191,12 @@ impl Orchestrator {
         result
     }
 
-    async fn turn(&self, request: ChatRequest, sink: &EventSink) -> Result<Answer, ConversationError> {
+    async fn turn(
+        &self,
+        request: ChatRequest,
+        principal: &Principal,
+        sink: &EventSink,
+    ) -> Result<Answer, ConversationError> {
         let question = request.message.trim();
         if question.is_empty() {
             return Err(ConversationError::InvalidRequest("`message` is empty: ask a question".into()));
@@ -180,7 +235,8 @@ impl Orchestrator {
             request.since.clone(),
             request.until.clone(),
             sink.clone(),
-        );
+        )
+        .with_response(self.response_context(question, principal, &session_id));
         let language = Language::detect(question);
         let input =
             TurnInput { question, language, history: &session.turns, focus: &session.focus, scope: &scope_text };
@@ -202,6 +258,23 @@ impl Orchestrator {
         };
         self.sessions.record_turn(question, &answer, &output.focus).await?;
         Ok(answer)
+    }
+
+    /// What this turn may do in response: from the analyst's own words only.
+    fn response_context(&self, question: &str, principal: &Principal, session_id: &str) -> ResponseContext {
+        let words = Question::new(question);
+        ResponseContext {
+            actions: self.actions.clone(),
+            escalator: self.escalator.clone(),
+            principal: principal.clone(),
+            session_id: Some(session_id.to_string()),
+            origin: match self.backend.kind() {
+                BackendKind::Planner => ActionOrigin::Planner,
+                BackendKind::Llm => ActionOrigin::Llm,
+            },
+            requested_action: action_request::requested_action(&words),
+            requested_escalation: action_request::requested_escalation(&words),
+        }
     }
 
     fn session_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {

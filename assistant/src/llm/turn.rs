@@ -60,7 +60,12 @@ pub async fn run(
         tools_run: Vec::new(),
         failed_validations: 0,
     };
-    let tools = tool_definitions(executor.registry());
+    let mut tools = tool_definitions(executor.registry());
+    tools.extend(executor.response_tool_specs().into_iter().map(|(name, description, parameters)| ToolDefinition {
+        name: name.to_string(),
+        description: description.to_string(),
+        parameters,
+    }));
 
     for _ in 0..settings.max_steps {
         let request = ModelRequest { messages: messages.clone(), tools: tools.clone(), tool_choice: ToolChoice::Auto };

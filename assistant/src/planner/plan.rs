@@ -53,6 +53,14 @@ pub enum Intent {
     Exception,
     /// "Is this exception valid?" with the YAML in the question: `validate_exception`.
     ValidateException,
+    /// "Kill the miner process in that pod." / 「このコンテナを停止して」:
+    /// `propose_response_action` with the kinds and process asked for; the proposals are
+    /// recorded and wait for a person's approval.
+    ProposeAction,
+    /// "Show the response history." / 「対応履歴を表示して」: `response_history`.
+    ResponseHistory,
+    /// "Escalate this to Slack" / "Open a Jira ticket": `escalate`.
+    Escalate,
     /// A question the planner cannot map: one `event_stats` call grouped by namespace (what
     /// data there is) and an answer that says so and offers what it can answer.
     Unknown,
@@ -60,7 +68,7 @@ pub enum Intent {
 
 impl Intent {
     /// Every intent.
-    pub const ALL: [Intent; 16] = [
+    pub const ALL: [Intent; 19] = [
         Intent::Summary,
         Intent::Report,
         Intent::RootCause,
@@ -76,6 +84,9 @@ impl Intent {
         Intent::FalsePositive,
         Intent::Exception,
         Intent::ValidateException,
+        Intent::ProposeAction,
+        Intent::ResponseHistory,
+        Intent::Escalate,
         Intent::Unknown,
     ];
 
@@ -102,6 +113,9 @@ impl Intent {
             Intent::FalsePositive => "false_positive",
             Intent::Exception => "exception",
             Intent::ValidateException => "validate_exception",
+            Intent::ProposeAction => "propose_action",
+            Intent::ResponseHistory => "response_history",
+            Intent::Escalate => "escalate",
             Intent::Unknown => "unknown",
         }
     }

@@ -154,6 +154,19 @@ impl From<ToolError> for ApiError {
     }
 }
 
+impl From<crate::actions::ActionError> for ApiError {
+    fn from(error: crate::actions::ActionError) -> ApiError {
+        use crate::actions::ActionError;
+        match error {
+            ActionError::Forbidden(message) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
+            ActionError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "action_conflict", message),
+            ActionError::NotFound(message) => ApiError::not_found("action_not_found", message),
+            ActionError::Invalid(message) => ApiError::bad_request("invalid_request", message),
+            ActionError::Ledger(error) => ApiError::internal("storage", &error),
+        }
+    }
+}
+
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> ApiError {
         ApiError::bad_request("invalid_query", rejection.body_text())

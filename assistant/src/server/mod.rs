@@ -3,6 +3,7 @@
 //! resource), [`sse`] (chat events on the wire), [`error`] (the one mapping of errors to HTTP
 //! statuses), [`ingest_body`] and [`ingest_worker`] (request bodies into the store).
 
+pub mod auth;
 pub mod error;
 pub mod ingest_body;
 pub mod ingest_worker;
@@ -20,7 +21,7 @@ use axum::routing::{get, post};
 use axum::serve::ListenerExt as _;
 
 pub use error::ApiError;
-pub use state::{AppParts, AppState, DEFAULT_MAX_BODY_BYTES, ServerLimits};
+pub use state::{AppParts, AppState, DEFAULT_MAX_BODY_BYTES, ResponseParts, ServerLimits};
 
 /// The API's router over `state`.
 pub fn router(state: AppState) -> Router {
@@ -36,7 +37,13 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/tools/{name}", post(routes::tools::invoke))
         .route("/v1/exceptions/validate", post(routes::exceptions::validate))
         .merge(web::routes())
+        .route("/v1/actions", get(routes::actions::list).post(routes::actions::propose))
+        .route("/v1/actions/{id}", get(routes::actions::show))
+        .route("/v1/actions/{id}/approve", post(routes::actions::approve))
+        .route("/v1/actions/{id}/reject", post(routes::actions::reject))
+        .route("/v1/actions/{id}/revert", post(routes::actions::revert))
         .fallback(no_route)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
@@ -86,7 +93,7 @@ async fn no_route(method: Method, uri: Uri) -> ApiError {
     ApiError::not_found(
         "no_route",
         format!(
-            "no route for {method} {}; the API has /healthz, /v1/events, /v1/chat, /v1/sessions, /v1/tools",
+            "no route for {method} {}; the API has /healthz, /v1/events, /v1/chat, /v1/sessions, /v1/tools, /v1/actions",
             uri.path()
         ),
     )

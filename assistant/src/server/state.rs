@@ -9,7 +9,10 @@ use saker_tools::store::index::TantivyStore;
 use saker_tools::store::state::StateDb;
 
 use super::ingest_worker::IngestWorker;
+use crate::actions::ActionService;
+use crate::auth::TokenTable;
 use crate::conversation::{Backend, Orchestrator, SessionStore};
+use crate::escalation::Escalator;
 
 /// The default request body limit: 32 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -43,6 +46,18 @@ pub struct AppParts {
     pub limits: ServerLimits,
 }
 
+/// What a server needs for response actions, roles and escalation (all optional: the default
+/// has no tokens, so a loopback-only server, and records no actions).
+#[derive(Debug, Default)]
+pub struct ResponseParts {
+    /// The API tokens.
+    pub tokens: TokenTable,
+    /// Where proposals are recorded and executed.
+    pub actions: Option<ActionService>,
+    /// Escalation to Slack and Jira.
+    pub escalator: Option<Escalator>,
+}
+
 /// The shared state of the handlers (cheap to clone).
 #[derive(Clone)]
 pub struct AppState {
@@ -55,13 +70,26 @@ struct Shared {
     ingest: IngestWorker,
     ingest_log: Option<StateDb>,
     limits: ServerLimits,
+    tokens: TokenTable,
+    actions: Option<ActionService>,
 }
 
 impl AppState {
     /// Builds the orchestrator over the parts and starts the ingest writer thread.
     pub fn new(parts: AppParts) -> Result<AppState, std::io::Error> {
+        AppState::with_response(parts, ResponseParts::default())
+    }
+
+    /// Like [`AppState::new`], with API tokens, response actions and escalation.
+    pub fn with_response(parts: AppParts, response: ResponseParts) -> Result<AppState, std::io::Error> {
         let store_for_tools: Arc<dyn AlertStore> = parts.store.clone();
-        let orchestrator = Orchestrator::new(store_for_tools, parts.rules, parts.sessions, parts.backend);
+        let mut orchestrator = Orchestrator::new(store_for_tools, parts.rules, parts.sessions, parts.backend);
+        if let Some(actions) = &response.actions {
+            orchestrator = orchestrator.with_actions(actions.clone());
+        }
+        if let Some(escalator) = response.escalator {
+            orchestrator = orchestrator.with_escalator(escalator);
+        }
         let ingest = IngestWorker::start(parts.store.clone())?;
         Ok(AppState {
             inner: Arc::new(Shared {
@@ -70,6 +98,8 @@ impl AppState {
                 ingest,
                 ingest_log: parts.ingest_log,
                 limits: parts.limits,
+                tokens: response.tokens,
+                actions: response.actions,
             }),
         })
     }
@@ -97,5 +127,15 @@ impl AppState {
     /// The limits.
     pub fn limits(&self) -> ServerLimits {
         self.inner.limits
+    }
+
+    /// The API tokens (empty: loopback only, every request is the local user).
+    pub fn tokens(&self) -> &TokenTable {
+        &self.inner.tokens
+    }
+
+    /// The response actions, when recorded.
+    pub fn actions(&self) -> Option<&ActionService> {
+        self.inner.actions.as_ref()
     }
 }

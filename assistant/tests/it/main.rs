@@ -1,6 +1,7 @@
 //! Integration tests of the `saker` binary (run as a real child process) and of its library
 //! (the orchestrator over a real index, session database and loopback servers).
 
+mod action_executors;
 mod cli_chat;
 mod cli_eval;
 mod cli_ingest;
@@ -8,6 +9,7 @@ mod cli_llm;
 mod cli_query;
 mod conversation;
 mod crash_recovery;
+mod escalation;
 mod exception_cli;
 mod false_positive_conversation;
 mod llm_backend;
@@ -16,6 +18,8 @@ mod planner_conversation;
 mod planner_paraphrases;
 mod planner_render;
 mod report;
+mod prompt_injection;
+mod response_actions;
 mod scripted_model;
 mod seed_investigation;
 mod server;

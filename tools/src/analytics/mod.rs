@@ -28,6 +28,7 @@ pub mod generate_exception;
 pub mod impacted_workloads;
 pub mod mitre_mapping;
 pub mod process_tree;
+pub mod propose_response_action;
 pub mod root_cause;
 pub mod search_events;
 pub mod suggest_remediation;
@@ -52,6 +53,9 @@ pub trait Tool {
     type Args: DeserializeOwned + JsonSchema;
     /// Typed output.
     type Output: Serialize + JsonSchema;
+    /// The least output budget in tokens this tool gets, above the caller's default when its
+    /// output must not be cut (0: the caller's budget).
+    const MIN_OUTPUT_TOKENS: usize = 0;
     /// One paragraph for a model deciding when to call this tool.
     fn description() -> &'static str;
     /// Runs the tool.

@@ -11,11 +11,12 @@ use super::explain_event::ExplainEvent;
 use super::generate_exception::GenerateException;
 use super::impacted_workloads::ImpactedWorkloads;
 use super::mitre_mapping::MitreMapping;
+use super::propose_response_action::ProposeResponseAction;
 use super::root_cause::RootCause;
 use super::search_events::SearchEvents;
 use super::suggest_remediation::SuggestRemediation;
 use super::validate_exception::ValidateException;
-use super::{Tool, ToolContext, ToolError, bound_output};
+use super::{OutputLimits, Tool, ToolContext, ToolError, bound_output};
 
 /// A tool as a model sees it: name, description and the JSON Schema of its arguments.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -32,6 +33,7 @@ type Invoke = fn(&ToolContext<'_>, Value) -> Result<Value, ToolError>;
 
 struct Entry {
     spec: ToolSpec,
+    min_output_tokens: usize,
     validator: Option<jsonschema::Validator>,
     invoke: Invoke,
 }
@@ -63,6 +65,7 @@ impl ToolRegistry {
         registry.register::<AssessFalsePositive>();
         registry.register::<GenerateException>();
         registry.register::<ValidateException>();
+        registry.register::<ProposeResponseAction>();
         registry
     }
 
@@ -71,6 +74,7 @@ impl ToolRegistry {
         let validator = jsonschema::validator_for(&parameters).ok();
         self.entries.push(Entry {
             spec: ToolSpec { name: T::NAME, description: T::description(), parameters },
+            min_output_tokens: T::MIN_OUTPUT_TOKENS,
             validator,
             invoke: invoke_typed::<T>,
         });
@@ -104,7 +108,8 @@ impl ToolRegistry {
             }
         }
         let output = (entry.invoke)(context, arguments)?;
-        Ok(bound_output(output, context.limits))
+        let limits = OutputLimits { max_tokens: context.limits.max_tokens.max(entry.min_output_tokens) };
+        Ok(bound_output(output, limits))
     }
 }
 

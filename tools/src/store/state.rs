@@ -1,5 +1,6 @@
-//! Saker's state database (SQLite through sqlx): ingest history now; conversations, actions
-//! and audit records as later features need them.
+//! Saker's state database (SQLite through sqlx): ingest history and response actions with
+//! their append-only history (`crate::actions::ActionLedger`). Commits are synchronous
+//! (`synchronous = FULL`): an acknowledged approval survives a power loss.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -65,7 +66,7 @@ impl StateDb {
             .map_err(state_error)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal);
+            .synchronous(SqliteSynchronous::Full);
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(state_error)?;
         sqlx::migrate!("./migrations/sqlite")
             .run(&pool)

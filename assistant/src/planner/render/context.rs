@@ -131,6 +131,17 @@ fn shape(tool: &str, output: &Value) -> Value {
                 groups.iter_mut().for_each(shape_group);
             }
         }
+        "propose_response_action" => {
+            // Each blast-radius fact is rendered in its values' context: never an empty one.
+            for proposal in output.get_mut("proposals").and_then(Value::as_array_mut).into_iter().flatten() {
+                for fact in proposal.get_mut("blast_radius").and_then(Value::as_array_mut).into_iter().flatten() {
+                    let code = fact.get("code").cloned().unwrap_or(Value::Null);
+                    if let Some(Value::Object(values)) = fact.get_mut("values") {
+                        values.entry("code").or_insert(code);
+                    }
+                }
+            }
+        }
         "suggest_remediation" => {
             for phase in ["contain", "eradicate", "recover", "harden"] {
                 if let Some(Value::Array(steps)) = output.get_mut(phase) {

@@ -24,9 +24,9 @@ macro_rules! answer_files {
 /// The embedded sources of one language.
 pub struct LanguageSources {
     /// (name, source) of each answer template.
-    pub templates: [(&'static str, &'static str); 17],
+    pub templates: [(&'static str, &'static str); 20],
     /// (name, source) of each partial, registered as `_name`.
-    pub partials: [(&'static str, &'static str); 14],
+    pub partials: [(&'static str, &'static str); 16],
     /// The glossary (JSON).
     pub glossary: &'static str,
 }
@@ -55,6 +55,9 @@ macro_rules! language_sources {
                     "false_positive",
                     "exception",
                     "validate_exception",
+                    "propose_action",
+                    "response_history",
+                    "escalate",
                 ]
             ),
             partials: answer_files!(
@@ -75,6 +78,8 @@ macro_rules! language_sources {
                     "duration",
                     "because",
                     "fact",
+                    "action_target",
+                    "action_fact",
                 ]
             ),
             glossary: include_str!(concat!("../../../../prompts/answers/", $lang, "/glossary.json")),

@@ -110,6 +110,28 @@ impl<'a> CallBuilder<'a> {
                 Some(yaml) => vec![PlannedCall { tool: "validate_exception", arguments: json!({"yaml": yaml}) }],
                 None => vec![self.on_alerts("generate_exception", &window)],
             },
+            Intent::ProposeAction => {
+                let request = super::action_request::requested_action(self.question).unwrap_or_default();
+                let mut extra = Map::new();
+                if !request.kinds.is_empty() {
+                    extra.insert("kinds".into(), json!(request.kinds));
+                }
+                let process = self.entities.get(Dimension::Process).map(str::to_string).or(request.process);
+                if let Some(process) = process.filter(|_| self.focus.process.is_none()) {
+                    extra.insert("process".into(), json!(process));
+                }
+                vec![call("propose_response_action", Value::Object(extra))]
+            }
+            Intent::ResponseHistory => {
+                let all = self.question.has_any(&["all actions", "every action", "all response"])
+                    || self.question.folded.contains("すべて")
+                    || self.question.folded.contains("全て");
+                vec![PlannedCall { tool: "response_history", arguments: json!({"all": all}) }]
+            }
+            Intent::Escalate => {
+                let destination = super::action_request::requested_escalation(self.question);
+                vec![call("escalate", json!({"destination": destination}))]
+            }
             Intent::Unknown => vec![call("event_stats", json!({"group_by": ["namespace"], "limit": 5}))],
         }
     }

@@ -7,6 +7,7 @@
 //! words), [`focus`] carries references over from earlier turns, and [`calls`] turns all of it
 //! into tool calls.
 
+pub mod action_request;
 mod calls;
 pub mod entities;
 mod focus;
@@ -90,6 +91,16 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         }
         None if !entities.notices.is_empty() => Intent::Summary,
         None => Intent::Unknown,
+    };
+    // Asking to act, to escalate or for the response history outranks every analysis intent.
+    let intent = if action_request::requested_action(&question).is_some() {
+        Intent::ProposeAction
+    } else if action_request::requested_escalation(&question).is_some() {
+        Intent::Escalate
+    } else if action_request::requested_history(&question) {
+        Intent::ResponseHistory
+    } else {
+        intent
     };
     // An explanation needs an alert or a rule; a count about a category is the category's
     // comparison (it has the figures per period).

@@ -25,6 +25,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// `POST /v1/chat`.
 pub async fn chat(
     State(state): State<AppState>,
+    caller: Option<axum::Extension<crate::auth::Principal>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let body = body.map_err(|rejection| ApiError::from_body_rejection(&rejection, state.limits().max_body_bytes))?;
@@ -32,8 +33,12 @@ pub async fn chat(
     let orchestrator = state.orchestrator().clone();
     orchestrator.validate(&request).await?;
     let (sink, receiver) = EventSink::channel();
+    let principal = match caller {
+        Some(axum::Extension(principal)) => principal,
+        None => crate::auth::Principal::local(state.tokens().local_role()),
+    };
     tokio::spawn(async move {
-        if let Err(error) = orchestrator.chat(request, sink).await {
+        if let Err(error) = orchestrator.chat_as(request, &principal, sink).await {
             tracing::warn!(code = error.code(), details = %error, "chat turn failed");
         }
     });

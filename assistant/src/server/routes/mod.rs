@@ -1,5 +1,6 @@
 //! The API's routes, one module per resource.
 
+pub mod actions;
 pub mod chat;
 pub mod events;
 pub mod exceptions;

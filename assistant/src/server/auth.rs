@@ -1,0 +1,136 @@
+//! Who is calling: the API token of a request (`Authorization: Bearer <token>`, checked
+//! against the configured hashes) or, when no token is configured, the local user on a
+//! loopback-only server. The principal goes into the request's extensions; routes that need
+//! more than asking check its role (approval refusals are recorded by the action service).
+//!
+//! Without tokens the server only listens on loopback ([`check_listen_address`]) and only
+//! answers requests whose `Host` is a loopback name, so a web page elsewhere cannot reach it
+//! through DNS rebinding.
+
+use std::net::SocketAddr;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::auth::{Permission, Principal, TokenTable};
+use crate::server::{ApiError, AppState};
+
+/// Refuses a non-loopback listen address when no API token is configured.
+pub fn check_listen_address(address: &SocketAddr, tokens: &TokenTable) -> Result<(), String> {
+    if tokens.is_empty() && !address.ip().is_loopback() {
+        return Err(format!(
+            "refusing to listen on {address} without API tokens: anyone who reaches it could ask, propose and approve. \
+             Configure auth.tokens in saker.yaml (or SAKER_API_TOKENS; `saker token create` makes one), or listen on \
+             127.0.0.1"
+        ));
+    }
+    Ok(())
+}
+
+/// What a request needs beyond asking, decided by method and path. Approvals, rejections and
+/// reverts are checked (and refusals recorded) by the action service itself.
+fn required(method: &Method, path: &str) -> Permission {
+    match (method, path) {
+        (&Method::POST, "/v1/events") => Permission::Ingest,
+        (&Method::POST, "/v1/actions")
+        | (&Method::POST, "/v1/tools/propose_response_action")
+        | (&Method::POST, "/v1/tools/generate_exception") => Permission::Propose,
+        _ => Permission::Ask,
+    }
+}
+
+fn is_loopback_host(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|value| value.to_str().ok()) else { return true };
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let name = name.trim_matches(['[', ']']);
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Resolves the principal of an API request, or answers 401/403.
+pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    if !(path.starts_with("/v1/") || path == "/events") {
+        return next.run(request).await;
+    }
+    let tokens = state.tokens();
+    let principal = if tokens.is_empty() {
+        if !is_loopback_host(request.headers()) {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                "host_not_allowed",
+                "without API tokens the server answers only requests to a loopback host name",
+            )
+            .into_response();
+        }
+        Principal::local(tokens.local_role())
+    } else {
+        let presented = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")));
+        match presented.and_then(|token| tokens.authenticate(token)) {
+            Some(principal) => principal,
+            None => {
+                let mut response = ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "this server needs an API token: send Authorization: Bearer <token>",
+                )
+                .into_response();
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+                return response;
+            }
+        }
+    };
+    let permission = required(request.method(), &path);
+    if !principal.may(permission) {
+        tracing::info!(principal = %principal.name, role = principal.role.name(), %path, "request refused by role");
+        return ApiError::new(StatusCode::FORBIDDEN, "forbidden", principal.refusal(permission)).into_response();
+    }
+    request.extensions_mut().insert(principal);
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_without_tokens() {
+        let none = TokenTable::default();
+        assert!(check_listen_address(&"127.0.0.1:7878".parse().expect("address"), &none).is_ok());
+        assert!(check_listen_address(&"[::1]:7878".parse().expect("address"), &none).is_ok());
+        let error = check_listen_address(&"0.0.0.0:7878".parse().expect("address"), &none).expect_err("refused");
+        assert!(error.contains("without API tokens"), "{error}");
+    }
+
+    #[test]
+    fn writing_routes_need_more_than_asking() {
+        assert_eq!(required(&Method::POST, "/v1/events"), Permission::Ingest);
+        assert_eq!(required(&Method::POST, "/v1/tools/generate_exception"), Permission::Propose);
+        assert_eq!(required(&Method::POST, "/v1/tools/event_stats"), Permission::Ask);
+        assert_eq!(required(&Method::POST, "/v1/chat"), Permission::Ask);
+        assert_eq!(
+            required(&Method::POST, "/v1/actions/act-1/approve"),
+            Permission::Ask,
+            "checked and recorded by the service"
+        );
+    }
+
+    #[test]
+    fn loopback_host_names() {
+        let host = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::HOST, value.parse().expect("header"));
+            is_loopback_host(&headers)
+        };
+        assert!(host("127.0.0.1:7878") && host("localhost") && host("[::1]:7878"));
+        assert!(!host("evil.example:7878") && !host("10.0.0.5"));
+    }
+}

@@ -1,0 +1,243 @@
+//! `propose_response_action` on the committed scenarios (targets recomputed from the scenario
+//! files), and the action ledger on a real SQLite database: digests bound to approvals,
+//! concurrent approvals, an append-only history that survives reopening.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use saker_tools::actions::{
+    ActionKind, ActionLedger, ActionOrigin, ActionQuery, ActionStatus, Actor, EventKind, LedgerError, NewAction,
+    Proposal, Transition,
+};
+use saker_tools::analytics::{ToolContext, ToolRegistry};
+use serde_json::{Value, json};
+
+use crate::compare_periods::full_catalog;
+use crate::support::{demo_now, scenario_alerts, scenario_store};
+
+const NAMESPACE: &str = "risk-10-aws-bedrock-java";
+const SHIELD: &str = "risks-aws-eks-workloads-shield";
+
+fn propose(arguments: Value) -> Value {
+    let (_directory, store) = scenario_store();
+    let rules = full_catalog();
+    let context = ToolContext::new(&store, &rules, demo_now());
+    ToolRegistry::standard().invoke("propose_response_action", arguments, &context).expect("the tool answers")
+}
+
+fn proposals(output: &Value) -> Vec<Proposal> {
+    serde_json::from_value(output["proposals"].clone()).expect("proposals decode")
+}
+
+#[test]
+fn kill_the_miner_targets_the_newest_miner_pid_in_each_pod() {
+    let output = propose(json!({
+        "scope": format!("kubernetes.cluster.name={SHIELD} and k8s.ns.name={NAMESPACE}"),
+        "kinds": ["kill_process"],
+        "process": "miner",
+    }));
+    // Expected from the scenario file: per pod, the pid of the newest alert whose process,
+    // executable or rule mentions "miner".
+    let mut newest: BTreeMap<String, (chrono::DateTime<chrono::Utc>, i64, String)> = BTreeMap::new();
+    let mut pids: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
+    for alert in scenario_alerts("malicious_binary") {
+        let dimensions = &alert.dimensions;
+        if dimensions.namespace.as_deref() != Some(NAMESPACE) {
+            continue;
+        }
+        let process = dimensions.process.name.clone().unwrap_or_default();
+        let mentions = [process.as_str(), dimensions.process.exepath.as_deref().unwrap_or(""), alert.rule.as_str()]
+            .iter()
+            .any(|text| text.to_lowercase().contains("miner"));
+        let (Some(pod), Some(pid)) = (dimensions.pod.clone(), dimensions.process.pid) else { continue };
+        if !mentions {
+            continue;
+        }
+        pids.entry(pod.clone()).or_default().insert(pid);
+        let entry = newest.entry(pod).or_insert((alert.time, pid, process.clone()));
+        if alert.time > entry.0 {
+            *entry = (alert.time, pid, process);
+        }
+    }
+    assert_eq!(newest.len(), 2, "two pods in the namespace");
+    let proposals = proposals(&output);
+    assert_eq!(proposals.len(), 2, "{output:#}");
+    for proposal in &proposals {
+        assert_eq!(proposal.kind, ActionKind::KillProcess);
+        let pod = proposal.target.pod.clone().expect("pod");
+        let (_, pid, process) = &newest[&pod];
+        assert_eq!(proposal.target.pid, Some(*pid), "{pod}");
+        assert_eq!(proposal.target.process.as_deref(), Some(process.as_str()));
+        assert_eq!(process, "easyminer");
+        assert_eq!(proposal.target.executable.as_deref(), Some("/dev/shm/easyminer"));
+        assert_eq!(proposal.target.cluster.as_deref(), Some(SHIELD));
+        assert!(proposal.target.container_id.is_some() && proposal.target.host.is_some());
+        assert_eq!(proposal.parameters.signal.as_deref(), Some("SIGKILL"));
+        assert!(proposal.digest_is_intact());
+        assert!(!proposal.reversibility.reversible);
+        assert!(
+            proposal.reason.rules.iter().any(|rule| rule.name == "Detect crypto miners using the Stratum protocol")
+        );
+        assert!(proposal.reason.link.starts_with("/events?scope="), "{}", proposal.reason.link);
+        let codes: Vec<&str> = proposal.blast_radius.iter().map(|fact| fact.code.as_str()).collect();
+        assert!(codes.contains(&"workload") && codes.contains(&"pods_seen"), "{codes:?}");
+        assert!(codes.contains(&"newest_pid") && codes.contains(&"unknown_still_running"), "{codes:?}");
+        let pods_seen = proposal.blast_radius.iter().find(|fact| fact.code == "pods_seen").expect("pods seen");
+        assert_eq!(pods_seen.values["count"], json!(2));
+        let workload = proposal.blast_radius.iter().find(|fact| fact.code == "workload").expect("workload");
+        assert_eq!(workload.values["kind"], json!("Deployment"));
+        assert_eq!(workload.values["inferred"], json!(true), "the kind comes from the pod name, and says so");
+        let newest_pid = proposal.blast_radius.iter().find(|fact| fact.code == "newest_pid").expect("pids");
+        assert_eq!(newest_pid.values["pids_seen"], json!(pids[&pod].len()));
+    }
+    assert_eq!(output["more_proposals"], json!(0));
+}
+
+#[test]
+fn the_default_containment_isolates_only_workloads_with_dropped_files() {
+    let output = propose(json!({"scope": format!("kubernetes.cluster.name={SHIELD}"), "limit": 10}));
+    assert!(output.get("truncated").is_none(), "ten proposals fit whole: {}", output["truncated"]);
+    let proposals = proposals(&output);
+    let isolated: BTreeSet<String> = proposals
+        .iter()
+        .filter(|proposal| proposal.kind == ActionKind::IsolateWorkload)
+        .filter_map(|proposal| proposal.target.workload.clone())
+        .collect();
+    let expected: BTreeSet<String> = [
+        "risk-10-aws-bedrock-java",
+        "risk-3-aws-s3-exposed-python",
+        "risk-7-aws-iam-privileged-node",
+        "risk-12-aws-lambda-exfil-go",
+    ]
+    .map(String::from)
+    .into();
+    let summaries: Vec<&str> = proposals.iter().map(|p| p.summary.as_str()).collect();
+    assert_eq!(isolated, expected, "the platform-tools noise is not isolated: {summaries:#?}");
+    let first = &proposals[0];
+    assert_eq!(first.kind, ActionKind::IsolateWorkload, "least destructive first");
+    assert_eq!(first.target.workload.as_deref(), Some(NAMESPACE), "most alerts first");
+    assert_eq!(first.parameters.network_policy.as_deref(), Some("saker-isolate-risk-10-aws-bedrock-java"));
+    assert!(first.reversibility.reversible);
+    let unknowns: Vec<&str> =
+        first.blast_radius.iter().filter(|fact| fact.unknown).map(|fact| fact.code.as_str()).collect();
+    assert!(unknowns.contains(&"unknown_replicas") && unknowns.contains(&"unknown_serves_traffic"), "{unknowns:?}");
+    assert_eq!(proposals.len(), 10, "bounded by the default limit");
+    assert!(output["more_proposals"].as_u64().unwrap_or(0) > 0);
+    let quarantined: BTreeSet<String> = proposals
+        .iter()
+        .filter(|proposal| proposal.kind == ActionKind::QuarantineFile)
+        .filter_map(|proposal| proposal.target.file.clone())
+        .collect();
+    assert!(
+        quarantined.iter().all(|file| file == "/dev/shm/easyminer" || file == "/var/tmp/.cache/kworkerd"),
+        "{quarantined:?}"
+    );
+}
+
+#[test]
+fn a_process_nothing_matches_is_said_not_guessed() {
+    let output =
+        propose(json!({"scope": format!("k8s.ns.name={NAMESPACE}"), "kinds": ["kill_process"], "process": "nginx"}));
+    assert_eq!(proposals(&output).len(), 0);
+    assert!(output["note"].as_str().is_some_and(|note| note.contains("\"nginx\"")), "{output}");
+}
+
+async fn ledger_with_proposal(directory: &std::path::Path) -> (ActionLedger, String, Proposal) {
+    let output = propose(json!({"scope": format!("k8s.ns.name={NAMESPACE}"), "kinds": ["delete_pod"]}));
+    let proposal = proposals(&output).remove(0);
+    let ledger = ActionLedger::open(directory).await.expect("ledger opens");
+    let stored = ledger
+        .propose(NewAction {
+            proposal: proposal.clone(),
+            origin: ActionOrigin::Planner,
+            actor: Actor::new("alice", "analyst"),
+            session_id: Some("session-1".into()),
+            executor: "dry-run".into(),
+        })
+        .await
+        .expect("recorded");
+    assert_eq!(stored.status, ActionStatus::Proposed);
+    assert!(stored.id.starts_with("act-") && stored.id.len() == 16, "{}", stored.id);
+    (ledger, stored.id, proposal)
+}
+
+#[tokio::test]
+async fn an_approval_is_bound_to_the_digest_and_only_one_of_concurrent_approvals_wins() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let (ledger, id, proposal) = ledger_with_proposal(directory.path()).await;
+    let approver = Actor::new("bob", "responder");
+    let approve = |digest: String| {
+        let (ledger, id, approver) = (ledger.clone(), id.clone(), approver.clone());
+        async move {
+            ledger
+                .transition(
+                    &id,
+                    Transition {
+                        from: &[ActionStatus::Proposed],
+                        to: ActionStatus::Approved,
+                        event: EventKind::Approved,
+                        actor: &approver,
+                        digest: Some(&digest),
+                        detail: json!({}),
+                    },
+                )
+                .await
+        }
+    };
+    let wrong = approve("sha256:0000".into()).await.expect_err("another digest");
+    assert!(matches!(wrong, LedgerError::DigestMismatch { .. }), "{wrong}");
+
+    let attempts: Vec<_> = (0..8).map(|_| tokio::spawn(approve(proposal.digest.clone()))).collect();
+    let mut won = 0;
+    for attempt in attempts {
+        match attempt.await.expect("task") {
+            Ok(action) => {
+                won += 1;
+                assert_eq!(action.status, ActionStatus::Approved);
+            }
+            Err(LedgerError::Conflict { status, .. }) => assert_eq!(status, ActionStatus::Approved),
+            Err(other) => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(won, 1, "exactly one concurrent approval succeeds");
+    let action = ledger.get(&id).await.expect("stored");
+    let events: Vec<EventKind> = action.history.iter().map(|event| event.event).collect();
+    assert_eq!(events, vec![EventKind::Proposed, EventKind::Approved]);
+    assert_eq!(action.history[1].actor, "bob");
+    assert_eq!(action.history[1].digest.as_deref(), Some(proposal.digest.as_str()));
+}
+
+#[tokio::test]
+async fn the_history_is_append_only_and_survives_reopening() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let (ledger, id, _) = ledger_with_proposal(directory.path()).await;
+    ledger
+        .record(&id, EventKind::Refused, &Actor::new("eve", "viewer"), None, &json!({"reason": "role viewer"}))
+        .await
+        .expect("recorded");
+    drop(ledger);
+    let reopened = ActionLedger::open(directory.path()).await.expect("reopens");
+    let action = reopened.get(&id).await.expect("still there");
+    assert_eq!(action.history.len(), 2);
+    assert_eq!(action.history[1].event, EventKind::Refused);
+    assert_eq!(action.history[1].status, None, "a refusal changes nothing");
+    assert_eq!(action.status, ActionStatus::Proposed);
+
+    // The database itself refuses to rewrite or drop history, or to alter a proposal.
+    let pool = saker_tools::store::state::StateDb::open(directory.path()).await.expect("state db");
+    for statement in [
+        "UPDATE response_action_events SET actor = 'mallory'",
+        "DELETE FROM response_action_events",
+        "UPDATE response_actions SET digest = 'sha256:forged'",
+        "DELETE FROM response_actions",
+    ] {
+        let error = sqlx::query(statement).execute(pool.pool()).await.expect_err(statement);
+        let message = error.to_string();
+        assert!(message.contains("append-only") || message.contains("never changes"), "{statement}: {message}");
+    }
+    let listed = reopened
+        .list(&ActionQuery { session_id: Some("session-1".into()), ..ActionQuery::default() })
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].proposal.digest_is_intact());
+}
