@@ -127,6 +127,10 @@ pub fn requested_action(question: &Question) -> Option<ActionRequest> {
         })
         .map(|(kind, _, _)| *kind)
         .collect();
+    // "Quarantine /dev/shm/easyminer" / 「/dev/shm/easyminer を隔離」: a path to quarantine.
+    if names_a_file_path(question) && (question.has("quarantine") || question.folded.contains("隔離")) {
+        kinds.push(ActionKind::QuarantineFile);
+    }
     let process = process_word(question);
     let kills_process = process.is_some()
         || (question.has_any(KILL_VERBS) && question.has_any(&["process", "processes"]))
@@ -144,6 +148,13 @@ pub fn requested_action(question: &Question) -> Option<ActionRequest> {
     kinds.sort();
     kinds.dedup();
     Some(ActionRequest { kinds, process })
+}
+
+/// Whether the question names an absolute file path (`/dev/shm/easyminer`).
+fn names_a_file_path(question: &Question) -> bool {
+    question.tokens().iter().any(|token| {
+        token.text.starts_with('/') && token.text.matches('/').count() >= 2 && !token.text.starts_with("//")
+    })
 }
 
 /// The process named: the word before "process" after a kill verb ("kill the miner process"),
@@ -241,6 +252,15 @@ mod tests {
             Some(vec![ActionKind::QuarantineFile])
         );
         assert_eq!(request("Kill the miner.").and_then(|request| request.process), Some("miner".into()));
+        assert_eq!(
+            request("risk-10-aws-bedrock-java の /dev/shm/easyminer を隔離してください。").map(|request| request.kinds),
+            Some(vec![ActionKind::QuarantineFile])
+        );
+        assert_eq!(
+            request("Quarantine /var/tmp/.cache/kworkerd").map(|request| request.kinds),
+            Some(vec![ActionKind::QuarantineFile])
+        );
+        assert_eq!(request("影響を受けたリソースを隔離してください"), None, "no file named: isolation guidance");
     }
 
     #[test]
