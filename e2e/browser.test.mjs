@@ -269,6 +269,34 @@ test('alert text cannot inject markup or script into the answer or the feed', as
   assert.ok(!rendered.html.includes('javascript:alert(1)"'), rendered.html);
 });
 
+test('a response action is proposed in the page, approved by the local admin, and shows in the history', async () => {
+  const pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(`${base}/?now=${encodeURIComponent(DEMO_NOW)}`);
+  await page.getByLabel('Scope', { exact: true }).fill(SCOPE);
+  await page.getByRole('textbox', { name: 'Question', exact: true }).fill('Kill the miner process in risk-10-aws-bedrock-java.');
+  await page.getByRole('textbox', { name: 'Question', exact: true }).press('Enter');
+  const turn = page.locator('.turn').last();
+  await turn.locator('.step[data-tool="propose_response_action"][data-phase="finished"]').waitFor();
+  const card = turn.locator('.action-panel').first();
+  await card.waitFor();
+  assert.match(await card.locator('h4').innerText(), /^kill_process · proposed$/);
+  assert.match(await card.innerText(), /easyminer/);
+  // The server says who we are: the local admin of a loopback server may approve.
+  const me = await (await fetch(`${base}/v1/me`)).json();
+  assert.equal(me.role, 'admin');
+  await card.getByRole('button', { name: 'Approve' }).click();
+  await card.locator('p[role="status"]', { hasText: 'Approved' }).waitFor();
+  const id = await card.getAttribute('data-action-id');
+  const action = await (await fetch(`${base}/v1/actions/${encodeURIComponent(id)}`)).json();
+  const record = action.action || action;
+  assert.ok(['approved', 'executed', 'succeeded', 'completed'].includes(record.status), `status ${record.status}`);
+  await page.locator('#response-history li', { hasText: id }).waitFor();
+  await shot('response-action');
+  assert.deepEqual(pageErrors, [], 'no script errors');
+  page.removeAllListeners('pageerror');
+});
+
 test('the reconnaissance report page shows the API figures and a chart whose bars match the daily series', async () => {
   const query = `now=${encodeURIComponent(DEMO_NOW)}&last=7d`;
   const api = await (await fetch(`${base}/v1/reports/recon?${query}&format=json`)).json();

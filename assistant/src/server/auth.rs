@@ -1,6 +1,9 @@
 //! Who is calling: the API token of a request (`Authorization: Bearer <token>`, checked
-//! against the configured hashes) or, when no token is configured, the local user on a
-//! loopback-only server. The principal goes into the request's extensions; routes that need
+//! against the configured hashes; for page loads (`GET`/`HEAD`) also the `saker_token` cookie
+//! the web page sets, since a browser navigation cannot send a header) or, when no token is
+//! configured, the local user on a loopback-only server. Every route that returns alert data is
+//! covered: the API (`/v1/`), the event feed and alert pages (`/events`) and the reports
+//! (`/reports`); the chat page and its static assets hold no data. The principal goes into the request's extensions; routes that need
 //! more than asking check its role (approval refusals are recorded by the action service).
 //!
 //! Without tokens the server only listens on loopback ([`check_listen_address`]) and only
@@ -41,6 +44,27 @@ fn required(method: &Method, path: &str) -> Permission {
     }
 }
 
+/// Whether a path returns alert data (and so needs a token when tokens are configured).
+fn holds_data(path: &str) -> bool {
+    path.starts_with("/v1/")
+        || path == "/events"
+        || path.starts_with("/events/")
+        || path == "/reports"
+        || path.starts_with("/reports/")
+}
+
+/// The `saker_token` cookie the web page sets after the analyst enters a token.
+fn token_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().strip_prefix("saker_token="))
+        .map(|token| token.trim().to_string())
+        .find(|token| !token.is_empty())
+}
+
 fn is_loopback_host(headers: &HeaderMap) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|value| value.to_str().ok()) else { return true };
     let name = match host.rsplit_once(':') {
@@ -54,7 +78,7 @@ fn is_loopback_host(headers: &HeaderMap) -> bool {
 /// Resolves the principal of an API request, or answers 401/403.
 pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
-    if !(path.starts_with("/v1/") || path == "/events") {
+    if !holds_data(&path) {
         return next.run(request).await;
     }
     let tokens = state.tokens();
@@ -69,12 +93,17 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
         }
         Principal::local(tokens.local_role())
     } else {
-        let presented = request
+        let bearer = request
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")));
-        match presented.and_then(|token| tokens.authenticate(token)) {
+            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+            .map(str::to_string);
+        // The cookie only for reading: a cross-site form cannot make a browser send a header,
+        // but it could send a cookie, so nothing that writes accepts one.
+        let reads = matches!(*request.method(), Method::GET | Method::HEAD);
+        let presented = bearer.or_else(|| reads.then(|| token_cookie(request.headers())).flatten());
+        match presented.as_deref().and_then(|token| tokens.authenticate(token)) {
             Some(principal) => principal,
             None => {
                 let mut response = ApiError::new(
@@ -121,6 +150,20 @@ mod tests {
             Permission::Ask,
             "checked and recorded by the service"
         );
+    }
+
+    #[test]
+    fn data_routes_are_covered_and_the_cookie_is_read() {
+        for path in ["/v1/chat", "/events", "/events/abc", "/reports/recon", "/reports"] {
+            assert!(holds_data(path), "{path}");
+        }
+        for path in ["/", "/assets/app.js", "/healthz", "/eventsx"] {
+            assert!(!holds_data(path), "{path}");
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, "theme=dark; saker_token=saker_abc ; other=1".parse().expect("header"));
+        assert_eq!(token_cookie(&headers).as_deref(), Some("saker_abc"));
+        assert_eq!(token_cookie(&HeaderMap::new()), None);
     }
 
     #[test]

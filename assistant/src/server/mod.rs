@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/tools/{name}", post(routes::tools::invoke))
         .route("/v1/exceptions/validate", post(routes::exceptions::validate))
         .merge(web::routes())
+        .route("/v1/me", get(routes::me::me))
         .route("/v1/actions", get(routes::actions::list).post(routes::actions::propose))
         .route("/v1/actions/{id}", get(routes::actions::show))
         .route("/v1/actions/{id}/approve", post(routes::actions::approve))

@@ -311,3 +311,45 @@ fn the_cli_acts_as_its_configured_role_and_a_refusal_is_recorded() {
     let list = run(saker(data.path()).args(["action", "list", "--status", "succeeded"]));
     assert!(super::support::stdout(&list).contains(&id));
 }
+
+/// Every route that returns alert data needs a token once tokens are configured: the API, the
+/// event feed and alert pages, and the reports; a page load may present it as the cookie the web
+/// page sets, but nothing that writes accepts the cookie; `/v1/me` says who the caller is.
+#[tokio::test]
+async fn data_pages_need_a_token_and_accept_the_page_cookie_only_for_reading() {
+    let server = ActionsServer::start(ActionSettings::default(), token_table()).await;
+    let plain = reqwest::Client::new();
+    let alert_id = {
+        let (status, feed) = server.get("/v1/events?limit=1", VIEWER).await;
+        assert_eq!(status, StatusCode::OK);
+        feed["alerts"][0]["id"].as_str().expect("an alert id").to_string()
+    };
+    for path in ["/v1/events?limit=1", "/events", &format!("/events/{alert_id}"), "/reports/recon", "/v1/reports/recon"]
+    {
+        let anonymous = plain.get(format!("{}{path}", server.base)).send().await.expect("GET");
+        assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "{path} without a token");
+        let with_cookie = plain
+            .get(format!("{}{path}", server.base))
+            .header("cookie", format!("theme=dark; saker_token={VIEWER}"))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(with_cookie.status(), StatusCode::OK, "{path} with the page's cookie");
+    }
+    // The chat page and its assets hold no data.
+    let page = plain.get(format!("{}/", server.base)).send().await.expect("GET /");
+    assert_eq!(page.status(), StatusCode::OK);
+    // A write with only the cookie (what a cross-site form could send) is refused.
+    let forged = plain
+        .post(format!("{}/v1/chat", server.base))
+        .header("cookie", format!("saker_token={RESPONDER}"))
+        .json(&json!({"message": "Kill the miner process in that pod."}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+    let (status, me) = server.get("/v1/me", RESPONDER).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me, json!({"name": "rita", "role": "responder", "tokens_required": true}));
+}

@@ -6,5 +6,6 @@ pub mod events;
 pub mod exceptions;
 pub mod feed;
 pub mod health;
+pub mod me;
 pub mod sessions;
 pub mod tools;

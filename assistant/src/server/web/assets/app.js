@@ -478,6 +478,14 @@
 
   // ------------------------------------------------------------ start
 
+  /** Who the server takes us for: approval buttons appear only for roles that may approve. */
+  async function loadRole() {
+    try {
+      const response = await window.SakerApi.fetch('/v1/me', { headers: { accept: 'application/json' } });
+      if (response.ok) window.SakerPanels.setRole((await response.json()).role);
+    } catch (error) { /* the buttons stay hidden */ }
+  }
+
   function start() {
     const params = new URLSearchParams(location.search);
     restoreView(params);
@@ -508,6 +516,7 @@
     validateView();
     offerClock();
     loadSessions();
+    loadRole();
     window.SakerPanels.loadHistory($('response-history'));
     const match = /^#session=(.+)$/.exec(location.hash);
     if (match) openSession(decodeURIComponent(match[1]));

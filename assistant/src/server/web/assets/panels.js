@@ -90,30 +90,53 @@
 
   function setRole(role) { currentRole = role || null; }
 
+  /** A proposed response action: what, where, why, blast radius, reversibility; Approve and
+   * Reject for roles that may respond, bound to the proposal's digest. */
   function actionCard(proposal, onDecided) {
+    const id = proposal.action_id || proposal.id || '';
     const card = element('section', 'panel action-panel');
-    card.dataset.actionId = proposal.id || '';
+    card.dataset.actionId = id;
     card.appendChild(element('h4', null, (proposal.kind || 'action') + (proposal.status ? ' · ' + proposal.status : '')));
+    if (proposal.summary) card.appendChild(element('p', null, proposal.summary));
     const list = element('dl', 'action');
     const target = proposal.target && typeof proposal.target === 'object'
       ? Object.entries(proposal.target).map(([key, value]) => key + '=' + value).join(' ')
       : proposal.target;
     definition(list, 'Target', target);
-    definition(list, 'Reason', proposal.reason);
-    definition(list, 'Blast radius', proposal.blast_radius);
-    definition(list, 'Reversible', proposal.reversible === undefined ? '' : (proposal.reversible ? 'yes' : 'no'));
+    const reason = proposal.reason;
+    definition(list, 'Reason', reason && typeof reason === 'object'
+      ? [reason.alerts !== undefined ? reason.alerts + ' alerts' : '', (reason.rules || []).map((rule) => rule.name || rule).join(', ')]
+        .filter(Boolean).join(' · ')
+      : reason);
+    const radius = Array.isArray(proposal.blast_radius)
+      ? proposal.blast_radius.map((fact) => fact.statement || '').filter(Boolean).join(' ')
+      : proposal.blast_radius;
+    definition(list, 'Blast radius', radius);
+    const reversibility = proposal.reversibility || {};
+    definition(list, 'Reversible', reversibility.how || (proposal.reversible === undefined ? '' : (proposal.reversible ? 'yes' : 'no')));
+    definition(list, 'Executor', proposal.executor);
     card.appendChild(list);
+    if (reason && typeof reason === 'object' && window.SakerMarkdown.safeHref(reason.link || '')) {
+      const link = element('a', null, 'Show the alerts behind it');
+      link.href = reason.link;
+      card.appendChild(link);
+    }
     const mayRespond = RESPONDING_ROLES.includes(currentRole);
-    if (proposal.id && proposal.status === 'proposed' && mayRespond) {
+    if (id && proposal.status === 'proposed' && proposal.digest && mayRespond) {
       const buttons = element('div', 'decision');
       for (const decision of ['approve', 'reject']) {
         const button = element('button', 'decision-' + decision, decision === 'approve' ? 'Approve' : 'Reject');
         button.type = 'button';
         button.addEventListener('click', async () => {
           buttons.querySelectorAll('button').forEach((each) => { each.disabled = true; });
-          const response = await window.SakerApi.fetch('/v1/actions/' + encodeURIComponent(proposal.id) + '/' + decision, { method: 'POST' });
+          const response = await window.SakerApi.fetch('/v1/actions/' + encodeURIComponent(id) + '/' + decision, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/json' },
+            body: JSON.stringify({ digest: proposal.digest }),
+          });
+          const done = decision === 'approve' ? 'Approved' : 'Rejected';
           const status = element('p', response.ok ? 'verdict valid' : 'verdict invalid',
-            response.ok ? (decision === 'approve' ? 'Approved' : 'Rejected') : 'Refused (HTTP ' + response.status + ')');
+            response.ok ? done : 'Refused (HTTP ' + response.status + ')');
           status.setAttribute('role', 'status');
           buttons.replaceWith(status);
           if (onDecided) onDecided();
@@ -121,6 +144,8 @@
         buttons.appendChild(button);
       }
       card.appendChild(buttons);
+    } else if (id && proposal.status === 'proposed') {
+      card.appendChild(element('p', 'label', 'Approval needs the responder or admin role: ' + (proposal.approve_command || '')));
     }
     return card;
   }
@@ -159,7 +184,10 @@
     const list = section.querySelector('ol') || section.appendChild(element('ol', 'history'));
     list.replaceChildren();
     for (const entry of entries) {
-      const text = [entry.time || entry.created_at, entry.kind, entry.status, entry.actor || entry.by]
+      const kind = entry.kind || (entry.proposal && entry.proposal.kind);
+      const last = Array.isArray(entry.history) && entry.history.length ? entry.history[entry.history.length - 1] : null;
+      const who = last ? (last.actor + (last.role ? ' (' + last.role + ')' : '')) : (entry.actor || entry.proposed_by);
+      const text = [entry.updated_at || entry.created_at || entry.time, entry.id, kind, entry.status, who]
         .filter(Boolean).join(' · ');
       list.appendChild(element('li', null, text));
     }
