@@ -40,7 +40,9 @@ pub fn check(answer: &str, steps: &[StepRecord]) -> GroundingReport {
             Claim::Number { text, value, decimals } => corpus.has_number(*value, *decimals) || corpus.has_text(text),
             // A value shortened for display ("…") is supported by the start it shows.
             Claim::Name(text) => {
-                corpus.has_text(text) || text.strip_suffix('…').is_some_and(|start| corpus.has_text(start))
+                corpus.has_text(text)
+                    || text.strip_suffix('…').is_some_and(|start| corpus.has_text(start))
+                    || corpus.has_folded_text(text.trim_end_matches('…'))
             }
         };
         if !supported {
@@ -72,11 +74,12 @@ impl Claim {
 struct Corpus {
     text: String,
     numbers: Vec<f64>,
+    folded: std::sync::OnceLock<String>,
 }
 
 impl Corpus {
     fn of(steps: &[StepRecord]) -> Corpus {
-        let mut corpus = Corpus { text: String::new(), numbers: Vec::new() };
+        let mut corpus = Corpus { text: String::new(), numbers: Vec::new(), folded: std::sync::OnceLock::new() };
         for step in steps {
             corpus.add(&step.arguments);
             corpus.add(&step.output);
@@ -124,6 +127,22 @@ impl Corpus {
     fn has_text(&self, text: &str) -> bool {
         self.text.contains(&text.to_lowercase())
     }
+
+    /// Whether the text occurs with runs of white space folded to one space on both sides (a
+    /// rule condition written over several lines, shown on one).
+    fn has_folded_text(&self, text: &str) -> bool {
+        let wanted = fold_whitespace(&text.to_lowercase());
+        !wanted.is_empty() && self.folded_text().contains(&wanted)
+    }
+
+    fn folded_text(&self) -> &str {
+        self.folded.get_or_init(|| fold_whitespace(&self.text))
+    }
+}
+
+/// The text with every run of white space as one space.
+fn fold_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Runs of ASCII digits (with one decimal point) inside a string.
@@ -386,6 +405,17 @@ mod tests {
         assert_eq!(report.unsupported, vec!["curl http://x/risk-10-aws-bedrock-java"]);
         assert!(check("`bash ./malicious-bin…`", &steps()).grounded);
         assert!(!check("`bash ./evil…`", &steps()).grounded);
+    }
+
+    #[test]
+    fn a_condition_over_several_lines_is_found_on_one() {
+        let steps = vec![StepRecord {
+            tool: "explain_event".into(),
+            arguments: json!({}),
+            output: json!({"condition": "(proc.pname in (web_server_binaries) or\n proc.aname[2] in (web_server_binaries))"}),
+        }];
+        assert!(check("`(proc.pname in (web_server_binaries) or proc.aname[2] in (web_server_binaries))`", &steps).grounded);
+        assert!(!check("`(proc.pname in (shell_binaries))`", &steps).grounded);
     }
 
     #[test]

@@ -105,10 +105,10 @@ impl<'a> CallBuilder<'a> {
             }
             Intent::Explain => self.explanation(&window),
             Intent::FalsePositive => vec![self.on_alerts("assess_false_positive", &window)],
-            Intent::Exception => vec![self.on_alerts("generate_exception", &window)],
+            Intent::Exception => vec![self.exception_call(&window)],
             Intent::ValidateException => match super::intent::pasted_yaml(self.question) {
                 Some(yaml) => vec![PlannedCall { tool: "validate_exception", arguments: json!({"yaml": yaml}) }],
-                None => vec![self.on_alerts("generate_exception", &window)],
+                None => vec![self.exception_call(&window)],
             },
             Intent::ProposeAction => {
                 let request = super::action_request::requested_action(self.question).unwrap_or_default();
@@ -132,7 +132,12 @@ impl<'a> CallBuilder<'a> {
                 let destination = super::action_request::requested_escalation(self.question);
                 vec![call("escalate", json!({"destination": destination}))]
             }
-            Intent::Unknown => vec![call("event_stats", json!({"group_by": ["namespace"], "limit": 5}))],
+            // What data there is, over all time: a time the question named belongs to a question
+            // that was not understood (or about another product's alerts).
+            Intent::Unknown => vec![PlannedCall {
+                tool: "event_stats",
+                arguments: merge(&scope_only(&self.scope), json!({"group_by": ["namespace"], "limit": 5})),
+            }],
         }
     }
 
@@ -246,6 +251,23 @@ impl<'a> CallBuilder<'a> {
         }
     }
 
+    /// `generate_exception` for the alerts in focus; when they span several rules and the
+    /// question names none, the rule its words describe (「ネットワークツール」 → Launch Suspicious
+    /// Network Tool in Container), so the exception is for one rule as Falco needs.
+    fn exception_call(&self, window: &Value) -> PlannedCall {
+        let mut call = self.on_alerts("generate_exception", window);
+        if call.arguments.get("alert_id").is_none() && self.entities.rules.is_empty() && self.focus.rule.is_none() {
+            let rules = (self.context.rules_in)(&self.scope, self.focus.time.as_ref());
+            if rules.len() > 1
+                && let Some(rule) = rule_described_by(self.question, &rules)
+                && let Value::Object(arguments) = &mut call.arguments
+            {
+                arguments.insert("rule".into(), json!(rule));
+            }
+        }
+        call
+    }
+
     fn search_query(&self) -> Option<String> {
         let query = options::search_query(self.question)?;
         // A quoted rule name is already in the scope.
@@ -347,6 +369,59 @@ impl<'a> CallBuilder<'a> {
     }
 }
 
+/// Words of rule names that describe no behaviour.
+const RULE_STOP_WORDS: &[&str] = &[
+    "container", "containers", "launch", "detect", "from", "with", "into", "below", "above", "non", "the", "and",
+    "for", "new", "activity", "activities", "process", "untrusted",
+];
+
+/// Japanese words for the behaviours rule names describe, with their English words.
+const RULE_WORDS_JA: &[(&str, &str)] = &[
+    ("ネットワークツール", "network tool"),
+    ("ネットワーク", "network"),
+    ("ツール", "tool"),
+    ("リバースシェル", "reverse shell"),
+    ("シェル", "shell"),
+    ("パッケージ", "package"),
+    ("ログ", "log"),
+    ("認証情報", "credentials"),
+    ("秘密鍵", "private keys"),
+    ("パスワード", "passwords"),
+    ("マイナー", "miners"),
+    ("メタデータ", "metadata"),
+    ("機密ファイル", "sensitive file"),
+    ("ドリフト", "drift"),
+    ("偵察", "reconnaissance"),
+];
+
+/// The one rule among `rules` whose name's words the question uses most (none on a tie).
+fn rule_described_by(question: &Question, rules: &[String]) -> Option<String> {
+    let mut words = question.folded.clone();
+    for (japanese, english) in RULE_WORDS_JA {
+        if question.folded.contains(japanese) {
+            words.push(' ');
+            words.push_str(english);
+        }
+    }
+    let scored: Vec<(usize, &String)> = rules
+        .iter()
+        .map(|rule| {
+            let lower = rule.to_lowercase();
+            let hits = lower
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|word| word.len() >= 3 && !RULE_STOP_WORDS.contains(word))
+                .filter(|word| super::text::find_phrase(&words, word).is_some())
+                .count();
+            (hits, rule)
+        })
+        .collect();
+    let best = scored.iter().map(|(hits, _)| *hits).max().filter(|hits| *hits > 0)?;
+    match scored.iter().filter(|(hits, _)| *hits == best).collect::<Vec<_>>().as_slice() {
+        [(_, rule)] => Some((*rule).clone()),
+        _ => None,
+    }
+}
+
 /// Which focus terms to keep.
 #[derive(Debug, Clone, Copy)]
 enum FocusLevel {
@@ -424,6 +499,11 @@ fn equalities(scope: &Scope) -> Vec<(FieldRef, String)> {
     out
 }
 
+/// Only a scope (when not empty) as tool arguments.
+fn scope_only(scope: &str) -> Value {
+    if scope.is_empty() { json!({}) } else { json!({ "scope": scope }) }
+}
+
 /// `base` with the entries of `extra` added.
 fn merge(base: &Value, extra: Value) -> Value {
     let mut merged = base.as_object().cloned().unwrap_or_default();
@@ -431,4 +511,25 @@ fn merge(base: &Value, extra: Value) -> Value {
         merged.extend(extra);
     }
     Value::Object(merged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rule_a_question_describes() {
+        let rules = vec![
+            "Launch Suspicious Network Tool in Container".to_string(),
+            "Terminal shell in container".to_string(),
+            "Launch Package Management Process in Container".to_string(),
+        ];
+        let describe = |text: &str| rule_described_by(&Question::new(text), &rules);
+        assert_eq!(
+            describe("dev 名前空間の netshoot イメージでのネットワークツール実行は想定内です。検知除外の例外を書いてください。"),
+            Some("Launch Suspicious Network Tool in Container".to_string())
+        );
+        assert_eq!(describe("Silence the package management alerts."), Some(rules[2].clone()));
+        assert_eq!(describe("Write an exception for these alerts."), None, "nothing described: the tool lists the rules");
+    }
 }

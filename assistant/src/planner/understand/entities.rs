@@ -149,7 +149,7 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
         }
         return;
     }
-    let name_like = looks_like_a_name(text);
+    let name_like = looks_like_a_name(text) || looks_like_a_name_here(question, token);
     if text.contains('-')
         && vocabulary.by_prefix(text).is_empty()
         && let Some(dimension) = vocabulary.misspelt(text)
@@ -180,12 +180,15 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
         }
         return;
     }
-    let named = named_by_keyword(question, token).filter(|_| !keyword_closes_a_name(question, vocabulary, token));
+    let named = named_by_keyword(question, token)
+        .or_else(|| named_by_following_keyword(question, token))
+        .filter(|_| !keyword_closes_a_name(question, vocabulary, token));
     if name_like || named.is_some() {
         if is_vocabulary_word(text) {
             return;
         }
-        let dimension = named.or_else(|| hinted.first().copied()).unwrap_or(Dimension::Namespace);
+        let dimension =
+            named.or_else(|| hinted.first().copied()).unwrap_or_else(|| likeliest_dimension(vocabulary, text));
         entities.notices.push(Notice::NotFound {
             entity: dimension.name().to_string(),
             name: text.to_string(),
@@ -315,6 +318,91 @@ fn looks_like_a_name(text: &str) -> bool {
         && text.bytes().any(|byte| byte.is_ascii_digit())
         && text.bytes().any(|byte| byte.is_ascii_alphabetic())
         && text.bytes().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_'))
+}
+
+/// The kind of object an unknown name most resembles: the cluster, namespace or workload whose
+/// values share the longest start with it (namespace when none does).
+fn likeliest_dimension(vocabulary: &Vocabulary, text: &str) -> Dimension {
+    let shared = |dimension: Dimension| {
+        vocabulary
+            .values(dimension)
+            .iter()
+            .map(|value| value.chars().zip(text.chars()).take_while(|(a, b)| a == b).count())
+            .max()
+            .unwrap_or(0)
+    };
+    let mut best = (Dimension::Namespace, shared(Dimension::Namespace));
+    for dimension in [Dimension::Cluster, Dimension::Workload] {
+        let length = shared(dimension);
+        if length > best.1 {
+            best = (dimension, length);
+        }
+    }
+    best.0
+}
+
+/// Words that describe an object rather than name it ("the whole cluster", "the affected pod").
+const ADJECTIVES: &[&str] = &[
+    "whole", "entire", "same", "other", "affected", "impacted", "compromised", "given", "current", "previous", "first",
+    "next", "specific", "target", "suspicious", "infected", "attacked", "vulnerable", "relevant", "related", "above",
+    "following", "noisiest", "busiest", "biggest", "largest", "main", "only", "single", "one", "each", "every",
+    "that", "this", "its", "their", "our", "your", "my",
+];
+
+/// English compounds that look like names but are words.
+const ENGLISH_COMPOUNDS: &[&str] = &[
+    "week-over-week", "day-over-day", "month-over-month", "root-cause", "follow-up", "follow-ups", "write-up",
+    "cluster-wide", "real-time", "high-severity", "high-priority", "false-positive", "true-positive", "kill-chain",
+    "allow-list", "deny-all", "step-by-step", "end-to-end", "up-to-date", "in-depth", "built-in", "read-only",
+    "non-root", "re-run", "pre-prod", "t-shirt", "e-mail", "x-ray", "co-worker", "well-known", "one-off",
+];
+
+/// A hyphenated token that reads as a name where it stands: with two hyphens or more
+/// (`prod-eu-gke`), after a preposition (`in payment-api`), or inside a Japanese sentence
+/// (「payment-api の影響範囲」), unless it is an English compound (`week-over-week`).
+fn looks_like_a_name_here(question: &Question, token: Token<'_>) -> bool {
+    let text = token.text;
+    if !text.contains('-')
+        || !text.bytes().any(|byte| byte.is_ascii_alphabetic())
+        || ENGLISH_COMPOUNDS.contains(&text)
+        || !text.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || matches!(byte, b'-' | b'.' | b'_'))
+        || text.starts_with('-')
+    {
+        return false;
+    }
+    let (before, _) = question.around(token.start, token.end, 8);
+    let after_preposition = ["in ", "on ", "from ", "for ", "of ", "at ", "about "].iter().any(|word| before.ends_with(word));
+    let japanese = !question.folded.is_ascii();
+    text.matches('-').count() >= 2 || after_preposition || japanese
+}
+
+/// The dimension named right after a token in English ("the billing namespace", "in the
+/// payments cluster"): the token is introduced by "the", "in" or "of" before it.
+fn named_by_following_keyword(question: &Question, token: Token<'_>) -> Option<Dimension> {
+    if FUNCTION_WORDS.contains(&token.text)
+        || COMMON_WORDS.contains(&token.text)
+        || ADJECTIVES.contains(&token.text)
+        || !question.folded.is_ascii()
+    {
+        return None;
+    }
+    let (before, after) = question.around(token.start, token.end, 14);
+    let introduced = ["the ", "in ", "of ", "for "].iter().any(|word| before.ends_with(word));
+    if !introduced {
+        return None;
+    }
+    let next = after.trim_start().split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
+    // Only the nouns of Kubernetes objects: "the malicious binary" names no object.
+    const OBJECT_NOUNS: &[(Dimension, &str)] = &[
+        (Dimension::Namespace, "namespace"),
+        (Dimension::Cluster, "cluster"),
+        (Dimension::Workload, "workload"),
+        (Dimension::Workload, "deployment"),
+        (Dimension::Pod, "pod"),
+        (Dimension::Host, "node"),
+        (Dimension::Image, "image"),
+    ];
+    OBJECT_NOUNS.iter().find(|(_, noun)| *noun == next).map(|(dimension, _)| *dimension)
 }
 
 /// Tokens that are part of Saker's and Falco's vocabulary, never object names.
@@ -551,6 +639,32 @@ mod tests {
         assert!(linked("find the top alerts").linked.is_empty());
         assert!(linked("使用されたMITRE技術ID、攻撃ツール、プロセス名").linked.is_empty());
         assert_eq!(linked("alerts of the process sh").get(Dimension::Process), Some("sh"));
+    }
+
+    #[test]
+    fn unknown_names_in_context_are_notices() {
+        let cases = [
+            ("Compare this week with last week in prod-eu-gke.", "prod-eu-gke", "k8s.cluster.name"),
+            ("What happened in the billing namespace?", "billing", "k8s.ns.name"),
+            ("payment-api の影響範囲は?", "payment-api", "k8s.ns.name"),
+        ];
+        for (question, name, entity) in cases {
+            let entities = linked(question);
+            assert!(
+                matches!(&entities.notices[..], [Notice::NotFound { name: found, entity: kind, .. }] if found == name && kind == entity),
+                "{question}: {:?}",
+                entities.notices
+            );
+        }
+        for question in [
+            "Show the week-over-week trend in real-time.",
+            "Summarize the whole cluster",
+            "the root-cause of it",
+            "How many alerts since 2026-11-19?",
+            "What was the root cause of the malicious binary detected in risk-10-aws-bedrock-java?",
+        ] {
+            assert!(linked(question).notices.is_empty(), "{question}: {:?}", linked(question).notices);
+        }
     }
 
     #[test]

@@ -65,6 +65,18 @@ const DOMAIN_WORDS: &[&str] = &[
     "インシデント",
 ];
 
+/// Other security products whose alerts Saker does not hold.
+const OTHER_PRODUCTS: &[&str] = &[
+    "crowdstrike", "sentinelone", "defender for", "microsoft defender", "guardduty", "security hub", "splunk",
+    "datadog", "wiz", "prisma cloud", "aqua security", "qualys", "tenable", "snyk", "trend micro", "palo alto",
+    "carbon black", "cortex xdr", "elastic security", "suricata", "zeek", "snort", "wazuh", "tetragon",
+];
+
+/// Whether the question asks about another product's detections (and not about Falco's).
+fn asks_about_another_product(question: &Question) -> bool {
+    question.has_any(OTHER_PRODUCTS) && !question.has_any(&["falco", "saker"])
+}
+
 /// Understands one question.
 pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     let question = Question::new(question_text);
@@ -92,8 +104,13 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         None if !entities.notices.is_empty() => Intent::Summary,
         None => Intent::Unknown,
     };
+    // A question about another product's detections is not about these alerts: decline it
+    // rather than answer with Falco's figures.
+    let another_product = asks_about_another_product(&question);
     // Asking to act, to escalate or for the response history outranks every analysis intent.
-    let intent = if action_request::requested_action(&question).is_some() {
+    let intent = if another_product {
+        Intent::Unknown
+    } else if action_request::requested_action(&question).is_some() {
         Intent::ProposeAction
     } else if action_request::requested_escalation(&question).is_some() {
         Intent::Escalate
@@ -101,6 +118,16 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         Intent::ResponseHistory
     } else {
         intent
+    };
+    // A technique ID with a count is a filter for the count, not a question about ATT&CK.
+    let intent = match intent {
+        Intent::Mitre
+            if !entities.techniques.is_empty()
+                && question.has_any(&["how many", "number of", "count", "件数", "何件"]) =>
+        {
+            Intent::Count
+        }
+        other => other,
     };
     // An explanation needs an alert or a rule; a count about a category is the category's
     // comparison (it has the figures per period).

@@ -108,6 +108,20 @@ pub fn category(question: &Question) -> Option<Category> {
     table.iter().find(|(_, words)| question.has_any(words)).map(|(category, _)| *category)
 }
 
+/// A number followed, within three words, by a grouping noun: "5 noisiest rules", "3 namespaces".
+fn count_before_a_grouping(question: &Question) -> Option<u32> {
+    let words: Vec<&str> =
+        question.folded.split(|c: char| !c.is_ascii_alphanumeric()).filter(|word| !word.is_empty()).collect();
+    let nouns: Vec<&str> =
+        GROUPINGS.iter().flat_map(|(_, words)| words.iter().copied()).filter(|word| word.is_ascii()).collect();
+    let is_noun = |word: &str| nouns.iter().any(|noun| word == *noun || word.strip_suffix('s') == Some(*noun));
+    words.iter().enumerate().find_map(|(index, word)| {
+        let count: u32 = word.parse().ok()?;
+        let follows = words.iter().skip(index + 1).take(3).any(|next| is_noun(next));
+        ((1..=50).contains(&count) && follows).then_some(count)
+    })
+}
+
 /// Whether the question asks for a comparison with the period before.
 pub fn compares_with_before(question: &Question) -> bool {
     question.has_any(&[
@@ -162,8 +176,12 @@ pub fn search_query(question: &Question) -> Option<String> {
     None
 }
 
-/// How many items the question asks for ("top 5", 「上位3件」, 「5件」), within 1..=50.
+/// How many items the question asks for ("top 5", "the 5 noisiest rules", "which 5 rules",
+/// 「上位3件」, 「5件」), within 1..=50.
 pub fn limit(question: &Question) -> Option<u32> {
+    if let Some(count) = count_before_a_grouping(question) {
+        return Some(count);
+    }
     if let Some(position) = question.folded.find('件') {
         let digits: String = question.folded[..position]
             .chars()
@@ -220,6 +238,9 @@ mod tests {
         assert_eq!(limit(&Question::new("top 5 rules")), Some(5));
         assert_eq!(limit(&Question::new("上位3件")), Some(3));
         assert_eq!(limit(&Question::new("最新のアラートを5件見せて")), Some(5));
+        assert_eq!(limit(&Question::new("Show the 5 noisiest rules in prod-web-eks.")), Some(5));
+        assert_eq!(limit(&Question::new("Which 5 rules fired the most?")), Some(5));
+        assert_eq!(limit(&Question::new("alerts in risk-10 over 7 days")), None);
         assert_eq!(
             group_by(&Question::new("Count the alerts from the storefront namespace by workload.")),
             vec!["workload"]

@@ -61,6 +61,14 @@ impl Vocabulary {
                     continue;
                 }
                 index.entry(value.to_lowercase()).or_default().push((*dimension, value.clone()));
+                // An image is also named by its last path segment ("netshoot" for
+                // docker.io/nicolaka/netshoot), as analysts say it.
+                if *dimension == Dimension::Image
+                    && let Some((_, short)) = value.rsplit_once('/')
+                    && !short.is_empty()
+                {
+                    index.entry(short.to_lowercase()).or_default().push((*dimension, value.clone()));
+                }
             }
         }
         // Longer rule names first, so "Drop and execute new binary in container" wins over a
@@ -225,6 +233,16 @@ pub(crate) mod tests {
         for prose in ["week-over-week", "kill-chain", "prod-recon-eks", "high-severity"] {
             assert_eq!(vocabulary.misspelt(prose), None, "{prose}");
         }
+    }
+
+    #[test]
+    fn images_are_named_by_their_last_segment_too() {
+        let mut values = BTreeMap::new();
+        values.insert(Dimension::Image, vec!["docker.io/nicolaka/netshoot".to_string()]);
+        values.insert(Dimension::Workload, vec!["netshoot".to_string()]);
+        let vocabulary = Vocabulary::from_values(values);
+        let found: Vec<Dimension> = vocabulary.exact("netshoot").iter().map(|(dimension, _)| *dimension).collect();
+        assert_eq!(found, vec![Dimension::Workload, Dimension::Image]);
     }
 
     #[test]
