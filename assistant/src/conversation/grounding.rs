@@ -414,7 +414,9 @@ mod tests {
             arguments: json!({}),
             output: json!({"condition": "(proc.pname in (web_server_binaries) or\n proc.aname[2] in (web_server_binaries))"}),
         }];
-        assert!(check("`(proc.pname in (web_server_binaries) or proc.aname[2] in (web_server_binaries))`", &steps).grounded);
+        assert!(
+            check("`(proc.pname in (web_server_binaries) or proc.aname[2] in (web_server_binaries))`", &steps).grounded
+        );
         assert!(!check("`(proc.pname in (shell_binaries))`", &steps).grounded);
     }
 

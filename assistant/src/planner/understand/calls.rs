@@ -371,8 +371,24 @@ impl<'a> CallBuilder<'a> {
 
 /// Words of rule names that describe no behaviour.
 const RULE_STOP_WORDS: &[&str] = &[
-    "container", "containers", "launch", "detect", "from", "with", "into", "below", "above", "non", "the", "and",
-    "for", "new", "activity", "activities", "process", "untrusted",
+    "container",
+    "containers",
+    "launch",
+    "detect",
+    "from",
+    "with",
+    "into",
+    "below",
+    "above",
+    "non",
+    "the",
+    "and",
+    "for",
+    "new",
+    "activity",
+    "activities",
+    "process",
+    "untrusted",
 ];
 
 /// Japanese words for the behaviours rule names describe, with their English words.
@@ -526,10 +542,16 @@ mod tests {
         ];
         let describe = |text: &str| rule_described_by(&Question::new(text), &rules);
         assert_eq!(
-            describe("dev 名前空間の netshoot イメージでのネットワークツール実行は想定内です。検知除外の例外を書いてください。"),
+            describe(
+                "dev 名前空間の netshoot イメージでのネットワークツール実行は想定内です。検知除外の例外を書いてください。"
+            ),
             Some("Launch Suspicious Network Tool in Container".to_string())
         );
         assert_eq!(describe("Silence the package management alerts."), Some(rules[2].clone()));
-        assert_eq!(describe("Write an exception for these alerts."), None, "nothing described: the tool lists the rules");
+        assert_eq!(
+            describe("Write an exception for these alerts."),
+            None,
+            "nothing described: the tool lists the rules"
+        );
     }
 }

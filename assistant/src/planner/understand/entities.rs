@@ -343,18 +343,80 @@ fn likeliest_dimension(vocabulary: &Vocabulary, text: &str) -> Dimension {
 
 /// Words that describe an object rather than name it ("the whole cluster", "the affected pod").
 const ADJECTIVES: &[&str] = &[
-    "whole", "entire", "same", "other", "affected", "impacted", "compromised", "given", "current", "previous", "first",
-    "next", "specific", "target", "suspicious", "infected", "attacked", "vulnerable", "relevant", "related", "above",
-    "following", "noisiest", "busiest", "biggest", "largest", "main", "only", "single", "one", "each", "every",
-    "that", "this", "its", "their", "our", "your", "my",
+    "whole",
+    "entire",
+    "same",
+    "other",
+    "affected",
+    "impacted",
+    "compromised",
+    "given",
+    "current",
+    "previous",
+    "first",
+    "next",
+    "specific",
+    "target",
+    "suspicious",
+    "infected",
+    "attacked",
+    "vulnerable",
+    "relevant",
+    "related",
+    "above",
+    "following",
+    "noisiest",
+    "busiest",
+    "biggest",
+    "largest",
+    "main",
+    "only",
+    "single",
+    "one",
+    "each",
+    "every",
+    "that",
+    "this",
+    "its",
+    "their",
+    "our",
+    "your",
+    "my",
 ];
 
 /// English compounds that look like names but are words.
 const ENGLISH_COMPOUNDS: &[&str] = &[
-    "week-over-week", "day-over-day", "month-over-month", "root-cause", "follow-up", "follow-ups", "write-up",
-    "cluster-wide", "real-time", "high-severity", "high-priority", "false-positive", "true-positive", "kill-chain",
-    "allow-list", "deny-all", "step-by-step", "end-to-end", "up-to-date", "in-depth", "built-in", "read-only",
-    "non-root", "re-run", "pre-prod", "t-shirt", "e-mail", "x-ray", "co-worker", "well-known", "one-off",
+    "week-over-week",
+    "day-over-day",
+    "month-over-month",
+    "root-cause",
+    "follow-up",
+    "follow-ups",
+    "write-up",
+    "cluster-wide",
+    "real-time",
+    "high-severity",
+    "high-priority",
+    "false-positive",
+    "true-positive",
+    "kill-chain",
+    "allow-list",
+    "deny-all",
+    "step-by-step",
+    "end-to-end",
+    "up-to-date",
+    "in-depth",
+    "built-in",
+    "read-only",
+    "non-root",
+    "re-run",
+    "pre-prod",
+    "t-shirt",
+    "e-mail",
+    "x-ray",
+    "co-worker",
+    "well-known",
+    "one-off",
 ];
 
 /// A hyphenated token that reads as a name where it stands: with two hyphens or more
@@ -365,13 +427,16 @@ fn looks_like_a_name_here(question: &Question, token: Token<'_>) -> bool {
     if !text.contains('-')
         || !text.bytes().any(|byte| byte.is_ascii_alphabetic())
         || ENGLISH_COMPOUNDS.contains(&text)
-        || !text.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || matches!(byte, b'-' | b'.' | b'_'))
+        || !text
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || matches!(byte, b'-' | b'.' | b'_'))
         || text.starts_with('-')
     {
         return false;
     }
     let (before, _) = question.around(token.start, token.end, 8);
-    let after_preposition = ["in ", "on ", "from ", "for ", "of ", "at ", "about "].iter().any(|word| before.ends_with(word));
+    let after_preposition =
+        ["in ", "on ", "from ", "for ", "of ", "at ", "about "].iter().any(|word| before.ends_with(word));
     let japanese = !question.folded.is_ascii();
     text.matches('-').count() >= 2 || after_preposition || japanese
 }

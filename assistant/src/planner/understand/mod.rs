@@ -67,9 +67,30 @@ const DOMAIN_WORDS: &[&str] = &[
 
 /// Other security products whose alerts Saker does not hold.
 const OTHER_PRODUCTS: &[&str] = &[
-    "crowdstrike", "sentinelone", "defender for", "microsoft defender", "guardduty", "security hub", "splunk",
-    "datadog", "wiz", "prisma cloud", "aqua security", "qualys", "tenable", "snyk", "trend micro", "palo alto",
-    "carbon black", "cortex xdr", "elastic security", "suricata", "zeek", "snort", "wazuh", "tetragon",
+    "crowdstrike",
+    "sentinelone",
+    "defender for",
+    "microsoft defender",
+    "guardduty",
+    "security hub",
+    "splunk",
+    "datadog",
+    "wiz",
+    "prisma cloud",
+    "aqua security",
+    "qualys",
+    "tenable",
+    "snyk",
+    "trend micro",
+    "palo alto",
+    "carbon black",
+    "cortex xdr",
+    "elastic security",
+    "suricata",
+    "zeek",
+    "snort",
+    "wazuh",
+    "tetragon",
 ];
 
 /// Whether the question asks about another product's detections (and not about Falco's).
