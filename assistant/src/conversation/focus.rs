@@ -52,6 +52,13 @@ pub struct Focus {
     /// What the last turn was about (an intent name such as `root_cause`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
+    /// The analyst category the conversation is about (`reconnaissance`), when a turn named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// The rules that category resolved to in that turn's comparison: later questions about
+    /// "the impacted workloads" or "the attack path" look at these rules' alerts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub category_rules: Vec<String>,
 }
 
 impl Focus {

@@ -60,10 +60,19 @@ impl Planner {
             outputs.push((call.tool.to_string(), output));
         }
         let text = render::render(input.language, &plan, &outputs)?;
+        let mut focus = plan.focus.clone();
+        // A comparison by category says which rules the category is here: later turns look
+        // at those rules' alerts.
+        if let Some((_, output)) = outputs.iter().find(|(tool, _)| tool == "compare_periods")
+            && focus.category.is_some()
+            && let Some(rules) = output.get("category_rules").and_then(Value::as_array)
+        {
+            focus.category_rules = rules.iter().filter_map(Value::as_str).map(str::to_string).collect();
+        }
         for piece in text.split_inclusive('\n') {
             executor.sink().delta(piece);
         }
-        Ok(TurnOutput { text, focus: plan.focus, usage: None })
+        Ok(TurnOutput { text, focus, usage: None })
     }
 
     /// The plan for a question (understanding only; nothing is called).

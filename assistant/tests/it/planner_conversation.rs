@@ -90,3 +90,34 @@ async fn a_japanese_investigation_refers_back_and_widens() {
     assert_eq!(scope(&widened, 0), "k8s.cluster.name=prod-recon-eks");
     assert_eq!(widened.steps[0].output["totals"]["workloads"].as_u64(), Some(3));
 }
+
+#[tokio::test]
+async fn a_category_compared_carries_over_to_the_next_questions() {
+    let sessions = tempfile::tempdir().expect("tempdir");
+    let orchestrator = demo_orchestrator(sessions.path()).await;
+    let mut session = None;
+
+    let compared = ask(&orchestrator, &mut session, "Compare reconnaissance this week with last week.").await;
+    assert_eq!(tools(&compared), vec!["compare_periods"]);
+    let category_rules: Vec<String> = compared.steps[0].output["category_rules"]
+        .as_array()
+        .expect("the category's rules")
+        .iter()
+        .filter_map(Value::as_str)
+        .map(String::from)
+        .collect();
+    assert!(!category_rules.is_empty());
+
+    let impacted = ask(&orchestrator, &mut session, "Which workloads were impacted?").await;
+    assert_eq!(tools(&impacted), vec!["impacted_workloads"]);
+    let narrowed = scope(&impacted, 0);
+    assert!(narrowed.starts_with("rule in ("), "{narrowed}");
+    for rule in &category_rules {
+        assert!(narrowed.contains(rule.as_str()), "{rule} missing from {narrowed}");
+    }
+    assert_eq!(impacted.steps[0].arguments["last"], "7d", "the comparison's week carries over too");
+
+    // Naming another object leaves the category behind.
+    let elsewhere = ask(&orchestrator, &mut session, "What was the root cause in the web namespace?").await;
+    assert!(!scope(&elsewhere, 0).contains("rule in ("), "{}", scope(&elsewhere, 0));
+}

@@ -50,7 +50,7 @@ impl<'a> CallBuilder<'a> {
 
     /// The calls of `intent`.
     pub fn calls(&self, intent: Intent) -> Vec<PlannedCall> {
-        let window = self.window(&self.scope);
+        let window = self.window(&self.category_scope(intent));
         let call = |tool: &'static str, extra: Value| PlannedCall { tool, arguments: merge(&window, extra) };
         match intent {
             Intent::Summary => {
@@ -139,6 +139,28 @@ impl<'a> CallBuilder<'a> {
                 arguments: merge(&scope_only(&self.scope), json!({"group_by": ["namespace"], "limit": 5})),
             }],
         }
+    }
+
+    /// The turn's scope, narrowed to the rules of the category the conversation is about
+    /// (a reconnaissance comparison, then "which workloads were impacted?") for the intents that
+    /// look at an incident; overviews and the comparison itself keep the whole scope.
+    fn category_scope(&self, intent: Intent) -> String {
+        let narrows = matches!(
+            intent,
+            Intent::ImpactedWorkloads
+                | Intent::AttackPath
+                | Intent::Mitre
+                | Intent::RootCause
+                | Intent::Isolation
+                | Intent::Remediation
+                | Intent::Search
+                | Intent::Count
+        );
+        let rules = &self.focus.category_rules;
+        if !narrows || rules.is_empty() || self.focus.rule.is_some() || !self.entities.rules.is_empty() {
+            return self.scope.clone();
+        }
+        and_text(&self.scope, &term(Dimension::Rule, operator_for(rules.len()), rules.clone()))
     }
 
     /// The calls that ground notices: the asked name in the scope (an empty set whose evidence

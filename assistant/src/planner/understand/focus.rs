@@ -37,6 +37,11 @@ pub fn update(before: &Focus, question: &Question, entities: &Entities, time: &T
         focus.namespace = None;
         clear_below_namespace(&mut focus);
     }
+    if question.has_any(&["all alerts", "every alert", "all rules", "すべてのアラート", "全てのアラート"])
+    {
+        focus.category = None;
+        focus.category_rules.clear();
+    }
     let names_namespace = entities.get(Dimension::Namespace).is_some();
     for (dimension, value) in &entities.linked {
         match dimension {
@@ -75,6 +80,15 @@ pub fn update(before: &Focus, question: &Question, entities: &Entities, time: &T
     }
     if let [rule] = entities.rules.as_slice() {
         focus.rule = Some(rule.clone());
+    }
+    let names_an_object = entities.linked.iter().any(|(dimension, _)| {
+        matches!(dimension, Dimension::Cluster | Dimension::Namespace | Dimension::Workload | Dimension::Pod)
+    });
+    if !entities.rules.is_empty() || names_an_object {
+        // Named rules replace a category; so does a new object (unless the question names the
+        // category again, which sets it afresh).
+        focus.category = None;
+        focus.category_rules.clear();
     }
     if let Some(id) = &entities.alert_id {
         focus.alert_id = Some(id.clone());

@@ -159,6 +159,14 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     };
     let mut focus = focus::update(context.focus, &question, &entities, &time);
     focus.topic = Some(intent.name().to_string());
+    if let Some(category) = category {
+        // A newly named category: its rules come from this turn's comparison.
+        let name = serde_json::to_value(category).ok().and_then(|value| value.as_str().map(str::to_string));
+        if focus.category != name {
+            focus.category = name;
+            focus.category_rules.clear();
+        }
+    }
     let builder = CallBuilder::new(&question, &entities, &focus, context, category);
     if !entities.notices.is_empty() {
         let calls = builder.notice_calls(&entities.notices);
@@ -172,7 +180,19 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         };
     }
     let calls = builder.calls(intent);
-    Plan { intent, calls, scope: builder.scope().to_string(), focus, notices: Vec::new() }
+    let scope = builder.scope().to_string();
+    // A comparison by whole weeks or days: the period it looked at is what later questions
+    // ("which workloads were impacted?") are about.
+    if let Some(period) = calls
+        .iter()
+        .find(|call| call.tool == "compare_periods")
+        .and_then(|call| call.arguments.get("period"))
+        .and_then(serde_json::Value::as_str)
+    {
+        let last = if period == "day" { "1d" } else { "7d" };
+        focus.time = Some(TimeFocus { last: Some(last.to_string()), ..TimeFocus::default() });
+    }
+    Plan { intent, calls, scope, focus, notices: Vec::new() }
 }
 
 #[cfg(test)]
