@@ -19,7 +19,7 @@ use crate::EvalError;
 use crate::dataset::Datasets;
 use crate::facts::{ExpectedFact, resolve};
 use crate::score::{Check, TurnContext, score_turn};
-use crate::suite::{RunItem, detect_language};
+use crate::suite::{Case, RunItem, detect_language};
 
 /// Who answers.
 #[derive(Debug, Clone)]
@@ -128,6 +128,36 @@ impl Harness {
         self.backend.name()
     }
 
+    /// The facts every turn of `item` must show and must not show, resolved over its dataset at
+    /// its "now": what `saker eval --check` prints, and what a run scores against.
+    pub fn expected_facts(&self, item: &RunItem) -> Result<Vec<(Vec<ExpectedFact>, Vec<ExpectedFact>)>, EvalError> {
+        let case = &item.case;
+        let invalid = |message: String| EvalError::InvalidCase {
+            path: std::path::PathBuf::from(format!("{}.yaml", item.suite)),
+            case: case.id.clone(),
+            message,
+        };
+        let dataset = self.datasets.get(&case.dataset)?;
+        let now = case_now(case).map_err(invalid)?;
+        let mut expected = Vec::with_capacity(case.turns.len());
+        for (index, turn) in case.turns.iter().enumerate() {
+            let mut facts = Vec::new();
+            for spec in &turn.facts {
+                facts.extend(
+                    resolve(spec, &dataset, now).map_err(|error| invalid(format!("turn {}: {error}", index + 1)))?,
+                );
+            }
+            let mut absent = Vec::new();
+            for spec in &turn.absent {
+                absent.extend(
+                    resolve(spec, &dataset, now).map_err(|error| invalid(format!("turn {}: {error}", index + 1)))?,
+                );
+            }
+            expected.push((facts, absent));
+        }
+        Ok(expected)
+    }
+
     /// Runs every item in order, calling `progress` after each.
     pub async fn run_all(
         &self,
@@ -166,28 +196,8 @@ impl Harness {
             result.skipped = Some(format!("the tool {missing} is not registered"));
             return Ok(result);
         }
-        let now: DateTime<Utc> = match &case.now {
-            Some(text) => DateTime::parse_from_rfc3339(text)
-                .map_err(|error| invalid(format!("now: {error}")))?
-                .with_timezone(&Utc),
-            None => saker_fixtures::demo_now().map_err(|error| invalid(error.to_string()))?,
-        };
-        let mut expected: Vec<(Vec<ExpectedFact>, Vec<ExpectedFact>)> = Vec::new();
-        for (index, turn) in case.turns.iter().enumerate() {
-            let mut facts = Vec::new();
-            for spec in &turn.facts {
-                facts.extend(
-                    resolve(spec, &dataset, now).map_err(|error| invalid(format!("turn {}: {error}", index + 1)))?,
-                );
-            }
-            let mut absent = Vec::new();
-            for spec in &turn.absent {
-                absent.extend(
-                    resolve(spec, &dataset, now).map_err(|error| invalid(format!("turn {}: {error}", index + 1)))?,
-                );
-            }
-            expected.push((facts, absent));
-        }
+        let now = case_now(case).map_err(invalid)?;
+        let expected = self.expected_facts(item)?;
 
         let data_dir = self.datasets.fresh_data_dir(&dataset)?;
         let store = TantivyStore::open(&data_dir.path().join("index"))
@@ -243,6 +253,16 @@ impl Harness {
         drop(orchestrator);
         drop(data_dir);
         Ok(result)
+    }
+}
+
+/// The case's "now": its own, or the demo's.
+fn case_now(case: &Case) -> Result<DateTime<Utc>, String> {
+    match &case.now {
+        Some(text) => DateTime::parse_from_rfc3339(text)
+            .map(|now| now.with_timezone(&Utc))
+            .map_err(|error| format!("now: {error}")),
+        None => saker_fixtures::demo_now().map_err(|error| error.to_string()),
     }
 }
 

@@ -52,6 +52,11 @@ struct Cli {
     /// No progress lines on standard error.
     #[arg(long)]
     quiet: bool,
+    /// Check the suites without running a backend: load them, resolve every expected fact over
+    /// its dataset and print each case's turns with the facts they expect (for writing a suite
+    /// without seeing any answer).
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -133,6 +138,9 @@ async fn evaluate(cli: Cli) -> anyhow::Result<ExitCode> {
     };
 
     let harness = Harness::new(rules, backend)?;
+    if cli.check {
+        return check_suites(&harness, &items);
+    }
     let started = Instant::now();
     let total = items.len();
     let quiet = cli.quiet;
@@ -174,6 +182,26 @@ async fn evaluate(cli: Cli) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(if failing.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_BELOW_THRESHOLD) })
+}
+
+/// `--check`: every item's expected facts, resolved, without a backend; the first case that
+/// does not resolve is the error.
+fn check_suites(harness: &Harness, items: &[saker_eval::suite::RunItem]) -> anyhow::Result<ExitCode> {
+    for item in items {
+        let expected = harness.expected_facts(item)?;
+        println!("{} ({})", item.case.id, item.suite);
+        for (turn, (facts, absent)) in item.case.turns.iter().zip(&expected) {
+            println!("  ask: {}", turn.ask);
+            for fact in facts {
+                println!("    fact: {} ({})", fact.needle.describe(), fact.derivation);
+            }
+            for fact in absent {
+                println!("    absent: {} ({})", fact.needle.describe(), fact.derivation);
+            }
+        }
+    }
+    eprintln!("{} cases resolve", items.len());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The model settings from --config and the environment, if any.
