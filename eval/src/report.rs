@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::run::CaseResult;
+use crate::suite::GateUnit;
 use crate::summary::{Summary, Tally, percent};
 
 /// What the report says about how it was produced.
@@ -51,13 +52,16 @@ pub fn render(header: &ReportHeader, summary: &Summary, results: &[CaseResult]) 
             (Some(_), false) => "ok",
         };
         let skipped = if suite.skipped > 0 { format!(" ({} skipped)", suite.skipped) } else { String::new() };
+        let gated = suite.gated();
+        let unit = if suite.gate == GateUnit::Turns { " turns" } else { "" };
+        let sealed = if suite.sealed { " (sealed)" } else { "" };
         let _ = writeln!(
             text,
-            "| {} | {}/{}{skipped} | {} | {threshold} | {status} |",
+            "| {}{sealed} | {}/{}{unit}{skipped} | {} | {threshold} | {status} |",
             suite.suite,
-            suite.tally.passed,
-            suite.tally.total,
-            percent(suite.tally.rate())
+            gated.passed,
+            gated.total,
+            percent(gated.rate())
         );
     }
 
@@ -86,9 +90,24 @@ pub fn render(header: &ReportHeader, summary: &Summary, results: &[CaseResult]) 
         let _ =
             writeln!(text, "| {category} | {} | {} | {} |", all.show(), show_or_dash(english), show_or_dash(japanese));
     }
-    text.push_str("\n| Language | Cases |\n|---|---:|\n");
+    text.push_str("\n| Language | Cases | Turns |\n|---|---:|---:|\n");
     for (language, tally) in &summary.languages {
-        let _ = writeln!(text, "| {language} | {} |", tally.show());
+        let turns = summary.turn_languages.get(language).copied().unwrap_or_default();
+        let _ = writeln!(text, "| {language} | {} | {} |", tally.show(), turns.show());
+    }
+    if !summary.intents.is_empty() {
+        text.push_str(
+            "\n## By intent (turns of suite cases)\n\n| Intent | All | English | Japanese |\n|---|---:|---:|---:|\n",
+        );
+        for (intent, (all, english, japanese)) in &summary.intents {
+            let _ = writeln!(
+                text,
+                "| {intent} | {} | {} | {} |",
+                all.show(),
+                show_or_dash(english),
+                show_or_dash(japanese)
+            );
+        }
     }
 
     text.push_str("\n## Checks (every turn, paraphrases included)\n\n| Check | Passed |\n|---|---:|\n");
@@ -132,10 +151,21 @@ pub fn render(header: &ReportHeader, summary: &Summary, results: &[CaseResult]) 
         }
     }
 
-    let failures: Vec<&CaseResult> =
-        results.iter().filter(|result| result.skipped.is_none() && !result.passed()).collect();
-    let _ = writeln!(text, "\n## Failures ({})\n", failures.len());
-    if failures.is_empty() {
+    let sealed: Vec<&str> =
+        summary.suites.iter().filter(|suite| suite.sealed).map(|suite| suite.suite.as_str()).collect();
+    let (hidden, failures): (Vec<&CaseResult>, Vec<&CaseResult>) = results
+        .iter()
+        .filter(|result| result.skipped.is_none() && !result.passed())
+        .partition(|result| sealed.contains(&result.suite.as_str()));
+    let _ = writeln!(text, "\n## Failures ({})\n", failures.len() + hidden.len());
+    if !hidden.is_empty() {
+        let _ = writeln!(
+            text,
+            "{} failing cases of sealed suites are not shown: no fix may be made against their wordings.\n",
+            hidden.len()
+        );
+    }
+    if failures.is_empty() && hidden.is_empty() {
         text.push_str("None.\n");
     }
     for result in failures {

@@ -56,6 +56,8 @@ pub struct TurnResult {
     pub question: String,
     /// The expected language.
     pub language: String,
+    /// What the turn asks for (the turn's `intent`, or a single-turn case's category).
+    pub intent: Option<String>,
     /// The tools called, in order.
     pub tools: Vec<String>,
     /// Every check.
@@ -240,9 +242,11 @@ impl Harness {
                 }
                 Err(error) => (Vec::new(), None, format!("error: {error}")),
             };
+            let intent = turn.intent.clone().or_else(|| (case.turns.len() == 1).then(|| case.category.clone()));
             result.turns.push(TurnResult {
                 question: turn.ask.clone(),
                 language,
+                intent,
                 tools,
                 checks,
                 latency,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::run::CaseResult;
 use crate::score::CheckKind;
-use crate::suite::LoadedSuite;
+use crate::suite::{GateUnit, LoadedSuite};
 
 /// Passed out of run (skipped cases are not counted).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -48,6 +48,12 @@ pub struct SuiteRate {
     pub suite: String,
     /// Its cases (a paraphrase set: its paraphrases).
     pub tally: Tally,
+    /// The turns of its cases.
+    pub turns: Tally,
+    /// What its threshold is a rate of.
+    pub gate: GateUnit,
+    /// True for a sealed suite: the report shows its rates, never its questions.
+    pub sealed: bool,
     /// Skipped cases.
     pub skipped: usize,
     /// The threshold for the backend, if the suite sets one.
@@ -57,7 +63,16 @@ pub struct SuiteRate {
 impl SuiteRate {
     /// True when the suite has a threshold and its rate is below it.
     pub fn below_threshold(&self) -> bool {
-        self.threshold.is_some_and(|threshold| self.tally.total > 0 && self.tally.rate() < threshold)
+        let gated = self.gated();
+        self.threshold.is_some_and(|threshold| gated.total > 0 && gated.rate() < threshold)
+    }
+
+    /// The tally its threshold applies to: its cases or its turns.
+    pub fn gated(&self) -> Tally {
+        match self.gate {
+            GateUnit::Cases => self.tally,
+            GateUnit::Turns => self.turns,
+        }
     }
 }
 
@@ -82,6 +97,10 @@ pub struct Summary {
     pub categories: BTreeMap<String, (Tally, Tally, Tally)>,
     /// Suite cases per language.
     pub languages: BTreeMap<String, Tally>,
+    /// Turns of suite cases per intent (the turn's label), with per-language tallies.
+    pub intents: BTreeMap<String, (Tally, Tally, Tally)>,
+    /// Turns of suite cases per language.
+    pub turn_languages: BTreeMap<String, Tally>,
     /// Checks per kind, over every turn of every case (paraphrases included).
     pub checks: BTreeMap<CheckKind, Tally>,
     /// Holdout cases: suite cases and paraphrases.
@@ -100,7 +119,7 @@ impl Summary {
     /// Computes the figures of `results` for the run's `suites`.
     pub fn of(backend: &str, suites: &[LoadedSuite], results: &[CaseResult]) -> Summary {
         let mut summary = Summary { backend: backend.to_string(), ..Summary::default() };
-        let mut per_suite: BTreeMap<&str, (Tally, usize)> = BTreeMap::new();
+        let mut per_suite: BTreeMap<&str, (Tally, usize, Tally)> = BTreeMap::new();
         let mut by_original: BTreeMap<&str, Vec<bool>> = BTreeMap::new();
         let outcome: BTreeMap<&str, bool> = results
             .iter()
@@ -139,6 +158,13 @@ impl Summary {
                     summary.cases.add(passed);
                     for turn in &result.turns {
                         summary.turns.add(turn.passed());
+                        entry.2.add(turn.passed());
+                        summary.turn_languages.entry(turn.language.clone()).or_default().add(turn.passed());
+                        if let Some(intent) = &turn.intent {
+                            let (all, english, japanese) = summary.intents.entry(intent.clone()).or_default();
+                            all.add(turn.passed());
+                            if turn.language == "ja" { japanese } else { english }.add(turn.passed());
+                        }
                     }
                     let (all, english, japanese) = summary.categories.entry(result.category.clone()).or_default();
                     all.add(passed);
@@ -163,10 +189,13 @@ impl Summary {
             summary.consistent.add(wordings.iter().all(|passed| passed == original_passed));
         }
         for suite in suites.iter().filter(|suite| suite.selected) {
-            let (tally, skipped) = per_suite.get(suite.name.as_str()).copied().unwrap_or_default();
+            let (tally, skipped, turns) = per_suite.get(suite.name.as_str()).copied().unwrap_or_default();
             summary.suites.push(SuiteRate {
                 suite: suite.name.clone(),
                 tally,
+                turns,
+                gate: suite.file.gate,
+                sealed: suite.file.sealed,
                 skipped,
                 threshold: suite.file.threshold.get(backend).copied(),
             });

@@ -18,6 +18,14 @@ pub struct SuiteFile {
     /// without a threshold is measured but never fails the run.
     #[serde(default)]
     pub threshold: BTreeMap<String, f64>,
+    /// What the threshold is a rate of: `cases` (every turn of a case passes; the default) or
+    /// `turns` (each turn counted on its own, as the generalisation suites are gated).
+    #[serde(default)]
+    pub gate: GateUnit,
+    /// A sealed suite: no fix may be made against its wordings, so reports give only its rates
+    /// (overall, per intent, per language), never its questions or failures.
+    #[serde(default)]
+    pub sealed: bool,
     /// The cases.
     #[serde(default)]
     pub cases: Vec<Case>,
@@ -25,6 +33,17 @@ pub struct SuiteFile {
     /// directory, scored with the original case's expectations.
     #[serde(default)]
     pub paraphrases: Vec<Paraphrase>,
+}
+
+/// What a suite's threshold measures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GateUnit {
+    /// The share of cases whose every turn passes.
+    #[default]
+    Cases,
+    /// The share of turns that pass.
+    Turns,
 }
 
 /// One conversation: a dataset, a fixed "now", an optional starting scope and its turns.
@@ -81,6 +100,10 @@ impl Default for DatasetSpec {
 pub struct Turn {
     /// The question.
     pub ask: String,
+    /// What the analyst wants from this turn (`root_cause`, `search`, ...), for the per-intent
+    /// turn rates; default: the case's category for a single-turn case.
+    #[serde(default)]
+    pub intent: Option<String>,
     /// A new analyst scope from this turn on (the request's `scope`); otherwise the session's.
     #[serde(default)]
     pub scope: Option<String>,

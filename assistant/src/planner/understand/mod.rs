@@ -12,7 +12,9 @@ mod calls;
 pub mod entities;
 mod focus;
 pub mod intent;
+pub mod lexicon;
 mod options;
+mod similarity;
 pub mod text;
 pub mod time;
 pub mod vocabulary;
@@ -114,7 +116,13 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     // What is asked is read from the wording, not from the names: "find" in the rule "Find AWS
     // Credentials" asks for no search, "recon" in the cluster "prod-recon-eks" for no category.
     let phrasing = question.without_names(entities.rules.iter().chain(entities.linked.iter().map(|(_, value)| value)));
-    let intent = match intent::recognise(&phrasing) {
+    // A follow-up with no cue of its own ("what about risk-3?") repeats the previous question,
+    // whatever exemplar its few words resemble.
+    let repeats_previous = question.has_any(FOLLOW_UP)
+        && intent::has_no_cue(&phrasing)
+        && previous_topic.is_some_and(|topic| topic != Intent::Unknown);
+    let recognised = if repeats_previous { None } else { intent::recognise(&phrasing) };
+    let intent = match recognised {
         Some(intent) => intent,
         None if entities.names_anything()
             || question.has_any(FOLLOW_UP)
