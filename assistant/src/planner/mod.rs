@@ -12,6 +12,8 @@ pub mod understand;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use saker_tools::analytics::categories::{Category, RuleFacts, categorize};
+use saker_tools::rules::RulesCatalog;
 use saker_tools::scope::{Dimension, Scope};
 use saker_tools::store::{AlertFilter, AlertStore, GroupKey, TimeRange};
 use serde_json::{Value, json};
@@ -86,6 +88,7 @@ impl Planner {
         let vocabulary = self.vocabulary(executor.store()).await?;
         let store = executor.store().clone();
         let base_scope = executor.base_scope().clone();
+        let rules = executor.rules().clone();
         let now = executor.now();
         let (question, focus, analyst_scope) = (question.to_string(), focus.clone(), analyst_scope.to_string());
         tokio::task::spawn_blocking(move || {
@@ -97,6 +100,7 @@ impl Planner {
                 vocabulary: &vocabulary,
                 now,
                 rules_in: &rules_in,
+                rule_category: &|rule: &str| rule_category(&rules, rule),
             };
             understand::understand(&question, &context)
         })
@@ -154,6 +158,15 @@ fn incident_rules(
         .group_counts(&filter, GroupKey::Dimension(Dimension::Rule), INCIDENT_RULES_READ)
         .map(|counts| counts.groups.into_iter().map(|(rule, _)| rule).collect())
         .unwrap_or_default()
+}
+
+/// The analyst category of a rule from its tags in the loaded rules files (by its name alone
+/// when the files do not define it).
+fn rule_category(rules: &RulesCatalog, rule: &str) -> Category {
+    let tags: &[String] = rules.rule(rule).map_or(&[], |loaded| loaded.tags.as_slice());
+    let source = rules.rule(rule).map_or("syscall", |loaded| loaded.source.as_str());
+    let (tactics, techniques) = saker_tools::mitre::ids_from_tags(tags);
+    categorize(&RuleFacts { rule, source, tags, tactics: &tactics, techniques: &techniques })
 }
 
 /// The plan's calls as JSON, for debugging and tests.

@@ -156,6 +156,10 @@ impl<'a> CallBuilder<'a> {
                 | Intent::Search
                 | Intent::Count
         );
+        // An incident word of this very question narrows its overview and explanation too.
+        let narrows = narrows
+            || (self.category.is_some()
+                && matches!(intent, Intent::Summary | Intent::Explain | Intent::Report | Intent::FalsePositive));
         let rules = &self.focus.category_rules;
         if !narrows || rules.is_empty() || self.focus.rule.is_some() || !self.entities.rules.is_empty() {
             return self.scope.clone();
@@ -207,6 +211,12 @@ impl<'a> CallBuilder<'a> {
             return None;
         }
         let rules = (self.context.rules_in)(&self.scope, self.focus.time.as_ref());
+        // Generic detections (interactive shells, API-server contact, package managers) fire
+        // for other incidents and daily operations too: across the cluster they would list
+        // workloads this incident never touched.
+        let specific: Vec<String> =
+            rules.iter().filter(|rule| !is_generic((self.context.rule_category)(rule))).cloned().collect();
+        let rules = if specific.is_empty() { rules } else { specific };
         if rules.is_empty() || rules.len() > INCIDENT_RULES {
             return None;
         }
@@ -470,6 +480,11 @@ enum FocusLevel {
 }
 
 /// Containment order of Kubernetes objects (lower contains higher).
+/// Categories of detections that are not specific to one incident.
+fn is_generic(category: Category) -> bool {
+    matches!(category, Category::Execution | Category::KubernetesActivity | Category::Other | Category::FalcoInternal)
+}
+
 fn rank(dimension: Dimension) -> u8 {
     match dimension {
         Dimension::Cluster => 0,

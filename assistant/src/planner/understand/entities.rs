@@ -513,8 +513,16 @@ fn priorities(question: &Question) -> Vec<&'static str> {
         "深刻な",
     ]) {
         vec!["emergency", "alert", "critical", "error"]
-    } else if question.has_any(&["critical", "クリティカル", "緊急"]) {
+    } else if question.has_any(&["critical", "crit", "crits", "クリティカル", "緊急"])
+        || (question.has("重大") && !question.has("重大度"))
+    {
         vec!["emergency", "alert", "critical"]
+    } else if question.has_any(&["エラー以上", "error and above", "error or above", "error or higher", "errors and up"]) {
+        vec!["emergency", "alert", "critical", "error"]
+    } else if question.has_any(&["warn", "warns", "警告"]) {
+        vec!["warning"]
+    } else if question.has("エラー") && question.has_any(&["アラート", "イベント", "検知", "件"]) {
+        vec!["error"]
     } else {
         // One of Falco's lower priorities by name, when the question says it is one ("warning
         // alerts", 「Warning のアラート」, "priority notice"): these names are common words.

@@ -20,6 +20,7 @@ pub mod time;
 pub mod vocabulary;
 
 use chrono::{DateTime, Utc};
+use saker_tools::analytics::categories::Category;
 
 use self::calls::CallBuilder;
 use self::text::Question;
@@ -41,6 +42,9 @@ pub struct Context<'a> {
     /// The rules that fired in a scope (within the analyst's scope and the focus's time),
     /// most alerts first: the incident's detections, for blast-radius and explain questions.
     pub rules_in: &'a dyn Fn(&str, Option<&TimeFocus>) -> Vec<String>,
+    /// The analyst category of a rule (from its tags in the rules files): which rules an
+    /// incident word ("the miner", 偵察) names, and which rules are generic.
+    pub rule_category: &'a dyn Fn(&str) -> Category,
 }
 
 /// Phrases of a follow-up that repeats the previous question for other objects ("what about
@@ -174,6 +178,16 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
             focus.category = name;
             focus.category_rules.clear();
         }
+        // An incident word outside a comparison ("root cause of the miner", 「偵察の影響範囲」)
+        // narrows to the stored rules of its category; a comparison finds them itself.
+        // A named workload already says which incident it is.
+        let object_named = focus.namespace.is_some()
+            || focus.workload.is_some()
+            || focus.pod.is_some()
+            || focus.container.is_some();
+        if intent != Intent::ComparePeriods && entities.rules.is_empty() && !object_named {
+            focus.category_rules = category_rules(context, category);
+        }
     }
     let builder = CallBuilder::new(&question, &entities, &focus, context, category);
     if !entities.notices.is_empty() {
@@ -203,6 +217,19 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     Plan { intent, calls, scope, focus, notices: Vec::new() }
 }
 
+/// The stored rules of `category`, in name order.
+fn category_rules(context: &Context<'_>, category: Category) -> Vec<String> {
+    let mut rules: Vec<String> = context
+        .vocabulary
+        .values(saker_tools::scope::Dimension::Rule)
+        .iter()
+        .filter(|rule| (context.rule_category)(rule) == category)
+        .cloned()
+        .collect();
+    rules.sort();
+    rules
+}
+
 #[cfg(test)]
 mod tests {
     use rand::{Rng, SeedableRng};
@@ -214,7 +241,7 @@ mod tests {
         let rules_in = |_: &str, _: Option<&TimeFocus>| Vec::new();
         let focus = Focus::default();
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").expect("time").with_timezone(&Utc);
-        let context = Context { focus: &focus, analyst_scope: "", vocabulary, now, rules_in: &rules_in };
+        let context = Context { focus: &focus, analyst_scope: "", vocabulary, now, rules_in: &rules_in, rule_category: &|_| Category::Other };
         understand(question, &context)
     }
 
@@ -298,6 +325,7 @@ mod tests {
             vocabulary: &vocabulary,
             now,
             rules_in: &rules_in,
+            rule_category: &|_| Category::Other,
         };
         let mut random = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         for _ in 0..3000 {

@@ -36,7 +36,9 @@ pub fn time_spec(question: &Question, now: DateTime<Utc>) -> TimeSpec {
     let today = now.date_naive();
     let day = |date: NaiveDate| date.and_time(NaiveTime::MIN).and_utc();
     let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
-    let calendar = if question.has_any(&["yesterday", "昨日", "きのう"]) {
+    let calendar = if let Some(days) = days_ago(question) {
+        Some((day(today - Duration::days(days)), day(today - Duration::days(days - 1))))
+    } else if question.has_any(&["yesterday", "昨日", "きのう"]) {
         Some((day(today - Duration::days(1)), day(today)))
     } else if question.has_any(&["today", "今日", "本日", "きょう"]) {
         Some((day(today), now))
@@ -56,6 +58,26 @@ pub fn time_spec(question: &Question, now: DateTime<Utc>) -> TimeSpec {
         }
         _ => TimeSpec::Unspecified,
     }
+}
+
+/// A whole day some days back: "the day before yesterday", 「一昨日」, "3 days ago", 「3日前」.
+fn days_ago(question: &Question) -> Option<i64> {
+    if question.has_any(&["day before yesterday", "一昨日", "おととい", "おとつい"]) {
+        return Some(2);
+    }
+    let text = question.folded.as_str();
+    for suffix in [" days ago", " day ago", "日前"] {
+        if let Some(position) = text.find(suffix) {
+            let digits: String =
+                text[..position].chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
+            if let Ok(days) = digits.parse::<i64>()
+                && (1..=366).contains(&days)
+            {
+                return Some(days);
+            }
+        }
+    }
+    None
 }
 
 /// Whether "last week" is the other side of a comparison ("compared with last week",
@@ -169,6 +191,21 @@ fn format_time(time: DateTime<Utc>) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_day_before_yesterday_and_days_ago_are_whole_days() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").expect("time").with_timezone(&Utc);
+        for (question, since, until) in [
+            ("alerts from the day before yesterday", "2026-11-18T00:00:00Z", "2026-11-19T00:00:00Z"),
+            ("一昨日のアラート", "2026-11-18T00:00:00Z", "2026-11-19T00:00:00Z"),
+            ("what fired 3 days ago", "2026-11-17T00:00:00Z", "2026-11-18T00:00:00Z"),
+            ("3日前のイベント", "2026-11-17T00:00:00Z", "2026-11-18T00:00:00Z"),
+        ] {
+            let TimeSpec::Range(range) = time_spec(&Question::new(question), now) else {
+                panic!("{question}: no range")
+            };
+            assert_eq!((range.since.as_deref(), range.until.as_deref()), (Some(since), Some(until)), "{question}");
+        }
+    }
     use super::*;
 
     fn now() -> DateTime<Utc> {
