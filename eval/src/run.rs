@@ -118,6 +118,9 @@ pub struct Harness {
     tools: Vec<String>,
 }
 
+/// The facts one turn must show and the facts it must not show, resolved over its dataset.
+pub type TurnFacts = (Vec<ExpectedFact>, Vec<ExpectedFact>);
+
 impl Harness {
     /// A harness over `rules` (the Falco rules the fixtures were generated from) with `backend`.
     pub fn new(rules: RulesCatalog, backend: BackendChoice) -> Result<Harness, EvalError> {
@@ -132,7 +135,7 @@ impl Harness {
 
     /// The facts every turn of `item` must show and must not show, resolved over its dataset at
     /// its "now": what `saker eval --check` prints, and what a run scores against.
-    pub fn expected_facts(&self, item: &RunItem) -> Result<Vec<(Vec<ExpectedFact>, Vec<ExpectedFact>)>, EvalError> {
+    pub fn expected_facts(&self, item: &RunItem) -> Result<Vec<TurnFacts>, EvalError> {
         let case = &item.case;
         let invalid = |message: String| EvalError::InvalidCase {
             path: std::path::PathBuf::from(format!("{}.yaml", item.suite)),

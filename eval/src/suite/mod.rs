@@ -6,6 +6,6 @@ pub mod model;
 
 pub use load::{LoadedSuite, RunItem, detect_language, load_suites, run_items};
 pub use model::{
-    AlertSet, ArgExpectation, Case, DatasetSpec, ExceptionExpectation, FactQuery, FactSpec, GateUnit, Grouped, OutputExpectation,
-    Paraphrase, SuiteFile, TimeExpectation, Turn,
+    AlertSet, ArgExpectation, Case, DatasetSpec, ExceptionExpectation, FactQuery, FactSpec, GateUnit, Grouped,
+    OutputExpectation, Paraphrase, SuiteFile, TimeExpectation, Turn,
 };

@@ -517,7 +517,8 @@ fn priorities(question: &Question) -> Vec<&'static str> {
         || (question.has("重大") && !question.has("重大度"))
     {
         vec!["emergency", "alert", "critical"]
-    } else if question.has_any(&["エラー以上", "error and above", "error or above", "error or higher", "errors and up"]) {
+    } else if question.has_any(&["エラー以上", "error and above", "error or above", "error or higher", "errors and up"])
+    {
         vec!["emergency", "alert", "critical", "error"]
     } else if question.has_any(&["warn", "warns", "警告"]) {
         vec!["warning"]

@@ -181,10 +181,8 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         // An incident word outside a comparison ("root cause of the miner", 「偵察の影響範囲」)
         // narrows to the stored rules of its category; a comparison finds them itself.
         // A named workload already says which incident it is.
-        let object_named = focus.namespace.is_some()
-            || focus.workload.is_some()
-            || focus.pod.is_some()
-            || focus.container.is_some();
+        let object_named =
+            focus.namespace.is_some() || focus.workload.is_some() || focus.pod.is_some() || focus.container.is_some();
         if intent != Intent::ComparePeriods && entities.rules.is_empty() && !object_named {
             focus.category_rules = category_rules(context, category);
         }
@@ -241,7 +239,14 @@ mod tests {
         let rules_in = |_: &str, _: Option<&TimeFocus>| Vec::new();
         let focus = Focus::default();
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").expect("time").with_timezone(&Utc);
-        let context = Context { focus: &focus, analyst_scope: "", vocabulary, now, rules_in: &rules_in, rule_category: &|_| Category::Other };
+        let context = Context {
+            focus: &focus,
+            analyst_scope: "",
+            vocabulary,
+            now,
+            rules_in: &rules_in,
+            rule_category: &|_| Category::Other,
+        };
         understand(question, &context)
     }
 

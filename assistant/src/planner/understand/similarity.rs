@@ -151,7 +151,10 @@ mod tests {
 
     #[test]
     fn similar_wordings_are_closer_than_unrelated_ones() {
-        assert!(similarity("what kicked this off", "what kicked it off") > similarity("what kicked this off", "how many alerts"));
+        assert!(
+            similarity("what kicked this off", "what kicked it off")
+                > similarity("what kicked this off", "how many alerts")
+        );
         assert!(similarity("復旧手順は", "復旧の手順を教えて") > similarity("復旧手順は", "アラート何件"));
         assert!(similarity("blast radius", "blast radius?") > 0.9);
     }
