@@ -174,4 +174,8 @@ pub struct Plan {
     /// Notices for the analyst; with a `NotFound` or `Ambiguous` notice the plan makes no
     /// calls and the answer asks for clarification.
     pub notices: Vec<Notice>,
+    /// When the intent was a default (the question named values but asked for nothing the
+    /// lexicon knows): the two other likeliest readings, offered as follow-up questions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub readings: Vec<Intent>,
 }

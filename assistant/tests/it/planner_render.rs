@@ -24,6 +24,7 @@ fn plan(intent: Intent, scope: &str, calls: Vec<(&'static str, Value)>) -> Plan 
         focus: Focus::default(),
         scope: scope.to_string(),
         notices: Vec::new(),
+        readings: Vec::new(),
     }
 }
 

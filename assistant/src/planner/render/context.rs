@@ -56,6 +56,7 @@ pub fn template_context(language: Language, plan: &Plan, outputs: &[(String, Val
         "bounds": time_bounds(&successful),
         "top": top_entities(&tools),
         "notices": plan.notices.iter().map(|notice| notice_context(notice, outputs)).collect::<Vec<_>>(),
+        "readings": plan.readings.iter().map(|intent| intent.name()).collect::<Vec<_>>(),
     });
     // A second `impacted_workloads` call is the blast radius: the workloads across the
     // analyst's scope where the focus's detections also fired. Isolation covers all of them.
@@ -336,6 +337,7 @@ mod tests {
             focus: Focus::default(),
             scope: "x".into(),
             notices: Vec::new(),
+            readings: Vec::new(),
         }
     }
 

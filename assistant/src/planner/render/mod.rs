@@ -183,6 +183,7 @@ mod tests {
             focus: Focus::default(),
             scope: String::new(),
             notices: Vec::new(),
+            readings: Vec::new(),
         };
         for language in [Language::En, Language::Ja] {
             let text = render(language, &plan, &outputs).unwrap_or_default();
@@ -237,6 +238,7 @@ mod tests {
                 focus: Focus::default(),
                 scope: String::new(),
                 notices: Vec::new(),
+                readings: Vec::new(),
             };
             for language in [Language::En, Language::Ja] {
                 let failed: Vec<(String, Value)> =

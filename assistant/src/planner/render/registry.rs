@@ -26,7 +26,7 @@ pub struct LanguageSources {
     /// (name, source) of each answer template.
     pub templates: [(&'static str, &'static str); 20],
     /// (name, source) of each partial, registered as `_name`.
-    pub partials: [(&'static str, &'static str); 16],
+    pub partials: [(&'static str, &'static str); 17],
     /// The glossary (JSON).
     pub glossary: &'static str,
 }
@@ -80,6 +80,7 @@ macro_rules! language_sources {
                     "fact",
                     "action_target",
                     "action_fact",
+                    "readings",
                 ]
             ),
             glossary: include_str!(concat!("../../../../prompts/answers/", $lang, "/glossary.json")),

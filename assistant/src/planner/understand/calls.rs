@@ -301,7 +301,13 @@ impl<'a> CallBuilder<'a> {
     }
 
     fn search_query(&self) -> Option<String> {
-        let query = options::search_query(self.question)?;
+        let query = options::search_query(self.question)
+            .or_else(|| {
+                let terms: Vec<String> =
+                    super::values::pasted_values(self.question).iter().map(|value| value.search_term()).collect();
+                (!terms.is_empty()).then(|| terms.join(" "))
+            })
+            .or_else(|| super::values::japanese_search_term(self.question))?;
         // A quoted rule name is already in the scope.
         let unquoted = query.trim_matches('"');
         (!self.entities.rules.iter().any(|rule| rule.eq_ignore_ascii_case(unquoted))).then_some(query)

@@ -111,6 +111,14 @@ pub fn link(question: &Question, vocabulary: &Vocabulary) -> Entities {
         if pasted_words.iter().any(|word| word == token.text || token.text.starts_with(&format!("{word}."))) {
             continue;
         }
+        if super::values::is_literal(token.text) && !quoted.iter().any(|part| part == token.text) {
+            // Addresses, paths and domains are searched for (see `values`), but a stored name
+            // that looks like one (a dotted host name) is still linked.
+            if !vocabulary.exact(token.text).is_empty() {
+                link_token(question, vocabulary, token, false, &mut entities);
+            }
+            continue;
+        }
         if let Some(id) = technique_id(token.text) {
             let list = if id.starts_with("TA") { &mut entities.tactics } else { &mut entities.techniques };
             if !list.contains(&id) {
@@ -264,8 +272,12 @@ fn named_by_keyword(question: &Question, token: Token<'_>) -> Option<Dimension> 
     }
     // Container ids are hex ("container 3f2a9c1e0b7d"); after "container" any other word is
     // prose ("container escape", "... in container" before a pasted `exceptions:`).
+    // Pod names always carry a generated suffix: a plain word after "pod" is prose ("which pod
+    // talked to ...").
+    let plain_word = token.text.bytes().all(|byte| byte.is_ascii_lowercase());
     adjacent_keyword(question, token)
         .filter(|dimension| *dimension != Dimension::ContainerId || looks_like_a_container_id(token.text))
+        .filter(|dimension| !(*dimension == Dimension::Pod && plain_word))
 }
 
 /// A container id as Falco prints it: 12 (or 64) hexadecimal digits, at least 6 accepted.
@@ -520,7 +532,7 @@ fn priorities(question: &Question) -> Vec<&'static str> {
     } else if question.has_any(&["エラー以上", "error and above", "error or above", "error or higher", "errors and up"])
     {
         vec!["emergency", "alert", "critical", "error"]
-    } else if question.has_any(&["warn", "warns", "警告"]) {
+    } else if question.tokens().iter().any(|token| matches!(token.text, "warn" | "warns")) || question.has("警告") {
         vec!["warning"]
     } else if question.has("エラー") && question.has_any(&["アラート", "イベント", "検知", "件"]) {
         vec!["error"]

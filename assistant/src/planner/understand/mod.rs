@@ -4,7 +4,8 @@
 //! The steps are separate modules: [`text`] prepares the question, [`intent`] recognises what
 //! is asked, [`entities`] links the names it mentions against the store's [`vocabulary`],
 //! [`time`] reads time expressions, [`options`] the details (groupings, category, search
-//! words), [`focus`] carries references over from earlier turns, and [`calls`] turns all of it
+//! words), [`values`] the literal values pasted in (addresses, ports, paths, domains),
+//! [`focus`] carries references over from earlier turns, and [`calls`] turns all of it
 //! into tool calls.
 
 pub mod action_request;
@@ -17,6 +18,7 @@ mod options;
 mod similarity;
 pub mod text;
 pub mod time;
+pub mod values;
 pub mod vocabulary;
 
 use chrono::{DateTime, Utc};
@@ -137,6 +139,20 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         None if !entities.notices.is_empty() => Intent::Summary,
         None => Intent::Unknown,
     };
+    // Values pasted into a question that asks for no analysis ("anything hitting
+    // 198.51.100.23?", 「/dev/shm/easyminer はどこで?」) are what to search the alerts for.
+    let pasted = values::pasted_values(&phrasing);
+    let intent = match intent {
+        Intent::Summary | Intent::Count | Intent::Unknown
+            if !pasted.is_empty() && (recognised.is_none() || options::group_by(&phrasing).is_empty()) =>
+        {
+            Intent::Search
+        }
+        Intent::Explain if !pasted.is_empty() && entities.rules.is_empty() && entities.alert_id.is_none() => {
+            Intent::Search
+        }
+        other => other,
+    };
     // A question about another product's detections is not about these alerts: decline it
     // rather than answer with Falco's figures.
     let another_product = asks_about_another_product(&question);
@@ -187,6 +203,9 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
             focus.category_rules = category_rules(context, category);
         }
     }
+    // An answer chosen by default offers the two other likeliest readings as follow-ups.
+    let defaulted = recognised.is_none() && !repeats_previous || intent == Intent::Search && !pasted.is_empty();
+    let readings = if defaulted && intent != Intent::Unknown { other_readings(&phrasing, intent) } else { Vec::new() };
     let builder = CallBuilder::new(&question, &entities, &focus, context, category);
     if !entities.notices.is_empty() {
         let calls = builder.notice_calls(&entities.notices);
@@ -197,6 +216,7 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
             // The focus does not move to something that was not found.
             focus: Focus { topic: context.focus.topic.clone(), ..context.focus.clone() },
             notices: entities.notices.clone(),
+            readings: Vec::new(),
         };
     }
     let calls = builder.calls(intent);
@@ -212,7 +232,31 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         let last = if period == "day" { "1d" } else { "7d" };
         focus.time = Some(TimeFocus { last: Some(last.to_string()), ..TimeFocus::default() });
     }
-    Plan { intent, calls, scope, focus, notices: Vec::new() }
+    Plan { intent, calls, scope, focus, notices: Vec::new(), readings }
+}
+
+/// Readings offered when none was clear, most usual first.
+const USUAL_READINGS: [Intent; 4] = [Intent::Summary, Intent::RootCause, Intent::AttackPath, Intent::Search];
+
+/// The two likeliest intents besides `chosen`: the exemplars the wording resembles at all, then
+/// the usual questions of an investigation.
+fn other_readings(phrasing: &Question, chosen: Intent) -> Vec<Intent> {
+    const RESEMBLES: f32 = 0.2;
+    let resembled = lexicon::lexicon()
+        .similarities(phrasing)
+        .into_iter()
+        .filter(|(_, similarity)| *similarity >= RESEMBLES)
+        .map(|(intent, _)| intent);
+    let mut readings: Vec<Intent> = Vec::new();
+    for intent in resembled.chain(USUAL_READINGS) {
+        if intent != chosen && intent != Intent::ValidateException && !readings.contains(&intent) {
+            readings.push(intent);
+        }
+        if readings.len() == 2 {
+            break;
+        }
+    }
+    readings
 }
 
 /// The stored rules of `category`, in name order.
@@ -266,6 +310,27 @@ mod tests {
             (plan.intent, plan.calls[0].arguments["category"].as_str()),
             (Intent::ComparePeriods, Some("reconnaissance"))
         );
+    }
+
+    #[test]
+    fn pasted_values_are_searched_and_other_readings_offered() {
+        for (question, query) in [
+            ("anything hitting 198.51.100.23?", "\"198.51.100.23\""),
+            ("which pod talked to 198.51.100.23:4444", "\"198.51.100.23\" 4444"),
+            ("/dev/shm/easyminer どこで実行された?", "\"/dev/shm/easyminer\""),
+            ("de.minexmr.com への通信", "\"de.minexmr.com\""),
+        ] {
+            let plan = plan_of(question, &demo());
+            assert_eq!(plan.intent, Intent::Search, "{question}: {plan:?}");
+            assert_eq!(plan.calls[0].arguments["query"].as_str(), Some(query), "{question}: {plan:?}");
+            assert_eq!(plan.readings.len(), 2, "{question}: {:?}", plan.readings);
+            assert!(!plan.readings.contains(&Intent::Search), "{question}");
+        }
+        // A clear intent keeps its tool and offers nothing.
+        let plan = plan_of("root cause of the alerts from 198.51.100.23", &demo());
+        assert_eq!((plan.intent, plan.readings.len()), (Intent::RootCause, 0), "{plan:?}");
+        // Nothing linked at all is still not understood.
+        assert_eq!(plan_of("hello there", &demo()).intent, Intent::Unknown);
     }
 
     #[test]
