@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::common::AlertSummary;
 use super::{Evidence, Tool, ToolContext, ToolError, Window};
+use crate::scope::Dimension;
 use crate::store::SearchOrder;
 
 /// The tool.
@@ -57,6 +58,36 @@ pub struct SearchEventsOutput {
     pub alerts: Vec<AlertSummary>,
     /// Hits after this page.
     pub more: u64,
+    /// With a `query`: where all the hits are (cluster, namespace, workload), most hits first,
+    /// at most [`PLACES`] rows: "which pod talked to X" is answered by every hit, not a page.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub found_in: Vec<HitPlace>,
+    /// Places beyond those listed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub other_places: u64,
+}
+
+/// Rows of [`SearchEventsOutput::found_in`].
+pub const PLACES: usize = 10;
+
+/// One place the hits of a search are in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct HitPlace {
+    /// The cluster (absent when the alerts have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// The namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The workload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<String>,
+    /// Hits there.
+    pub count: u64,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 impl Tool for SearchEvents {
@@ -85,11 +116,35 @@ impl Tool for SearchEvents {
         let evidence = Evidence::of(context.store, &filter)?;
         let page = context.store.search(&filter, args.query.as_deref(), order, offset, limit)?;
         let shown = (offset + page.alerts.len()) as u64;
+        let (found_in, other_places) = match args.query.as_deref().map(str::trim).filter(|query| !query.is_empty()) {
+            Some(query) if page.total > 0 => {
+                let places = context.store.search_tuple_counts(
+                    &filter,
+                    query,
+                    &[Dimension::Cluster, Dimension::Namespace, Dimension::Workload],
+                    PLACES,
+                )?;
+                let rows = places
+                    .rows
+                    .into_iter()
+                    .map(|(mut key, count)| {
+                        let workload = key.pop().flatten();
+                        let namespace = key.pop().flatten();
+                        let cluster = key.pop().flatten();
+                        HitPlace { cluster, namespace, workload, count }
+                    })
+                    .collect();
+                (rows, places.other_rows)
+            }
+            _ => (Vec::new(), 0),
+        };
         Ok(SearchEventsOutput {
             evidence,
             total_hits: page.total,
             more: page.total.saturating_sub(shown),
             alerts: page.alerts.iter().map(AlertSummary::of).collect(),
+            found_in,
+            other_places,
         })
     }
 }

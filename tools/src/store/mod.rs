@@ -88,6 +88,15 @@ pub trait AlertStore: Send + Sync {
         offset: usize,
         limit: usize,
     ) -> Result<SearchPage, StoreError>;
+    /// [`AlertStore::tuple_counts`] over the alerts a full-text search finds: where the hits
+    /// of `text` are (cluster, namespace, workload), largest first.
+    fn search_tuple_counts(
+        &self,
+        filter: &AlertFilter,
+        text: &str,
+        dimensions: &[Dimension],
+        limit: usize,
+    ) -> Result<TupleCounts, StoreError>;
     /// Alerts by id, in the order of `ids`; unknown ids are skipped.
     fn get(&self, ids: &[String]) -> Result<Vec<Alert>, StoreError>;
     /// Total number of stored alerts.

@@ -43,6 +43,11 @@ impl<'a> CallBuilder<'a> {
         builder
     }
 
+    /// Whether the analyst's scope fixes a value of `dimension`.
+    fn analyst_scope_names(&self, dimension: Dimension) -> bool {
+        self.analyst_terms.iter().any(|(field, _)| *field == FieldRef::Dimension(dimension))
+    }
+
     /// The scope of the turn's calls, within the analyst's scope ('' for all of it).
     pub fn scope(&self) -> &str {
         &self.scope
@@ -54,7 +59,16 @@ impl<'a> CallBuilder<'a> {
         let call = |tool: &'static str, extra: Value| PlannedCall { tool, arguments: merge(&window, extra) };
         match intent {
             Intent::Summary => {
-                vec![call("event_stats", json!({"group_by": ["rule", "namespace", "workload"], "limit": 10}))]
+                // "Across all clusters": the clusters come first when none is in scope.
+                let clusters_asked = self.question.has_any(&["cluster", "clusters", "クラスタ", "クラスター"])
+                    && self.focus.cluster.is_none()
+                    && !self.analyst_scope_names(Dimension::Cluster);
+                let group_by = if clusters_asked {
+                    json!(["cluster", "rule", "namespace", "workload"])
+                } else {
+                    json!(["rule", "namespace", "workload"])
+                };
+                vec![call("event_stats", json!({"group_by": group_by, "limit": 10}))]
             }
             Intent::Report => vec![
                 call("event_stats", json!({"group_by": ["rule", "namespace", "workload"], "limit": 10})),

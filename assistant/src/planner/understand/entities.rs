@@ -532,7 +532,9 @@ fn priorities(question: &Question) -> Vec<&'static str> {
     } else if question.has_any(&["エラー以上", "error and above", "error or above", "error or higher", "errors and up"])
     {
         vec!["emergency", "alert", "critical", "error"]
-    } else if question.tokens().iter().any(|token| matches!(token.text, "warn" | "warns")) || question.has("警告") {
+    } else if question.tokens().iter().any(|token| matches!(token.text, "warn" | "warns" | "warnings"))
+        || question.has("警告")
+    {
         vec!["warning"]
     } else if question.has("エラー") && question.has_any(&["アラート", "イベント", "検知", "件"]) {
         vec!["error"]

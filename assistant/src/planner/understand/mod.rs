@@ -118,14 +118,19 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         None => entities::link(&question, context.vocabulary),
     };
     let time = time::time_spec(&question, context.now);
+    // "And the week before that?": the same question over the period before the focus's.
+    let period_before = match time {
+        TimeSpec::Unspecified => time::period_before(&question, context.focus.time.as_ref(), context.now),
+        _ => None,
+    };
+    let time = period_before.clone().map_or(time, TimeSpec::Range);
     let previous_topic = context.focus.topic.as_deref().and_then(Intent::from_name);
     // What is asked is read from the wording, not from the names: "find" in the rule "Find AWS
     // Credentials" asks for no search, "recon" in the cluster "prod-recon-eks" for no category.
     let phrasing = question.without_names(entities.rules.iter().chain(entities.linked.iter().map(|(_, value)| value)));
     // A follow-up with no cue of its own ("what about risk-3?") repeats the previous question,
     // whatever exemplar its few words resemble.
-    let repeats_previous = question.has_any(FOLLOW_UP)
-        && intent::has_no_cue(&phrasing)
+    let repeats_previous = (period_before.is_some() || question.has_any(FOLLOW_UP) && intent::has_no_cue(&phrasing))
         && previous_topic.is_some_and(|topic| topic != Intent::Unknown);
     let recognised = if repeats_previous { None } else { intent::recognise(&phrasing) };
     let intent = match recognised {

@@ -191,6 +191,63 @@ fn explicit_dates(question: &Question) -> Option<TimeFocus> {
     }
 }
 
+/// Phrases that ask for the period just before the one in focus ("and the week before that?",
+/// 「その前の週は?」).
+const BEFORE_THAT: &[&str] = &[
+    "before that",
+    "the week before",
+    "the day before",
+    "the period before",
+    "prior week",
+    "その前",
+    "前の週",
+    "その前の週",
+    "前の期間",
+];
+
+/// The period of the same length right before `previous` (the focus's range), when the
+/// question asks for it and names no time of its own.
+pub fn period_before(question: &Question, previous: Option<&TimeFocus>, now: DateTime<Utc>) -> Option<TimeFocus> {
+    if !question.has_any(BEFORE_THAT) || compares(question) {
+        return None;
+    }
+    let previous = previous?;
+    let (since, until) = match (&previous.last, &previous.since, &previous.until) {
+        (Some(last), _, _) => {
+            let length = parse_length(last)?;
+            (now - length, now)
+        }
+        (None, Some(since), until) => {
+            let since = DateTime::parse_from_rfc3339(since).ok()?.with_timezone(&Utc);
+            let until = match until {
+                Some(until) => DateTime::parse_from_rfc3339(until).ok()?.with_timezone(&Utc),
+                None => now,
+            };
+            (since, until)
+        }
+        _ => return None,
+    };
+    let length = until - since;
+    (length > Duration::zero()).then(|| TimeFocus {
+        since: Some(format_time(since - length)),
+        until: Some(format_time(since)),
+        last: None,
+    })
+}
+
+/// A rolling length as the focus stores it (`30m`, `24h`, `7d`, `2w`).
+fn parse_length(text: &str) -> Option<Duration> {
+    let unit = text.chars().last()?;
+    let amount: i64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
+    match unit {
+        'm' => Some(Duration::minutes(amount)),
+        'h' => Some(Duration::hours(amount)),
+        'd' => Some(Duration::days(amount)),
+        'w' => Some(Duration::weeks(amount)),
+        _ => None,
+    }
+}
+
 fn format_time(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, true)
 }

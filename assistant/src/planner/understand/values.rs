@@ -20,6 +20,8 @@ pub enum ValueKind {
     Url,
     /// A domain name (`de.minexmr.com`).
     Domain,
+    /// A user name introduced as one ("user www-data", 「www-data ユーザー」).
+    User,
 }
 
 /// One literal value of the question.
@@ -40,6 +42,7 @@ impl PastedValue {
     pub fn search_term(&self) -> String {
         match self.kind {
             ValueKind::Port => self.text.clone(),
+            ValueKind::User => phrase(&self.text),
             ValueKind::Cidr => {
                 let (address, bits) = self.text.split_once('/').unwrap_or((self.text.as_str(), "32"));
                 let bits: usize = bits.parse().unwrap_or(32);
@@ -106,6 +109,10 @@ pub fn pasted_values(question: &Question) -> Vec<PastedValue> {
         }
         if is_port(text) && follows_a_port_word(question, token.start) {
             push(ValueKind::Port, text);
+            continue;
+        }
+        if is_user_name(text) && introduced_as_a_user(question, token.start, token.end) {
+            push(ValueKind::User, text);
         }
     }
     values
@@ -192,6 +199,55 @@ const FIELD_CLASSES: &[&str] = &[
     "output_fields",
     "net",
 ];
+
+/// Accounts every Linux image has, named without the `-`, `_` or digit that sets other user
+/// names apart from English words.
+const SYSTEM_ACCOUNTS: &[&str] = &[
+    "root",
+    "nobody",
+    "daemon",
+    "bin",
+    "sys",
+    "www",
+    "nginx",
+    "apache",
+    "httpd",
+    "postgres",
+    "mysql",
+    "redis",
+    "jenkins",
+    "git",
+    "ubuntu",
+    "admin",
+    "node",
+    "app",
+    "elasticsearch",
+    "mongodb",
+];
+
+/// A Unix user name: `www-data`, `svc_backup`, `user1000`, or a system account (`root`).
+fn is_user_name(text: &str) -> bool {
+    let shaped = text.len() >= 2
+        && text.bytes().next().is_some_and(|byte| byte.is_ascii_lowercase() || byte == b'_')
+        && text.bytes().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_'));
+    shaped
+        && (text.bytes().any(|byte| matches!(byte, b'-' | b'_') || byte.is_ascii_digit())
+            || SYSTEM_ACCOUNTS.contains(&text))
+}
+
+/// Whether a user word stands right before the token ("user www-data", "w/ user root") or
+/// right after it ("www-data user", 「www-data ユーザー」).
+fn introduced_as_a_user(question: &Question, start: usize, end: usize) -> bool {
+    let before = question.folded[..start].trim_end();
+    let after = question.folded[end..].trim_start();
+    let word_before = before.rsplit(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
+    matches!(word_before, "user" | "username")
+        || ["ユーザー", "ユーザ"].iter().any(|word| before.ends_with(word) || after.starts_with(word))
+        || (after.starts_with("user") && !after.starts_with("users") && {
+            let rest = &after["user".len()..];
+            rest.chars().next().is_none_or(|c| !c.is_ascii_alphanumeric())
+        })
+}
 
 /// Whether a port word ends right before byte `start` of the folded question.
 fn follows_a_port_word(question: &Question, start: usize) -> bool {
@@ -294,6 +350,9 @@ mod tests {
         assert_eq!(values("de.minexmr.com へのアクセス"), vec![(ValueKind::Domain, "de.minexmr.com".into())]);
         assert!(values("what ran malicious-bin-event-gen.sh and set proc.name").is_empty());
         assert!(values("24/7 coverage, and/or").is_empty());
+        assert_eq!(values("any alerts w/ user www-data?"), vec![(ValueKind::User, "www-data".into())]);
+        assert_eq!(values("www-data ユーザーの操作"), vec![(ValueKind::User, "www-data".into())]);
+        assert!(values("which user ran it? the user is unknown").is_empty());
     }
 
     #[test]

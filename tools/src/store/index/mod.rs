@@ -163,6 +163,30 @@ impl TantivyStore {
         load_alert(&self.fields, &document)
     }
 
+    /// Counts per combination of `dimensions` over the alerts `query` matches, largest first.
+    fn tuple_counts_of(
+        &self,
+        query: Box<dyn Query>,
+        dimensions: &[Dimension],
+        limit: usize,
+    ) -> Result<TupleCounts, StoreError> {
+        let searcher = self.reader.searcher();
+        let collector = TupleCollector {
+            field_names: dimensions.iter().map(|dimension| dimension_field_name(*dimension).to_string()).collect(),
+        };
+        let counts = searcher.search(&query, &collector).map_err(|source| self.index_error(source))?;
+        let total = counts.values().sum();
+        let mut rows: Vec<(Vec<Option<String>>, u64)> = counts.into_iter().collect();
+        rows.sort_by(|left, right| right.1.cmp(&left.1).then_with(|| left.0.cmp(&right.0)));
+        let rest = if rows.len() > limit { rows.split_off(limit) } else { Vec::new() };
+        Ok(TupleCounts {
+            total,
+            rows,
+            other_rows: rest.len() as u64,
+            other_count: rest.iter().map(|(_, count)| count).sum(),
+        })
+    }
+
     fn text_query(&self, text: &str) -> Result<Box<dyn Query>, StoreError> {
         let mut parser = QueryParser::for_index(&self.index, vec![self.fields.text]);
         parser.set_conjunction_by_default();
@@ -238,22 +262,21 @@ impl AlertStore for TantivyStore {
         dimensions: &[Dimension],
         limit: usize,
     ) -> Result<TupleCounts, StoreError> {
-        let searcher = self.reader.searcher();
-        let query = filter_query(&self.fields, filter);
-        let collector = TupleCollector {
-            field_names: dimensions.iter().map(|dimension| dimension_field_name(*dimension).to_string()).collect(),
-        };
-        let counts = searcher.search(&query, &collector).map_err(|source| self.index_error(source))?;
-        let total = counts.values().sum();
-        let mut rows: Vec<(Vec<Option<String>>, u64)> = counts.into_iter().collect();
-        rows.sort_by(|left, right| right.1.cmp(&left.1).then_with(|| left.0.cmp(&right.0)));
-        let rest = if rows.len() > limit { rows.split_off(limit) } else { Vec::new() };
-        Ok(TupleCounts {
-            total,
-            rows,
-            other_rows: rest.len() as u64,
-            other_count: rest.iter().map(|(_, count)| count).sum(),
-        })
+        self.tuple_counts_of(filter_query(&self.fields, filter), dimensions, limit)
+    }
+
+    fn search_tuple_counts(
+        &self,
+        filter: &AlertFilter,
+        text: &str,
+        dimensions: &[Dimension],
+        limit: usize,
+    ) -> Result<TupleCounts, StoreError> {
+        let mut query = filter_query(&self.fields, filter);
+        if !text.trim().is_empty() {
+            query = Box::new(BooleanQuery::new(vec![(Occur::Must, query), (Occur::Must, self.text_query(text)?)]));
+        }
+        self.tuple_counts_of(query, dimensions, limit)
     }
 
     fn rollup(
