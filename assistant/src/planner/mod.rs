@@ -100,6 +100,9 @@ impl Planner {
                 vocabulary: &vocabulary,
                 now,
                 rules_in: &rules_in,
+                containers_in: &|scope: &str, time: Option<&TimeFocus>| {
+                    incident_containers(&*store, &base_scope, scope, time, now)
+                },
                 rule_category: &|rule: &str| rule_category(&rules, rule),
             };
             understand::understand(&question, &context)
@@ -158,6 +161,29 @@ fn incident_rules(
         .group_counts(&filter, GroupKey::Dimension(Dimension::Rule), INCIDENT_RULES_READ)
         .map(|counts| counts.groups.into_iter().map(|(rule, _)| rule).collect())
         .unwrap_or_default()
+}
+
+/// The containers the alerts of `scope` came from (within the analyst's scope and `time`), most
+/// alerts first; empty when there are more than [`understand::INCIDENT_CONTAINERS`] (too broad
+/// to be one incident), when the scope does not parse or the store fails.
+fn incident_containers(
+    store: &dyn AlertStore,
+    base_scope: &Scope,
+    scope: &str,
+    time: Option<&TimeFocus>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<String> {
+    let Ok(scope) = Scope::parse(scope) else { return Vec::new() };
+    let time = match time {
+        Some(time) => TimeRange::resolve(time.since.as_deref(), time.until.as_deref(), time.last.as_deref(), now),
+        None => Ok(TimeRange::default()),
+    };
+    let Ok(time) = time else { return Vec::new() };
+    let filter = AlertFilter { scope: base_scope.and(&scope), time };
+    match store.group_counts(&filter, GroupKey::Dimension(Dimension::ContainerId), understand::INCIDENT_CONTAINERS) {
+        Ok(counts) if counts.other_groups == 0 => counts.groups.into_iter().map(|(container, _)| container).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The analyst category of a rule from its tags in the loaded rules files (by its name alone

@@ -178,7 +178,20 @@ impl<'a> CallBuilder<'a> {
         if !narrows || rules.is_empty() || self.focus.rule.is_some() || !self.entities.rules.is_empty() {
             return self.scope.clone();
         }
-        and_text(&self.scope, &term(Dimension::Rule, operator_for(rules.len()), rules.clone()))
+        let by_rules = and_text(&self.scope, &term(Dimension::Rule, operator_for(rules.len()), rules.clone()));
+        // How the incident began and went on, and what it used, are read from everything its
+        // containers did: the reverse shell's attack path goes on to the download and the
+        // metadata access that followed it.
+        if matches!(intent, Intent::AttackPath | Intent::RootCause | Intent::Mitre | Intent::Report) {
+            let containers = (self.context.containers_in)(&by_rules, self.focus.time.as_ref());
+            if !containers.is_empty() {
+                return and_text(
+                    &self.scope,
+                    &term(Dimension::ContainerId, operator_for(containers.len()), containers),
+                );
+            }
+        }
+        by_rules
     }
 
     /// The calls that ground notices: the asked name in the scope (an empty set whose evidence

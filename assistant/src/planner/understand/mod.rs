@@ -44,10 +44,18 @@ pub struct Context<'a> {
     /// The rules that fired in a scope (within the analyst's scope and the focus's time),
     /// most alerts first: the incident's detections, for blast-radius and explain questions.
     pub rules_in: &'a dyn Fn(&str, Option<&TimeFocus>) -> Vec<String>,
+    /// The containers the alerts of a scope came from (within the analyst's scope and the
+    /// focus's time), most alerts first, at most [`INCIDENT_CONTAINERS`]; empty when there are
+    /// more: where an incident word's detections fired, so that its root cause and attack path
+    /// follow everything those containers did, not only the detections of that category.
+    pub containers_in: &'a dyn Fn(&str, Option<&TimeFocus>) -> Vec<String>,
     /// The analyst category of a rule (from its tags in the rules files): which rules an
     /// incident word ("the miner", 偵察) names, and which rules are generic.
     pub rule_category: &'a dyn Fn(&str) -> Category,
 }
+
+/// Most containers an incident word is followed into (see [`Context::containers_in`]).
+pub const INCIDENT_CONTAINERS: usize = 20;
 
 /// Phrases of a follow-up that repeats the previous question for other objects ("what about
 /// risk-3?", 「risk-3 は?」).
@@ -294,6 +302,7 @@ mod tests {
             vocabulary,
             now,
             rules_in: &rules_in,
+            containers_in: &|_, _| Vec::new(),
             rule_category: &|_| Category::Other,
         };
         understand(question, &context)
@@ -400,6 +409,7 @@ mod tests {
             vocabulary: &vocabulary,
             now,
             rules_in: &rules_in,
+            containers_in: &|_, _| Vec::new(),
             rule_category: &|_| Category::Other,
         };
         let mut random = rand_chacha::ChaCha8Rng::seed_from_u64(7);
