@@ -140,6 +140,24 @@ impl Planner {
     }
 }
 
+/// The alerts of `scope` within the analyst's scope and `time`; `None` when the scope or the
+/// time does not parse.
+fn incident_filter(
+    base_scope: &Scope,
+    scope: &str,
+    time: Option<&TimeFocus>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<AlertFilter> {
+    let scope = Scope::parse(scope).ok()?;
+    let time = match time {
+        Some(time) => {
+            TimeRange::resolve(time.since.as_deref(), time.until.as_deref(), time.last.as_deref(), now).ok()?
+        }
+        None => TimeRange::default(),
+    };
+    Some(AlertFilter { scope: base_scope.and(&scope), time })
+}
+
 /// The rules that fired in `scope` (within the analyst's scope and `time`), most alerts
 /// first; empty when the scope does not parse or the store fails (the plan then simply has
 /// no blast-radius call).
@@ -150,13 +168,7 @@ fn incident_rules(
     time: Option<&TimeFocus>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<String> {
-    let Ok(scope) = Scope::parse(scope) else { return Vec::new() };
-    let time = match time {
-        Some(time) => TimeRange::resolve(time.since.as_deref(), time.until.as_deref(), time.last.as_deref(), now),
-        None => Ok(TimeRange::default()),
-    };
-    let Ok(time) = time else { return Vec::new() };
-    let filter = AlertFilter { scope: base_scope.and(&scope), time };
+    let Some(filter) = incident_filter(base_scope, scope, time, now) else { return Vec::new() };
     store
         .group_counts(&filter, GroupKey::Dimension(Dimension::Rule), INCIDENT_RULES_READ)
         .map(|counts| counts.groups.into_iter().map(|(rule, _)| rule).collect())
@@ -173,13 +185,7 @@ fn incident_containers(
     time: Option<&TimeFocus>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<String> {
-    let Ok(scope) = Scope::parse(scope) else { return Vec::new() };
-    let time = match time {
-        Some(time) => TimeRange::resolve(time.since.as_deref(), time.until.as_deref(), time.last.as_deref(), now),
-        None => Ok(TimeRange::default()),
-    };
-    let Ok(time) = time else { return Vec::new() };
-    let filter = AlertFilter { scope: base_scope.and(&scope), time };
+    let Some(filter) = incident_filter(base_scope, scope, time, now) else { return Vec::new() };
     match store.group_counts(&filter, GroupKey::Dimension(Dimension::ContainerId), understand::INCIDENT_CONTAINERS) {
         Ok(counts) if counts.other_groups == 0 => counts.groups.into_iter().map(|(container, _)| container).collect(),
         _ => Vec::new(),

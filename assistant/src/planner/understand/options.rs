@@ -183,14 +183,7 @@ pub fn limit(question: &Question) -> Option<u32> {
         return Some(count);
     }
     if let Some(position) = question.folded.find('件') {
-        let digits: String = question.folded[..position]
-            .chars()
-            .rev()
-            .take_while(char::is_ascii_digit)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
+        let digits = super::text::trailing_run(&question.folded[..position], |c| c.is_ascii_digit());
         if let Ok(count) = digits.parse::<u32>()
             && (1..=50).contains(&count)
         {

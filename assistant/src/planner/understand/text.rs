@@ -169,6 +169,13 @@ pub fn find_phrase(text: &str, phrase: &str) -> Option<usize> {
     None
 }
 
+/// The longest end of `text` whose characters all satisfy `keep` ("7" of "past 7", the name
+/// before a particle).
+pub fn trailing_run(text: &str, keep: impl Fn(char) -> bool) -> &str {
+    let start = text.char_indices().rev().take_while(|(_, c)| keep(*c)).last().map_or(text.len(), |(index, _)| index);
+    &text[start..]
+}
+
 /// Folds full-width ASCII forms and the ideographic space to ASCII.
 fn fold_width(character: char) -> char {
     match character {
@@ -181,6 +188,13 @@ fn fold_width(character: char) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trailing_runs() {
+        assert_eq!(trailing_run("past 17", |c| c.is_ascii_digit()), "17");
+        assert_eq!(trailing_run("past", |c| c.is_ascii_digit()), "");
+        assert_eq!(trailing_run("悪意のあるマイナー", |c| ('\u{30a0}'..='\u{30ff}').contains(&c)), "マイナー");
+    }
 
     #[test]
     fn folds_width_case_and_spaces() {

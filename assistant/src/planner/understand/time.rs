@@ -68,14 +68,7 @@ fn days_ago(question: &Question) -> Option<i64> {
     let text = question.folded.as_str();
     for suffix in [" days ago", " day ago", "日前"] {
         if let Some(position) = text.find(suffix) {
-            let digits: String = text[..position]
-                .chars()
-                .rev()
-                .take_while(char::is_ascii_digit)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
+            let digits = super::text::trailing_run(&text[..position], |c| c.is_ascii_digit());
             if let Ok(days) = digits.parse::<i64>()
                 && (1..=366).contains(&days)
             {

@@ -3,7 +3,7 @@
 //! a ticket ("which pod talked to 198.51.100.23?", 「/dev/shm/easyminer はどこで実行された?」),
 //! and what a full-text search over the stored alerts finds; each becomes a search term.
 
-use super::text::Question;
+use super::text::{Question, trailing_run};
 
 /// What kind of value a pasted literal is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,26 +282,8 @@ pub fn japanese_search_term(question: &Question) -> Option<String> {
     let folded = question.folded.as_str();
     JAPANESE_SEARCH_CUES.iter().filter_map(|cue| folded.find(cue)).min().and_then(|position| {
         let before = folded[..position].trim_end().trim_end_matches(['」', '"', '`', '』']);
-        let ascii: String = before
-            .chars()
-            .rev()
-            .take_while(|c| c.is_ascii_alphanumeric() || "-_./:".contains(*c))
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        let term = if ascii.is_empty() {
-            before
-                .chars()
-                .rev()
-                .take_while(|c| is_katakana_or_kanji(*c))
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect::<String>()
-        } else {
-            ascii
-        };
+        let ascii = trailing_run(before, |c| c.is_ascii_alphanumeric() || "-_./:".contains(c));
+        let term = if ascii.is_empty() { trailing_run(before, is_katakana_or_kanji) } else { ascii };
         let term = term.trim_matches(['.', ':', '-']).to_string();
         (term.chars().count() >= 2).then_some(term)
     })
