@@ -6,11 +6,27 @@ use saker_eval::report::{ReportHeader, render};
 use saker_eval::run::BackendChoice;
 use saker_eval::summary::{Summary, percent};
 
+use saker_eval::suite::{LoadedSuite, load_suites};
+
 use super::{committed_suites, run_suites};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_planner_meets_every_committed_threshold() {
-    let suites = committed_suites();
+    assert_thresholds(&committed_suites()).await;
+}
+
+/// The blind generalisation suite (eval/generalisation), gated per turn on both halves; a
+/// failure of the sealed half is counted, never shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_planner_meets_the_generalisation_thresholds() {
+    let directory = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/generalisation"));
+    let suites = load_suites(&[directory]).expect("the generalisation suites load");
+    assert!(suites.iter().any(|suite| suite.file.sealed), "a sealed half is committed");
+    assert_thresholds(&suites).await;
+}
+
+async fn assert_thresholds(suites: &[LoadedSuite]) {
+    let suites = suites.to_vec();
     let results = run_suites(&suites, BackendChoice::Planner).await;
     let summary = Summary::of("planner", &suites, &results);
     let failing: Vec<String> = summary
