@@ -330,8 +330,7 @@ impl<'a> CallBuilder<'a> {
     fn search_query(&self) -> Option<String> {
         let query = options::search_query(self.question)
             .or_else(|| {
-                let terms: Vec<String> =
-                    super::values::pasted_values(self.question).iter().map(|value| value.search_term()).collect();
+                let terms: Vec<String> = self.entities.values.iter().map(|value| value.search_term()).collect();
                 (!terms.is_empty()).then(|| terms.join(" "))
             })
             .or_else(|| super::values::japanese_search_term(self.question))?;

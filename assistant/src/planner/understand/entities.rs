@@ -6,6 +6,7 @@
 use saker_tools::scope::{Dimension, FieldRef};
 
 use super::text::{Question, Token};
+use super::values::{PastedValue, is_literal, pasted_values};
 use super::vocabulary::{LINKED, Vocabulary};
 use crate::conversation::quote_value;
 use crate::planner::plan::Notice;
@@ -30,6 +31,9 @@ pub struct Entities {
     pub pasted_terms: Vec<String>,
     /// Names that matched nothing or several values.
     pub notices: Vec<Notice>,
+    /// Literal values pasted into the question (addresses, ports, paths, domains, users) that
+    /// are neither a linked name nor part of a named rule: what a search looks for.
+    pub values: Vec<PastedValue>,
 }
 
 impl Entities {
@@ -111,7 +115,7 @@ pub fn link(question: &Question, vocabulary: &Vocabulary) -> Entities {
         if pasted_words.iter().any(|word| word == token.text || token.text.starts_with(&format!("{word}."))) {
             continue;
         }
-        if super::values::is_literal(token.text) && !quoted.iter().any(|part| part == token.text) {
+        if is_literal(token.text) && !quoted.iter().any(|part| part == token.text) {
             // Addresses, paths and domains are searched for (see `values`), but a stored name
             // that looks like one (a dotted host name) is still linked.
             if !vocabulary.exact(token.text).is_empty() {
@@ -133,6 +137,12 @@ pub fn link(question: &Question, vocabulary: &Vocabulary) -> Entities {
         link_token(question, vocabulary, token, quoted.iter().any(|part| part == token.text), &mut entities);
     }
     entities.priorities = priorities(question);
+    let named = |text: &str| {
+        entities.linked.iter().any(|(_, value)| value.eq_ignore_ascii_case(text))
+            || entities.rules.iter().any(|rule| rule.to_lowercase().contains(text))
+    };
+    let values = pasted_values(question).into_iter().filter(|value| !named(&value.text)).collect();
+    entities.values = values;
     entities
 }
 

@@ -154,7 +154,7 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     };
     // Values pasted into a question that asks for no analysis ("anything hitting
     // 198.51.100.23?", 「/dev/shm/easyminer はどこで?」) are what to search the alerts for.
-    let pasted = values::pasted_values(&phrasing);
+    let pasted = &entities.values;
     let intent = match intent {
         Intent::Summary | Intent::Count | Intent::Unknown
             if !pasted.is_empty() && (recognised.is_none() || options::group_by(&phrasing).is_empty()) =>
