@@ -9,7 +9,7 @@ use chrono::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::{AlertSummary, NameCount, excerpt, timestamp};
+use super::common::{AlertSummary, NameCount, excerpt, is_zero, timestamp};
 use super::explain_event::{ExplainEvent, ExplainEventArgs};
 use super::process_tree::chain_of;
 use super::process_tree::{ProcessNode, ProcessTree};
@@ -960,10 +960,6 @@ fn nearby_names(rules: Vec<&NearbyRule>) -> String {
         .map(|rule| format!("{} ({}, {})", rule.rule, rule.category.label(), rule.alerts))
         .collect();
     format!("{}{}", listed.join(", "), more(rules.len().saturating_sub(NAMES_IN_STATEMENT) as u64, "more rules"))
-}
-
-fn is_zero(count: &u64) -> bool {
-    *count == 0
 }
 
 fn json_size(value: &impl Serialize) -> usize {

@@ -21,6 +21,11 @@ pub fn dimension_scope(dimension: Dimension, values: Vec<String>) -> Scope {
     Scope::from_expr(ScopeExpr::compare(FieldRef::Dimension(dimension), operator, values))
 }
 
+/// For `skip_serializing_if`: a count that says nothing when it is zero.
+pub fn is_zero(count: &u64) -> bool {
+    *count == 0
+}
+
 /// RFC 3339 with seconds (or more digits when present), `Z` for UTC.
 pub fn timestamp(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::AutoSi, true)

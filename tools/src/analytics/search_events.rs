@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::AlertSummary;
+use super::common::{AlertSummary, is_zero};
 use super::{Evidence, Tool, ToolContext, ToolError, Window};
 use crate::scope::Dimension;
 use crate::store::SearchOrder;
@@ -84,10 +84,6 @@ pub struct HitPlace {
     pub workload: Option<String>,
     /// Hits there.
     pub count: u64,
-}
-
-fn is_zero(value: &u64) -> bool {
-    *value == 0
 }
 
 impl Tool for SearchEvents {
