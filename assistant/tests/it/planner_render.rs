@@ -298,6 +298,20 @@ fn search_lists_the_matching_alerts() {
 }
 
 #[test]
+fn a_search_across_clusters_says_where_every_hit_is() {
+    let plan = plan(Intent::Search, "", vec![("search_events", json!({"query": "\"/etc/shadow\"", "limit": 2}))]);
+    let (english, japanese, steps) = answers("search_places", &plan);
+    let places = steps[0].output["found_in"].as_array().cloned().unwrap_or_default();
+    assert!(places.len() > 1, "{places:?}");
+    let clusters: Vec<&str> = places.iter().filter_map(|place| place["cluster"].as_str()).collect();
+    assert!(english.contains("**Where the hits are:**") && japanese.contains("**該当箇所:**"), "{english}");
+    for cluster in clusters {
+        assert_contains_all(&english, &[cluster]);
+        assert_contains_all(&japanese, &[cluster]);
+    }
+}
+
+#[test]
 fn explain_a_rule_with_its_condition() {
     let plan = plan(
         Intent::Explain,
