@@ -8,6 +8,7 @@ use saker_tools::scope::{Dimension, FieldRef};
 use super::text::{Question, Token};
 use super::values::{PastedValue, is_literal, pasted_values};
 use super::vocabulary::{LINKED, Vocabulary};
+use super::{intent, options};
 use crate::conversation::quote_value;
 use crate::planner::plan::Notice;
 
@@ -167,7 +168,37 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
         }
         return;
     }
+    let plain = !quoted && introduced_as.is_none() && hinted.is_empty() && asks_nothing_by_itself(text);
+    // A distinctive word of rule names ("Stratum", "drift") names those rules.
+    if plain && text.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
+        let rules = vocabulary.rules_by_word(text);
+        if !rules.is_empty() && !part_of_a_phrase(question, token) {
+            for rule in rules {
+                if !entities.rules.contains(rule) {
+                    entities.rules.push(rule.clone());
+                }
+            }
+            return;
+        }
+    }
     let name_like = looks_like_a_name(text) || looks_like_a_name_here(question, token);
+    // A plain word next to a word for an incident or an application ("the ledger incident",
+    // 「ledger のインシデント」) names the one value of its kind that has it as a part.
+    if plain
+        && !name_like
+        && text.chars().count() >= 4
+        && next_to_an_object_noun(question, token)
+        && !part_of_a_phrase(question, token)
+    {
+        let mut found = vocabulary.by_prefix(text);
+        found.extend(vocabulary.by_part(text));
+        let dimension = preferred_dimension(found.iter().map(|(dimension, _)| *dimension), &[]);
+        let mut candidates = found.into_iter().filter(|(found, _)| *found == dimension).map(|(_, value)| value);
+        if let (Some(only), None) = (candidates.next(), candidates.next()) {
+            add(entities, dimension, only);
+        }
+        return;
+    }
     if text.contains('-')
         && vocabulary.by_prefix(text).is_empty()
         && let Some(dimension) = vocabulary.misspelt(text)
@@ -182,7 +213,10 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
     if !(name_like || quoted || !hinted.is_empty()) || text.chars().count() < 3 {
         return;
     }
-    let by_prefix = vocabulary.by_prefix(text);
+    let mut by_prefix = vocabulary.by_prefix(text);
+    if by_prefix.is_empty() && name_like {
+        by_prefix = vocabulary.by_part(text);
+    }
     if !by_prefix.is_empty() {
         let dimension = preferred_dimension(by_prefix.iter().map(|(dimension, _)| *dimension), &hinted);
         let candidates: Vec<String> =
@@ -213,6 +247,58 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
             suggestions: vocabulary.closest(dimension, text, 3),
         });
     }
+}
+
+/// Whether a word, on its own, says nothing of what is asked: no cue of an intent, no
+/// category ("miner", 偵察) and not a common word; only such words may be names.
+fn asks_nothing_by_itself(text: &str) -> bool {
+    let alone = Question::new(text);
+    !COMMON_WORDS.contains(&text) && intent::has_no_cue(&alone) && options::category(&alone).is_none()
+}
+
+/// Whether `token` belongs to a phrase that says what is asked or which category ("reverse"
+/// in "the reverse shell"): without it, the cues or the category read differently.
+fn part_of_a_phrase(question: &Question, token: Token<'_>) -> bool {
+    let without = question.without_names(std::iter::once(&token.text.to_string()));
+    let cues = |question: &Question| super::lexicon::lexicon().cue_scores(question);
+    cues(question) != cues(&without) || options::category(question) != options::category(&without)
+}
+
+/// Words after a name that say it is an incident, an application or a place.
+const OBJECT_NOUNS: &[&str] = &[
+    "incident",
+    "app",
+    "application",
+    "service",
+    "stack",
+    "env",
+    "environment",
+    "side",
+    "one",
+    "stuff",
+    "thing",
+    "system",
+    "project",
+    "インシデント",
+    "件",
+    "環境",
+    "アプリ",
+    "サービス",
+    "案件",
+    "系",
+    "側",
+];
+
+/// Whether the word after `token` (past a Japanese の) is one of [`OBJECT_NOUNS`].
+fn next_to_an_object_noun(question: &Question, token: Token<'_>) -> bool {
+    let (_, after) = question.around(token.start, token.end, 16);
+    let after = after.trim_start();
+    let after = after.strip_prefix('の').unwrap_or(after).trim_start();
+    OBJECT_NOUNS.iter().any(|noun| {
+        after.strip_prefix(noun).is_some_and(|rest| {
+            !noun.is_ascii() || rest.chars().next().is_none_or(|next| !next.is_ascii_alphanumeric())
+        })
+    })
 }
 
 fn add(entities: &mut Entities, dimension: Dimension, value: String) {
@@ -708,6 +794,26 @@ mod tests {
         assert_eq!(entities.get(Dimension::Workload), None, "common prose words without a hint are not linked");
         let entities = linked("alerts in the checkout workload");
         assert_eq!(entities.get(Dimension::Workload), Some("checkout-api"));
+        // A plain word names the one value that has it as a part, next to an incident word.
+        assert_eq!(
+            linked("techniques in the bedrock incident").get(Dimension::Namespace),
+            Some("risk-10-aws-bedrock-java")
+        );
+        assert_eq!(linked("bedrock のインシデントの原因").get(Dimension::Namespace), Some("risk-10-aws-bedrock-java"));
+        assert_eq!(linked("what is bedrock").get(Dimension::Namespace), None, "without an incident word it is prose");
+        let entities = linked("the aws incident");
+        assert!(
+            entities.linked.is_empty() && entities.notices.is_empty(),
+            "several values: none, silently: {entities:?}"
+        );
+    }
+
+    #[test]
+    fn distinctive_rule_words_name_their_rules_unless_part_of_a_phrase() {
+        assert_eq!(linked("how many stratum hits").rules, ["Detect crypto miners using the Stratum protocol"]);
+        assert_eq!(linked("any chmod detections").rules, ["Container Drift Detected (chmod)"]);
+        assert!(linked("root cause of the reverse shell").rules.is_empty(), "reverse shell is a category");
+        assert!(linked("any container alerts").rules.is_empty());
     }
 
     #[test]

@@ -33,6 +33,93 @@ pub struct Vocabulary {
     index: BTreeMap<String, Vec<(Dimension, String)>>,
     /// Rule names, lowercase and as stored.
     rules: Vec<(String, String)>,
+    /// A part of a name (between `-`, `_`, `.`, `/`) → the values that have it, so that a
+    /// name is found by a part from its middle ("ledger" in `prod-ledger-eks`).
+    parts: BTreeMap<String, Vec<(Dimension, String)>>,
+    /// A word of rule names (lowercase, singular) → the stored rules whose name has it.
+    rule_words: BTreeMap<String, Vec<String>>,
+}
+
+/// What separates the parts of a name.
+const NAME_SEPARATORS: [char; 4] = ['-', '_', '.', '/'];
+
+/// Shortest name part and rule word looked up on its own.
+const SHORTEST_PART: usize = 4;
+
+/// Words of rule names too generic to say which rule is meant ("container", "shell").
+const GENERIC_RULE_WORDS: &[&str] = &[
+    "activities",
+    "activity",
+    "binary",
+    "basic",
+    "clear",
+    "code",
+    "common",
+    "connection",
+    "contact",
+    "container",
+    "copy",
+    "credential",
+    "detect",
+    "detected",
+    "directory",
+    "drop",
+    "environment",
+    "execute",
+    "execution",
+    "file",
+    "from",
+    "inbound",
+    "instance",
+    "interactive",
+    "launch",
+    "launched",
+    "management",
+    "network",
+    "outbound",
+    "password",
+    "pool",
+    "port",
+    "process",
+    "program",
+    "protocol",
+    "read",
+    "redirect",
+    "remote",
+    "search",
+    "sensitive",
+    "server",
+    "service",
+    "shell",
+    "spawned",
+    "suspicious",
+    "system",
+    "terminal",
+    "tool",
+    "untrusted",
+    "user",
+    "using",
+    "variable",
+    "web",
+    "with",
+    "write",
+];
+
+/// Most rules one word may name and still say which are meant (both "Container Drift
+/// Detected" rules for "drift").
+const RULES_PER_WORD: usize = 3;
+
+/// A word in its singular form, for matching rule words ("miners" → "miner").
+pub fn singular(word: &str) -> std::borrow::Cow<'_, str> {
+    if let Some(stem) = word.strip_suffix("ies")
+        && stem.len() >= 2
+    {
+        return format!("{stem}y").into();
+    }
+    match word.strip_suffix('s') {
+        Some(stem) if stem.len() >= SHORTEST_PART && !stem.ends_with('s') => stem.into(),
+        _ => word.into(),
+    }
 }
 
 impl Vocabulary {
@@ -50,6 +137,8 @@ impl Vocabulary {
     /// A vocabulary from known values (tests, and the loader).
     pub fn from_values(values: BTreeMap<Dimension, Vec<String>>) -> Vocabulary {
         let mut index: BTreeMap<String, Vec<(Dimension, String)>> = BTreeMap::new();
+        let mut parts: BTreeMap<String, Vec<(Dimension, String)>> = BTreeMap::new();
+        let mut rule_words: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut rules = Vec::new();
         for (dimension, list) in &values {
             for value in list {
@@ -58,9 +147,27 @@ impl Vocabulary {
                 }
                 if *dimension == Dimension::Rule {
                     rules.push((value.to_lowercase(), value.clone()));
+                    for word in value.to_lowercase().split(|c: char| !c.is_alphanumeric()) {
+                        let word = singular(word);
+                        if word.len() >= SHORTEST_PART && !GENERIC_RULE_WORDS.contains(&word.as_ref()) {
+                            let named = rule_words.entry(word.into_owned()).or_default();
+                            if !named.contains(value) {
+                                named.push(value.clone());
+                            }
+                        }
+                    }
                     continue;
                 }
-                index.entry(value.to_lowercase()).or_default().push((*dimension, value.clone()));
+                let lower = value.to_lowercase();
+                for part in lower.split(NAME_SEPARATORS).skip(1) {
+                    if part.len() >= SHORTEST_PART && part.bytes().any(|byte| byte.is_ascii_alphabetic()) {
+                        let holders = parts.entry(part.to_string()).or_default();
+                        if !holders.iter().any(|(held, name)| held == dimension && name == value) {
+                            holders.push((*dimension, value.clone()));
+                        }
+                    }
+                }
+                index.entry(lower).or_default().push((*dimension, value.clone()));
                 // An image is also named by its last path segment ("netshoot" for
                 // docker.io/nicolaka/netshoot), as analysts say it.
                 if *dimension == Dimension::Image
@@ -74,7 +181,8 @@ impl Vocabulary {
         // Longer rule names first, so "Drop and execute new binary in container" wins over a
         // shorter rule whose name it contains.
         rules.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
-        Vocabulary { values, index, rules }
+        rule_words.retain(|_, named| named.len() <= RULES_PER_WORD);
+        Vocabulary { values, index, rules, parts, rule_words }
     }
 
     /// The values of one dimension.
@@ -101,6 +209,30 @@ impl Vocabulary {
             }
         }
         found
+    }
+
+    /// Values that have `token` as a run of whole parts after their first ("ledger" →
+    /// `prod-ledger-eks`, "lambda-exfil" → `risk-12-aws-lambda-exfil-go`); prefixes are
+    /// [`Vocabulary::by_prefix`]'s.
+    pub fn by_part(&self, token: &str) -> Vec<(Dimension, String)> {
+        let Some(first) = token.split(NAME_SEPARATORS).next() else {
+            return Vec::new();
+        };
+        let Some(holders) = self.parts.get(first) else {
+            return Vec::new();
+        };
+        holders.iter().filter(|(_, value)| has_run_of_parts(&value.to_lowercase(), token)).cloned().collect()
+    }
+
+    /// The stored rules a distinctive word of their names says ("stratum" → "Detect crypto
+    /// miners using the Stratum protocol"): a word of at most [`RULES_PER_WORD`] rule names and
+    /// not a generic one; none for other words.
+    pub fn rules_by_word(&self, word: &str) -> &[String] {
+        let word = singular(word);
+        if word.len() < SHORTEST_PART {
+            return &[];
+        }
+        self.rule_words.get(word.as_ref()).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Rule names that occur in `folded` (lowercase text), longest first, without rules
@@ -163,6 +295,18 @@ impl Vocabulary {
     }
 }
 
+/// Whether `run` occurs in `name` as whole parts, not at its start.
+fn has_run_of_parts(name: &str, run: &str) -> bool {
+    name.match_indices(run).any(|(start, _)| {
+        let end = start + run.len();
+        let before = name[..start].chars().next_back();
+        let after = name[end..].chars().next();
+        start > 0
+            && before.is_some_and(|c| NAME_SEPARATORS.contains(&c))
+            && after.is_none_or(|c| NAME_SEPARATORS.contains(&c))
+    })
+}
+
 /// Levenshtein distance over characters.
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -205,9 +349,42 @@ pub(crate) mod tests {
         values.insert(Dimension::Process, list(&["easyminer", "nmap", "curl", "bash", "sh"]));
         values.insert(
             Dimension::Rule,
-            list(&["Terminal shell in container", "Drop and execute new binary in container", "Clear Log Activities"]),
+            list(&[
+                "Terminal shell in container",
+                "Drop and execute new binary in container",
+                "Clear Log Activities",
+                "Detect crypto miners using the Stratum protocol",
+                "Reverse Shell from Web Server",
+                "Container Drift Detected (chmod)",
+                "Container Drift Detected (open+create)",
+            ]),
         );
         Vocabulary::from_values(values)
+    }
+
+    #[test]
+    fn names_are_found_by_their_middle_parts_and_rules_by_their_distinctive_words() {
+        let vocabulary = demo();
+        assert_eq!(
+            vocabulary.by_part("lambda-exfil"),
+            vec![(Dimension::Namespace, "risk-12-aws-lambda-exfil-go".to_string())]
+        );
+        assert_eq!(
+            vocabulary.by_part("workloads"),
+            vec![(Dimension::Cluster, "risks-aws-eks-workloads-shield".to_string())]
+        );
+        assert!(vocabulary.by_part("risk").is_empty(), "a first part is a prefix, not a middle part");
+        assert!(vocabulary.by_part("lamb").is_empty(), "parts match whole");
+        assert_eq!(
+            vocabulary.rules_by_word("Stratum".to_lowercase().as_str()),
+            ["Detect crypto miners using the Stratum protocol"]
+        );
+        assert_eq!(vocabulary.rules_by_word("drift").len(), 2);
+        assert!(vocabulary.rules_by_word("container").is_empty(), "generic words name no rule");
+        assert!(vocabulary.rules_by_word("shell").is_empty());
+        assert_eq!(singular("miners"), "miner");
+        assert_eq!(singular("activities"), "activity");
+        assert_eq!(singular("process"), "process");
     }
 
     #[test]
