@@ -121,3 +121,23 @@ async fn a_category_compared_carries_over_to_the_next_questions() {
     let elsewhere = ask(&orchestrator, &mut session, "What was the root cause in the web namespace?").await;
     assert!(!scope(&elsewhere, 0).contains("rule in ("), "{}", scope(&elsewhere, 0));
 }
+
+#[tokio::test]
+async fn an_attack_path_after_a_rule_follows_the_containers_it_fired_in() {
+    let sessions = tempfile::tempdir().expect("tempdir");
+    let orchestrator = demo_orchestrator(sessions.path()).await;
+    let mut session = None;
+
+    ask(&orchestrator, &mut session, "what does 'Reverse Shell from Web Server' mean in prod-web-eks?").await;
+    let path = ask(&orchestrator, &mut session, "walk me through what they did after that, in order").await;
+    assert_eq!(tools(&path), vec!["attack_path"]);
+    let followed = scope(&path, 0);
+    assert!(followed.contains("container.id"), "{followed}");
+    assert!(!followed.contains("rule="), "the rule's containers, not only the rule: {followed}");
+    // The download and the metadata access after the shell are on the path.
+    assert!(path.answer.contains("linpeas.sh"), "{}", path.answer);
+
+    // A rule named in the question itself keeps the question to that rule.
+    let named = ask(&orchestrator, &mut session, "root cause of the Reverse Shell from Web Server alerts").await;
+    assert!(scope(&named, 0).contains("rule=\"Reverse Shell from Web Server\""), "{}", scope(&named, 0));
+}

@@ -174,6 +174,13 @@ impl<'a> CallBuilder<'a> {
         let narrows = narrows
             || (self.category.is_some()
                 && matches!(intent, Intent::Summary | Intent::Explain | Intent::Report | Intent::FalsePositive));
+        let follows_an_incident = matches!(intent, Intent::AttackPath | Intent::RootCause | Intent::Mitre | Intent::Report);
+        if follows_an_incident
+            && self.entities.rules.is_empty()
+            && let Some(scope) = self.containers_of_the_rule_in_focus()
+        {
+            return scope;
+        }
         let rules = &self.focus.category_rules;
         if !narrows || rules.is_empty() || self.focus.rule.is_some() || !self.entities.rules.is_empty() {
             return self.scope.clone();
@@ -182,7 +189,7 @@ impl<'a> CallBuilder<'a> {
         // How the incident began and went on, and what it used, are read from everything its
         // containers did: the reverse shell's attack path goes on to the download and the
         // metadata access that followed it.
-        if matches!(intent, Intent::AttackPath | Intent::RootCause | Intent::Mitre | Intent::Report) {
+        if follows_an_incident {
             let containers = (self.context.containers_in)(&by_rules, self.focus.time.as_ref());
             if !containers.is_empty() {
                 return and_text(
@@ -192,6 +199,23 @@ impl<'a> CallBuilder<'a> {
             }
         }
         by_rules
+    }
+
+    /// A rule an earlier turn was about ("what does 'Reverse Shell from Web Server' mean?"),
+    /// followed into the containers it fired in: what the attackers did there after it, and the
+    /// techniques they used, are the incident's, not only that one detection's. `None` when no
+    /// rule is in focus or it fired in more than [`super::INCIDENT_CONTAINERS`] containers.
+    fn containers_of_the_rule_in_focus(&self) -> Option<String> {
+        let rule = self.focus.rule.as_ref()?;
+        let containers = (self.context.containers_in)(&self.scope, self.focus.time.as_ref());
+        if containers.is_empty() {
+            return None;
+        }
+        let rule_term = term(Dimension::Rule, Operator::Equal, vec![rule.clone()]);
+        let terms: Vec<String> =
+            self.focus_terms(FocusLevel::All).into_iter().filter(|kept| *kept != rule_term).collect();
+        let without_the_rule = self.scope_text(&terms, true);
+        Some(and_text(&without_the_rule, &term(Dimension::ContainerId, operator_for(containers.len()), containers)))
     }
 
     /// The calls that ground notices: the asked name in the scope (an empty set whose evidence
