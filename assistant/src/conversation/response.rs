@@ -309,7 +309,11 @@ mod tests {
 
     #[test]
     fn a_proposal_is_held_to_the_analysts_words() {
-        let asked = ActionRequest { kinds: vec![ActionKind::KillProcess], process: Some("miner".into()) };
+        let asked = ActionRequest {
+            kinds: vec![ActionKind::KillProcess],
+            process: Some("miner".into()),
+            ..ActionRequest::default()
+        };
         let guard = context(Some(asked.clone()), Role::Analyst);
         let filled = guard.guard(PROPOSE, json!({"scope": "k8s.ns.name=a"})).expect("allowed");
         assert_eq!(filled["kinds"], json!(["kill_process"]));

@@ -187,10 +187,15 @@ const CASES: &[Case] = &[
         &[Scope(0, "workload=wordpress")],
     ),
     case(
+        // In the imperative: the isolation guidance, with the isolation proposed for approval.
         "Quarantine risk-3-aws-s3-exposed-python.",
         SHIELD,
-        &["impacted_workloads", "impacted_workloads", "suggest_remediation"],
-        &[Scope(0, "k8s.ns.name=risk-3-aws-s3-exposed-python"), Scope(1, "rule in (")],
+        &["impacted_workloads", "impacted_workloads", "suggest_remediation", "propose_response_action"],
+        &[
+            Scope(0, "k8s.ns.name=risk-3-aws-s3-exposed-python"),
+            Scope(1, "rule in ("),
+            Scope(3, "k8s.ns.name=risk-3-aws-s3-exposed-python"),
+        ],
     ),
     case(
         "影響を受けたリソースを分離するための詳細なガイダンスを提供してください。",

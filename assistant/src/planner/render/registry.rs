@@ -26,7 +26,7 @@ pub struct LanguageSources {
     /// (name, source) of each answer template.
     pub templates: [(&'static str, &'static str); 20],
     /// (name, source) of each partial, registered as `_name`.
-    pub partials: [(&'static str, &'static str); 17],
+    pub partials: [(&'static str, &'static str); 18],
     /// The glossary (JSON).
     pub glossary: &'static str,
 }
@@ -81,6 +81,7 @@ macro_rules! language_sources {
                     "action_target",
                     "action_fact",
                     "readings",
+                    "proposals",
                 ]
             ),
             glossary: include_str!(concat!("../../../../prompts/answers/", $lang, "/glossary.json")),

@@ -15,6 +15,10 @@ pub struct ActionRequest {
     pub kinds: Vec<ActionKind>,
     /// The process named ("miner"), as a word to match.
     pub process: Option<String>,
+    /// Whether only an imperative verb asked to isolate ("isolate catalog-api now",
+    /// 「そのPod隔離しといて」): the answer is then the isolation guidance with the proposal.
+    #[serde(skip)]
+    pub isolation_imperative: bool,
 }
 
 /// Where an escalation goes.
@@ -142,12 +146,21 @@ pub fn requested_action(question: &Question) -> Option<ActionRequest> {
     let contain_now =
         question.has_any(&["contain it now", "contain this now", "contain the incident now", "respond now"])
             || question.folded.contains("今すぐ封じ込め");
+    // "isolate catalog-api now", 「そのPod隔離しといて」: containment in the imperative.
+    let mut isolation_imperative = false;
+    if kinds.is_empty()
+        && !contain_now
+        && let Some(kind) = super::imperative::containment(question, process.is_some(), names_a_file_path(question))
+    {
+        isolation_imperative = kind == ActionKind::IsolateWorkload;
+        kinds.push(kind);
+    }
     if kinds.is_empty() && !contain_now {
         return None;
     }
     kinds.sort();
     kinds.dedup();
-    Some(ActionRequest { kinds, process })
+    Some(ActionRequest { kinds, process, isolation_imperative })
 }
 
 /// Whether the question names an absolute file path (`/dev/shm/easyminer`).
@@ -236,15 +249,23 @@ mod tests {
     fn the_analysts_words_name_the_kind_and_process() {
         assert_eq!(
             request("Kill the miner process in that pod."),
-            Some(ActionRequest { kinds: vec![ActionKind::KillProcess], process: Some("miner".into()) })
+            Some(ActionRequest {
+                kinds: vec![ActionKind::KillProcess],
+                process: Some("miner".into()),
+                isolation_imperative: false
+            })
         );
         assert_eq!(
             request("このコンテナを停止して"),
-            Some(ActionRequest { kinds: vec![ActionKind::StopContainer], process: None })
+            Some(ActionRequest { kinds: vec![ActionKind::StopContainer], process: None, isolation_imperative: false })
         );
         assert_eq!(
             request("そのPodのマイナープロセスを停止してください。"),
-            Some(ActionRequest { kinds: vec![ActionKind::KillProcess], process: Some("miner".into()) })
+            Some(ActionRequest {
+                kinds: vec![ActionKind::KillProcess],
+                process: Some("miner".into()),
+                isolation_imperative: false
+            })
         );
         assert_eq!(request("Delete the pod.").map(|request| request.kinds), Some(vec![ActionKind::DeletePod]));
         assert_eq!(
@@ -260,7 +281,11 @@ mod tests {
             request("Quarantine /var/tmp/.cache/kworkerd").map(|request| request.kinds),
             Some(vec![ActionKind::QuarantineFile])
         );
-        assert_eq!(request("影響を受けたリソースを隔離してください"), None, "no file named: isolation guidance");
+        assert_eq!(
+            request("影響を受けたリソースを隔離してください").map(|request| request.isolation_imperative),
+            Some(true),
+            "no file named: the isolation guidance, with the isolation proposed"
+        );
     }
 
     #[test]

@@ -97,6 +97,12 @@ impl<'a> CallBuilder<'a> {
                 let mut calls = vec![call("impacted_workloads", json!({}))];
                 calls.extend(self.blast_radius());
                 calls.push(call("suggest_remediation", json!({})));
+                // Asked in the imperative ("isolate it now"), the isolation is proposed too.
+                if super::action_request::requested_action(self.question)
+                    .is_some_and(|request| request.isolation_imperative)
+                {
+                    calls.push(call("propose_response_action", json!({"kinds": ["isolate_workload"]})));
+                }
                 calls
             }
             Intent::ComparePeriods => vec![self.comparison()],
@@ -174,7 +180,8 @@ impl<'a> CallBuilder<'a> {
         let narrows = narrows
             || (self.category.is_some()
                 && matches!(intent, Intent::Summary | Intent::Explain | Intent::Report | Intent::FalsePositive));
-        let follows_an_incident = matches!(intent, Intent::AttackPath | Intent::RootCause | Intent::Mitre | Intent::Report);
+        let follows_an_incident =
+            matches!(intent, Intent::AttackPath | Intent::RootCause | Intent::Mitre | Intent::Report);
         if follows_an_incident
             && self.entities.rules.is_empty()
             && let Some(scope) = self.containers_of_the_rule_in_focus()

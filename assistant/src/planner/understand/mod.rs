@@ -5,6 +5,7 @@
 //! is asked, [`entities`] links the names it mentions against the store's [`vocabulary`],
 //! [`time`] reads time expressions, [`options`] the details (groupings, category, search
 //! words), [`values`] the literal values pasted in (addresses, ports, paths, domains),
+//! [`action_request`] and [`imperative`] whether the analyst asks to act,
 //! [`focus`] carries references over from earlier turns, and [`calls`] turns all of it
 //! into tool calls.
 
@@ -12,6 +13,7 @@ pub mod action_request;
 mod calls;
 pub mod entities;
 mod focus;
+pub mod imperative;
 pub mod intent;
 pub mod lexicon;
 mod options;
@@ -172,8 +174,9 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     // Asking to act, to escalate or for the response history outranks every analysis intent.
     let intent = if another_product {
         Intent::Unknown
-    } else if action_request::requested_action(&question).is_some() {
-        Intent::ProposeAction
+    } else if let Some(request) = action_request::requested_action(&question) {
+        // "Isolate catalog-api now": how to isolate it, with the isolation proposed.
+        if request.isolation_imperative { Intent::Isolation } else { Intent::ProposeAction }
     } else if action_request::requested_escalation(&question).is_some() {
         Intent::Escalate
     } else if action_request::requested_history(&question) {

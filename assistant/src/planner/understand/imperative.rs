@@ -1,0 +1,177 @@
+//! Containment asked for in the imperative, however it is worded: an English sentence that
+//! begins with a containment verb ("isolate catalog-api now", "fine, contain the pod", "nah.
+//! quarantine it") or a Japanese one that ends in the verb's te-form (「そのPod隔離しといて」,
+//! 「じゃあ止めて」, 「nc、kill して」). The verb says the kind, the object it acts on refines it
+//! (a process is killed, a container stopped, a file quarantined). A question about how, or
+//! whether, to act is not an imperative.
+
+use saker_tools::actions::ActionKind;
+
+use super::text::Question;
+
+/// Words an English imperative may start with before its verb.
+const FILLERS: &[&str] = &[
+    "ok",
+    "okay",
+    "fine",
+    "nah",
+    "then",
+    "so",
+    "please",
+    "pls",
+    "just",
+    "now",
+    "and",
+    "yes",
+    "yeah",
+    "right",
+    "alright",
+    "go ahead and",
+    "let's",
+    "lets",
+];
+
+/// English containment verbs and the kind each asks for before its object refines it.
+const VERBS: &[(&str, ActionKind)] = &[
+    ("isolate", ActionKind::IsolateWorkload),
+    ("contain", ActionKind::IsolateWorkload),
+    ("quarantine", ActionKind::IsolateWorkload),
+    ("cut off", ActionKind::IsolateWorkload),
+    ("lock down", ActionKind::IsolateWorkload),
+    ("block", ActionKind::IsolateWorkload),
+    ("pause", ActionKind::PauseContainer),
+    ("freeze", ActionKind::PauseContainer),
+    ("suspend", ActionKind::PauseContainer),
+    ("stop", ActionKind::StopContainer),
+    ("shut down", ActionKind::StopContainer),
+    ("kill", ActionKind::KillProcess),
+    ("terminate", ActionKind::KillProcess),
+    ("delete", ActionKind::DeletePod),
+];
+
+/// Japanese containment verbs in their te-form (the request form and its casual endings follow
+/// it: して, しといて, してください), with their kinds.
+const VERBS_JA: &[(&str, ActionKind)] = &[
+    ("隔離して", ActionKind::IsolateWorkload),
+    ("隔離しと", ActionKind::IsolateWorkload),
+    ("切り離して", ActionKind::IsolateWorkload),
+    ("切り離しと", ActionKind::IsolateWorkload),
+    ("封じ込めて", ActionKind::IsolateWorkload),
+    ("遮断して", ActionKind::IsolateWorkload),
+    ("遮断しと", ActionKind::IsolateWorkload),
+    ("一時停止して", ActionKind::PauseContainer),
+    ("一時停止しと", ActionKind::PauseContainer),
+    ("pauseして", ActionKind::PauseContainer),
+    ("pauseしと", ActionKind::PauseContainer),
+    ("止めて", ActionKind::StopContainer),
+    ("止めと", ActionKind::StopContainer),
+    ("停止して", ActionKind::StopContainer),
+    ("停止しと", ActionKind::StopContainer),
+    ("stopして", ActionKind::StopContainer),
+    ("killして", ActionKind::KillProcess),
+    ("killしと", ActionKind::KillProcess),
+    ("キルして", ActionKind::KillProcess),
+    ("殺して", ActionKind::KillProcess),
+    ("削除して", ActionKind::DeletePod),
+];
+
+/// Words in a Japanese request that make it a question about acting, not a request.
+const NOT_A_REQUEST_JA: &[&str] = &["べき", "方法", "どうやって", "どうすれば", "いい?", "いいか", "か?", "かな"];
+
+/// The kind of containment an imperative asks for, refined by its object; `None` when the
+/// question has no containment imperative.
+pub fn containment(question: &Question, names_a_process: bool, names_a_file: bool) -> Option<ActionKind> {
+    let verb = english_verb(question).or_else(|| japanese_verb(question))?;
+    let text = question.folded.as_str();
+    let container = question.has_any(&["container", "containers"]) || text.contains("コンテナ");
+    let process =
+        names_a_process || question.has_any(&["process", "processes", "proc", "procs"]) || text.contains("プロセス");
+    let file = names_a_file || question.has_any(&["file", "files", "binary"]) || text.contains("ファイル");
+    Some(match verb {
+        ActionKind::IsolateWorkload if file && question.has("quarantine") => ActionKind::QuarantineFile,
+        ActionKind::IsolateWorkload if file && text.contains("隔離") && !question.has_any(&["pod", "pods"]) => {
+            ActionKind::QuarantineFile
+        }
+        ActionKind::KillProcess if container && !process => ActionKind::KillContainer,
+        ActionKind::StopContainer if process && !container => ActionKind::KillProcess,
+        ActionKind::DeletePod if file => ActionKind::QuarantineFile,
+        other => other,
+    })
+}
+
+/// The verb that begins an English sentence of the question, past its fillers.
+fn english_verb(question: &Question) -> Option<ActionKind> {
+    let text = question.folded.replace(" - ", ". ");
+    text.split(['.', '!', ';', ',', '\n', '?']).filter(|sentence| !sentence.trim_end().is_empty()).find_map(
+        |sentence| {
+            let mut rest = sentence.trim_start();
+            loop {
+                let before = rest;
+                for filler in FILLERS {
+                    if let Some(after) = rest.strip_prefix(filler)
+                        && after.starts_with(' ')
+                    {
+                        rest = after.trim_start();
+                    }
+                }
+                if rest == before {
+                    break;
+                }
+            }
+            VERBS.iter().find_map(|(verb, kind)| {
+                let after = rest.strip_prefix(verb)?;
+                (after.is_empty() || after.starts_with(' ')).then_some(*kind)
+            })
+        },
+    )
+}
+
+/// The te-form verb of a Japanese request.
+fn japanese_verb(question: &Question) -> Option<ActionKind> {
+    let text: String = question.folded.chars().filter(|character| !character.is_whitespace()).collect();
+    if NOT_A_REQUEST_JA.iter().any(|phrase| text.contains(phrase)) {
+        return None;
+    }
+    VERBS_JA.iter().find(|(verb, _)| text.contains(verb)).map(|(_, kind)| *kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(text: &str) -> Option<ActionKind> {
+        containment(&Question::new(text), false, false)
+    }
+
+    #[test]
+    fn imperatives_in_either_language_ask_for_containment() {
+        assert_eq!(kind("isolate catalog-api-7lrmtmcgc-6hwz2 now"), Some(ActionKind::IsolateWorkload));
+        assert_eq!(kind("fine, contain the pod. my call"), Some(ActionKind::IsolateWorkload));
+        assert_eq!(kind("nah. quarantine it"), Some(ActionKind::IsolateWorkload));
+        assert_eq!(kind("stop the ledger-api container"), Some(ActionKind::StopContainer));
+        assert_eq!(kind("kill the container"), Some(ActionKind::KillContainer));
+        assert_eq!(kind("ok then pause it"), Some(ActionKind::PauseContainer));
+        assert_eq!(kind("そのPod隔離しといて"), Some(ActionKind::IsolateWorkload));
+        assert_eq!(kind("じゃあ止めて"), Some(ActionKind::StopContainer));
+        assert_eq!(kind("wordpress のPod、ネットワーク切り離して"), Some(ActionKind::IsolateWorkload));
+        assert_eq!(kind("一旦 pause しといて"), Some(ActionKind::PauseContainer));
+        assert_eq!(containment(&Question::new("nc、kill して"), true, false), Some(ActionKind::KillProcess));
+        assert_eq!(containment(&Question::new("quarantine /dev/shm/x"), false, true), Some(ActionKind::QuarantineFile));
+    }
+
+    #[test]
+    fn questions_about_acting_are_not_imperatives() {
+        for text in [
+            "how do I isolate the pod?",
+            "should we stop it?",
+            "what does contain mean",
+            "封じ込めどうする?podごと止めるべき?",
+            "止めていい?",
+            "why did the miner stop",
+            "isolation steps please",
+            "the stop was clean",
+        ] {
+            assert_eq!(kind(text), None, "{text}");
+        }
+    }
+}
