@@ -74,8 +74,16 @@ impl Lexicon {
         let raw: BTreeMap<String, IntentEntry> =
             serde_saphyr::from_str(yaml).map_err(|error| LexiconError::Syntax(error.to_string()))?;
         let mut entries = Vec::new();
-        for (name, entry) in raw {
+        for (name, mut entry) in raw {
             let intent = Intent::from_name(&name).ok_or(LexiconError::UnknownIntent(name))?;
+            for group in &mut entry.cues {
+                let variants: Vec<String> = group.ja.iter().flat_map(|phrase| casual_variants(phrase)).collect();
+                for variant in variants {
+                    if !group.ja.contains(&variant) {
+                        group.ja.push(variant);
+                    }
+                }
+            }
             entries.push((intent, entry));
         }
         let texts: Vec<String> = entries
@@ -135,6 +143,37 @@ impl Lexicon {
     }
 }
 
+/// Particles casual Japanese drops between two words (何を見て → 何見て).
+const DROPPED_PARTICLES: [char; 4] = ['を', 'が', 'は', 'に'];
+
+/// The casual forms of a Japanese cue: its particles between two words dropped (「何を見て」 →
+/// 「何見て」, 「影響を受けた」 → 「影響受けた」) and its topic は said as って (「このルールは何」 →
+/// 「このルールって何」).
+fn casual_variants(phrase: &str) -> Vec<String> {
+    let characters: Vec<char> = phrase.chars().collect();
+    let is_kana = |character: char| matches!(character, '\u{3041}'..='\u{309f}');
+    let between_words = |index: usize| {
+        index > 0
+            && index + 1 < characters.len()
+            && !is_kana(characters[index - 1])
+            && !is_kana(characters[index + 1])
+    };
+    let mut dropped = String::new();
+    let mut topic = String::new();
+    for (index, character) in characters.iter().enumerate() {
+        let particle = DROPPED_PARTICLES.contains(character) && between_words(index);
+        if !particle {
+            dropped.push(*character);
+        }
+        if *character == 'は' && between_words(index) {
+            topic.push_str("って");
+        } else {
+            topic.push(*character);
+        }
+    }
+    [dropped, topic].into_iter().filter(|variant| variant != phrase && variant.chars().count() >= 2).collect()
+}
+
 /// An exemplar prepared as a question is.
 fn fold(text: &str) -> String {
     Question::new(text).folded
@@ -158,6 +197,18 @@ mod tests {
 
     fn has_japanese(text: &str) -> bool {
         text.chars().any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
+    }
+
+    #[test]
+    fn japanese_cues_also_match_their_casual_forms() {
+        assert_eq!(casual_variants("何を見て"), ["何見て"]);
+        assert_eq!(casual_variants("このルールは何"), ["このルール何", "このルールって何"]);
+        assert!(casual_variants("どうすれば").is_empty(), "a particle inside a word stays");
+        let lexicon = Lexicon::parse(LEXICON_YAML).expect("intents.yaml loads");
+        let explain = |text: &str| {
+            lexicon.cue_scores(&Question::new(text)).iter().any(|(intent, _)| *intent == Intent::Explain)
+        };
+        assert!(explain("このルール何見てるの?"));
     }
 
     #[test]
