@@ -60,8 +60,17 @@ impl<'a> CallBuilder<'a> {
         match intent {
             Intent::Summary => {
                 // "Across all clusters": the clusters come first when none is in scope.
-                let clusters_asked = self.question.has_any(&["cluster", "clusters", "クラスタ", "クラスター"])
-                    && self.focus.cluster.is_none()
+                let clusters_asked = self.question.has_any(&[
+                    "cluster",
+                    "clusters",
+                    "across everything",
+                    "everywhere",
+                    "fleet",
+                    "クラスタ",
+                    "クラスター",
+                    "全体",
+                    "全環境",
+                ]) && self.focus.cluster.is_none()
                     && !self.analyst_scope_names(Dimension::Cluster);
                 let group_by = if clusters_asked {
                     json!(["cluster", "rule", "namespace", "workload"])

@@ -539,6 +539,7 @@ fn looks_like_a_name_here(question: &Question, token: Token<'_>) -> bool {
             .bytes()
             .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || matches!(byte, b'-' | b'.' | b'_'))
         || text.starts_with('-')
+        || is_a_measure(text)
     {
         return false;
     }
@@ -547,6 +548,16 @@ fn looks_like_a_name_here(question: &Question, token: Token<'_>) -> bool {
         ["in ", "on ", "from ", "for ", "of ", "at ", "about "].iter().any(|word| before.ends_with(word));
     let japanese = !question.folded.is_ascii();
     text.matches('-').count() >= 2 || after_preposition || japanese
+}
+
+/// A number joined to its unit ("30-second", "24-hour", "5-minute"): English, not a name.
+fn is_a_measure(text: &str) -> bool {
+    text.split_once('-').is_some_and(|(number, unit)| {
+        !number.is_empty()
+            && number.bytes().all(|byte| byte.is_ascii_digit())
+            && !unit.is_empty()
+            && unit.bytes().all(|byte| byte.is_ascii_alphabetic())
+    })
 }
 
 /// The dimension named right after a token in English ("the billing namespace", "in the
@@ -806,6 +817,13 @@ mod tests {
             entities.linked.is_empty() && entities.notices.is_empty(),
             "several values: none, silently: {entities:?}"
         );
+    }
+
+    #[test]
+    fn numbers_with_units_are_english() {
+        let entities = linked("give me the 30-second version of prod-recon-eks");
+        assert!(entities.notices.is_empty(), "{:?}", entities.notices);
+        assert_eq!(entities.get(Dimension::Cluster), Some("prod-recon-eks"));
     }
 
     #[test]

@@ -43,7 +43,11 @@ pub fn update(before: &Focus, question: &Question, entities: &Entities, time: &T
         focus.category_rules.clear();
     }
     let names_namespace = entities.get(Dimension::Namespace).is_some();
-    for (dimension, value) in &entities.linked {
+    // Broadest first, so that a cluster named after a process ("nmap runs in prod-recon-eks")
+    // does not clear the process named in the same question.
+    let mut linked: Vec<&(Dimension, String)> = entities.linked.iter().collect();
+    linked.sort_by_key(|(dimension, _)| breadth(*dimension));
+    for (dimension, value) in linked {
         match dimension {
             Dimension::Cluster if focus.cluster.as_deref() != Some(value) => {
                 focus.cluster = Some(value.clone());
@@ -101,6 +105,19 @@ pub fn update(before: &Focus, question: &Question, entities: &Entities, time: &T
     focus
 }
 
+/// How broad an object is: clusters hold namespaces, which hold workloads, then pods,
+/// containers and processes.
+fn breadth(dimension: Dimension) -> u8 {
+    match dimension {
+        Dimension::Cluster => 0,
+        Dimension::Namespace => 1,
+        Dimension::Workload => 2,
+        Dimension::Pod => 3,
+        Dimension::ContainerId => 4,
+        _ => 5,
+    }
+}
+
 fn clear_below_namespace(focus: &mut Focus) {
     focus.workload = None;
     focus.pod = None;
@@ -119,6 +136,14 @@ mod tests {
             linked: linked.iter().map(|(dimension, value)| (*dimension, value.to_string())).collect(),
             ..Entities::default()
         }
+    }
+
+    #[test]
+    fn a_cluster_named_after_a_process_keeps_the_process() {
+        let question = Question::new("nmap runs in prod-recon-eks");
+        let named = entities(&[(Dimension::Process, "nmap"), (Dimension::Cluster, "prod-recon-eks")]);
+        let after = update(&Focus::default(), &question, &named, &TimeSpec::Unspecified);
+        assert_eq!((after.cluster.as_deref(), after.process.as_deref()), (Some("prod-recon-eks"), Some("nmap")));
     }
 
     #[test]

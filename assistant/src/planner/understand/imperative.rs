@@ -49,6 +49,9 @@ const VERBS: &[(&str, ActionKind)] = &[
     ("delete", ActionKind::DeletePod),
 ];
 
+/// Nouns after which a verb word is a noun phrase ("kill chain for the wordpress compromise").
+const NOT_OBJECTS: &[&str] = &["chain", "switch", "list", "path"];
+
 /// Japanese containment verbs in their te-form (the request form and its casual endings follow
 /// it: して, しといて, してください), with their kinds.
 const VERBS_JA: &[(&str, ActionKind)] = &[
@@ -120,7 +123,11 @@ fn english_verb(question: &Question) -> Option<ActionKind> {
             }
             VERBS.iter().find_map(|(verb, kind)| {
                 let after = rest.strip_prefix(verb)?;
-                (after.is_empty() || after.starts_with(' ')).then_some(*kind)
+                let object = after.trim_start();
+                let not_a_verb = NOT_OBJECTS.iter().any(|noun| {
+                    object.strip_prefix(noun).is_some_and(|tail| !tail.starts_with(|c: char| c.is_ascii_alphanumeric()))
+                });
+                ((after.is_empty() || after.starts_with(' ')) && !not_a_verb).then_some(*kind)
             })
         },
     )
@@ -170,6 +177,7 @@ mod tests {
             "why did the miner stop",
             "isolation steps please",
             "the stop was clean",
+            "kill chain for the wordpress compromise pls",
         ] {
             assert_eq!(kind(text), None, "{text}");
         }

@@ -153,10 +153,7 @@ fn casual_variants(phrase: &str) -> Vec<String> {
     let characters: Vec<char> = phrase.chars().collect();
     let is_kana = |character: char| matches!(character, '\u{3041}'..='\u{309f}');
     let between_words = |index: usize| {
-        index > 0
-            && index + 1 < characters.len()
-            && !is_kana(characters[index - 1])
-            && !is_kana(characters[index + 1])
+        index > 0 && index + 1 < characters.len() && !is_kana(characters[index - 1]) && !is_kana(characters[index + 1])
     };
     let mut dropped = String::new();
     let mut topic = String::new();
@@ -205,9 +202,8 @@ mod tests {
         assert_eq!(casual_variants("このルールは何"), ["このルール何", "このルールって何"]);
         assert!(casual_variants("どうすれば").is_empty(), "a particle inside a word stays");
         let lexicon = Lexicon::parse(LEXICON_YAML).expect("intents.yaml loads");
-        let explain = |text: &str| {
-            lexicon.cue_scores(&Question::new(text)).iter().any(|(intent, _)| *intent == Intent::Explain)
-        };
+        let explain =
+            |text: &str| lexicon.cue_scores(&Question::new(text)).iter().any(|(intent, _)| *intent == Intent::Explain);
         assert!(explain("このルール何見てるの?"));
     }
 
