@@ -422,7 +422,8 @@ fn adjacent_keyword(question: &Question, token: Token<'_>) -> Option<Dimension> 
 /// A token shaped like a Kubernetes object name: letters and digits joined by `-`
 /// (`risk-10-aws-bedrock-java`, `web-7d9f`), not an English compound (`week-over-week`).
 fn looks_like_a_name(text: &str) -> bool {
-    text.contains('-')
+    !is_a_measure(text)
+        && text.contains('-')
         && text.bytes().any(|byte| byte.is_ascii_digit())
         && text.bytes().any(|byte| byte.is_ascii_alphabetic())
         && text.bytes().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_'))
