@@ -154,6 +154,12 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         None if !entities.notices.is_empty() => Intent::Summary,
         None => Intent::Unknown,
     };
+    // "Did they go after creds?", 「Critical なの出てる?」: whether any alerts are there is
+    // answered by the alerts themselves, with where they are.
+    let intent = match intent {
+        Intent::Summary if recognised.is_none() && !repeats_previous && asks_whether_any(&question) => Intent::Search,
+        other => other,
+    };
     // Values pasted into a question that asks for no analysis ("anything hitting
     // 198.51.100.23?", 「/dev/shm/easyminer はどこで?」) are what to search the alerts for.
     let pasted = &entities.values;
@@ -249,6 +255,21 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         focus.time = Some(TimeFocus { last: Some(last.to_string()), ..TimeFocus::default() });
     }
     Plan { intent, calls, scope, focus, notices: Vec::new(), readings }
+}
+
+/// Words that open an English yes-or-no question about whether something happened (not "any":
+/// "anything weird going on?" asks for the overview).
+const WHETHER_WORDS: &[&str] = &["did", "has", "have", "ever"];
+
+/// Endings of a Japanese question about whether something is there or happened.
+const WHETHER_ENDINGS_JA: &[&str] = &["あった", "出てる", "出た", "した", "してた", "された"];
+
+/// Whether the question asks if anything of a kind is there or happened at all.
+fn asks_whether_any(question: &Question) -> bool {
+    let text = question.folded.trim_end_matches(['?', '？', ' ', 'か', 'の']);
+    let first_words = question.folded.trim_start();
+    WHETHER_WORDS.iter().any(|word| first_words.strip_prefix(word).is_some_and(|rest| rest.starts_with(' ')))
+        || WHETHER_ENDINGS_JA.iter().any(|ending| text.ends_with(ending))
 }
 
 /// Readings offered when none was clear, most usual first.
@@ -348,6 +369,14 @@ mod tests {
         assert_eq!((plan.intent, plan.readings.len()), (Intent::RootCause, 0), "{plan:?}");
         // Nothing linked at all is still not understood.
         assert_eq!(plan_of("hello there", &demo()).intent, Intent::Unknown);
+    }
+
+    #[test]
+    fn whether_something_happened_is_answered_with_the_alerts() {
+        assert!(asks_whether_any(&Question::new("did they go after creds?")));
+        assert!(asks_whether_any(&Question::new("web ns でCriticalなの出てる?")));
+        assert!(!asks_whether_any(&Question::new("anything weird going on in here this week?")));
+        assert!(!asks_whether_any(&Question::new("what happened in risk-10")));
     }
 
     #[test]
