@@ -27,6 +27,10 @@ fn similarity_bonus(similarity: f32) -> u32 {
     ((similarity - 0.2).max(0.0) * 14.0).round() as u32
 }
 
+/// The analyses an investigation report is made of.
+const REPORT_PARTS: [Intent; 5] =
+    [Intent::RootCause, Intent::AttackPath, Intent::Mitre, Intent::ImpactedWorkloads, Intent::Remediation];
+
 /// Order for breaking ties: the more specific intent first.
 const TIE_ORDER: [Intent; 15] = [
     Intent::ValidateException,
@@ -86,6 +90,12 @@ pub fn recognise(question: &Question) -> Option<Intent> {
     // A report about reconnaissance over weeks is the weekly comparison.
     if best == Intent::Report && score_of(Intent::ComparePeriods).is_some() {
         return Some(Intent::ComparePeriods);
+    }
+    // Asking for several parts of an investigation at once ("root cause, timeline, ttps,
+    // impact, fixes") asks for the report that has them all.
+    let parts_asked = REPORT_PARTS.iter().filter(|part| score_of(**part).is_some_and(|score| score >= CLEAR_CUE)).count();
+    if parts_asked >= 3 || (parts_asked >= 2 && score_of(Intent::Report).is_some()) {
+        return Some(Intent::Report);
     }
     // Validation needs an exception to validate: one pasted into the question.
     if best == Intent::ValidateException && pasted_yaml(question).is_none() {
