@@ -147,6 +147,7 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         Some(intent) => intent,
         None if entities.names_anything()
             || question.has_any(FOLLOW_UP)
+            || options::category(&phrasing).is_some()
             || (time != TimeSpec::Unspecified && (previous_topic.is_some() || question.has_any(DOMAIN_WORDS))) =>
         {
             previous_topic.filter(|topic| *topic != Intent::Unknown).unwrap_or(Intent::Summary)

@@ -87,16 +87,54 @@ pub fn group_by(question: &Question) -> Vec<&'static str> {
 /// The analyst category the question is about.
 pub fn category(question: &Question) -> Option<Category> {
     let table: &[(Category, &[&str])] = &[
-        (Category::Reconnaissance, &["reconnaissance", "recon", "discovery", "scanning", "偵察", "探索", "スキャン"]),
+        (
+            Category::Reconnaissance,
+            &[
+                "reconnaissance",
+                "recon",
+                "discovery",
+                "scanning",
+                "port scan",
+                "enumeration",
+                "偵察",
+                "探索",
+                "スキャン",
+                "列挙",
+            ],
+        ),
         (
             Category::MaliciousBinary,
-            &["crypto miner", "cryptominer", "miner", "mining", "malware", "マイナー", "マイニング", "マルウェア"],
+            &[
+                "crypto miner",
+                "cryptominer",
+                "coinminer",
+                "miner",
+                "mining",
+                "malware",
+                "マイナー",
+                "マイニング",
+                "マルウェア",
+                "採掘",
+            ],
         ),
         (Category::DriftDetection, &["drift", "ドリフト"]),
         (Category::CommandAndControl, &["command and control", "c2", "reverse shell", "リバースシェル"]),
         (
             Category::CredentialAccess,
-            &["credential", "credentials", "secret", "認証情報", "資格情報", "クレデンシャル"],
+            &[
+                "credential",
+                "credentials",
+                "creds",
+                "secret",
+                "passwords",
+                "private keys",
+                "認証情報",
+                "資格情報",
+                "クレデンシャル",
+                "パスワード",
+                "秘密鍵",
+                "シークレット",
+            ],
         ),
         (
             Category::PrivilegeEscalation,
