@@ -59,6 +59,11 @@ pub struct Focus {
     /// "the impacted workloads" or "the attack path" look at these rules' alerts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub category_rules: Vec<String>,
+    /// Objects the analyst left out ("without gitlab-runner", 「ci 以外」), as scope terms
+    /// (`workload!=gitlab-runner`): later questions leave them out too, until the cluster
+    /// changes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded: Vec<String>,
 }
 
 impl Focus {
@@ -77,6 +82,7 @@ impl Focus {
         terms
             .iter()
             .filter_map(|(field, value)| value.as_ref().map(|value| format!("{field}={}", quote_value(value))))
+            .chain(self.excluded.iter().cloned())
             .collect::<Vec<_>>()
             .join(" and ")
     }

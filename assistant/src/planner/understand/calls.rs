@@ -428,6 +428,8 @@ impl<'a> CallBuilder<'a> {
             }
             terms.extend(self.entities.pasted_terms.iter().cloned());
         }
+        // What the analyst left out stays out, at every level.
+        terms.extend(focus.excluded.iter().cloned());
         terms
     }
 

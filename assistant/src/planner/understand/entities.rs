@@ -30,6 +30,8 @@ pub struct Entities {
     pub priorities: Vec<&'static str>,
     /// Scope terms pasted into the question (`k8s.ns.name=foo`), in scope syntax.
     pub pasted_terms: Vec<String>,
+    /// Linked values the question leaves out ("excluding gitlab-runner", 「ci 以外」).
+    pub excluded: Vec<(Dimension, String)>,
     /// Names that matched nothing or several values.
     pub notices: Vec<Notice>,
     /// Literal values pasted into the question (addresses, ports, paths, domains, users) that
@@ -46,6 +48,7 @@ impl Entities {
     /// True when the question names any object to scope by.
     pub fn names_anything(&self) -> bool {
         !self.linked.is_empty()
+            || !self.excluded.is_empty()
             || !self.rules.is_empty()
             || self.alert_id.is_some()
             || !self.techniques.is_empty()
@@ -138,6 +141,10 @@ pub fn link(question: &Question, vocabulary: &Vocabulary) -> Entities {
         link_token(question, vocabulary, token, quoted.iter().any(|part| part == token.text), &mut entities);
     }
     entities.priorities = priorities(question);
+    let (excluded, kept): (Vec<_>, Vec<_>) =
+        entities.linked.drain(..).partition(|(_, value)| left_out(question, value));
+    entities.linked = kept;
+    entities.excluded = excluded;
     let named = |text: &str| {
         entities.linked.iter().any(|(_, value)| value.eq_ignore_ascii_case(text))
             || entities.rules.iter().any(|rule| rule.to_lowercase().contains(text))
@@ -247,6 +254,39 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
             suggestions: vocabulary.closest(dimension, text, 3),
         });
     }
+}
+
+/// Words before a name that leave it out.
+const EXCLUDING: &[&str] = &[
+    "excluding",
+    "except",
+    "except for",
+    "without",
+    "minus",
+    "other than",
+    "besides",
+    "apart from",
+    "ignoring",
+    "not counting",
+];
+
+/// Words after a name that leave it out, in Japanese.
+const EXCLUDING_JA: &[&str] = &["抜き", "以外", "を除", "除く", "除いて", "を除外", "は除", "を抜いて", "は抜いて"];
+
+/// Whether the question leaves the linked `value` out: "without gitlab-runner", 「ci 以外」.
+fn left_out(question: &Question, value: &str) -> bool {
+    let lower = value.to_lowercase();
+    let Some(start) = super::text::find_phrase(&question.folded, &lower) else {
+        return false;
+    };
+    let (before, after) = question.around(start, start + lower.len(), 16);
+    let before = before.trim_end();
+    let before = before.strip_suffix("the").unwrap_or(before).trim_end();
+    EXCLUDING.iter().any(|word| {
+        before
+            .strip_suffix(word)
+            .is_some_and(|rest| rest.chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric()))
+    }) || EXCLUDING_JA.iter().any(|word| after.trim_start().starts_with(word))
 }
 
 /// Whether a word, on its own, says nothing of what is asked: no cue of an intent, no
@@ -818,6 +858,16 @@ mod tests {
             entities.linked.is_empty() && entities.notices.is_empty(),
             "several values: none, silently: {entities:?}"
         );
+    }
+
+    #[test]
+    fn names_left_out_are_excluded_not_linked() {
+        let entities = linked("alerts in prod-recon-eks excluding the checkout-api workload");
+        assert_eq!(entities.excluded, vec![(Dimension::Workload, "checkout-api".to_string())]);
+        assert_eq!(entities.get(Dimension::Cluster), Some("prod-recon-eks"));
+        assert_eq!(linked("storefront 以外で何件?").excluded, vec![(Dimension::Namespace, "storefront".to_string())]);
+        assert_eq!(linked("storefront 抜きだと?").excluded.len(), 1);
+        assert!(linked("alerts in storefront").excluded.is_empty());
     }
 
     #[test]

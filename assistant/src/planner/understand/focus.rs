@@ -3,7 +3,7 @@
 //! one); references ("it", "this cluster", 「その名前空間」, 影響を受けた...) keep the focus;
 //! "the whole cluster" / 「クラスタ全体」 widens it back to the cluster.
 
-use saker_tools::scope::Dimension;
+use saker_tools::scope::{Dimension, FieldRef, Operator, ScopeExpr};
 
 use super::entities::Entities;
 use super::text::Question;
@@ -80,6 +80,16 @@ pub fn update(before: &Focus, question: &Question, entities: &Entities, time: &T
             Dimension::ContainerId => focus.container = Some(value.clone()),
             Dimension::Process => focus.process = Some(value.clone()),
             _ => {}
+        }
+    }
+    if entities.get(Dimension::Cluster).is_some_and(|cluster| before.cluster.as_deref() != Some(cluster)) {
+        focus.excluded.clear();
+    }
+    for (dimension, value) in &entities.excluded {
+        let term =
+            ScopeExpr::compare(FieldRef::Dimension(*dimension), Operator::NotEqual, vec![value.clone()]).to_string();
+        if !focus.excluded.contains(&term) {
+            focus.excluded.push(term);
         }
     }
     if let [rule] = entities.rules.as_slice() {

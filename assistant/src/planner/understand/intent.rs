@@ -93,7 +93,8 @@ pub fn recognise(question: &Question) -> Option<Intent> {
     }
     // Asking for several parts of an investigation at once ("root cause, timeline, ttps,
     // impact, fixes") asks for the report that has them all.
-    let parts_asked = REPORT_PARTS.iter().filter(|part| score_of(**part).is_some_and(|score| score >= CLEAR_CUE)).count();
+    let parts_asked =
+        REPORT_PARTS.iter().filter(|part| score_of(**part).is_some_and(|score| score >= CLEAR_CUE)).count();
     if parts_asked >= 3 || (parts_asked >= 2 && score_of(Intent::Report).is_some()) {
         return Some(Intent::Report);
     }

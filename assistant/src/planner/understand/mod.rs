@@ -61,8 +61,22 @@ pub const INCIDENT_CONTAINERS: usize = 20;
 
 /// Phrases of a follow-up that repeats the previous question for other objects ("what about
 /// risk-3?", 「risk-3 は?」).
-const FOLLOW_UP: &[&str] =
-    &["what about", "how about", "and for", "and in", "same for", "では", "については", "の場合"];
+const FOLLOW_UP: &[&str] = &[
+    "what about",
+    "how about",
+    "and for",
+    "and in",
+    "same for",
+    "and without",
+    "and excluding",
+    "では",
+    "については",
+    "の場合",
+    "だと?",
+    "だと？",
+    "抜きだと",
+    "以外だと",
+];
 
 /// Words that make a question about the alerts at all.
 const DOMAIN_WORDS: &[&str] = &[
@@ -137,7 +151,8 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     let previous_topic = context.focus.topic.as_deref().and_then(Intent::from_name);
     // What is asked is read from the wording, not from the names: "find" in the rule "Find AWS
     // Credentials" asks for no search, "recon" in the cluster "prod-recon-eks" for no category.
-    let phrasing = question.without_names(entities.rules.iter().chain(entities.linked.iter().map(|(_, value)| value)));
+    let names = entities.linked.iter().chain(&entities.excluded).map(|(_, value)| value);
+    let phrasing = question.without_names(entities.rules.iter().chain(names));
     // A follow-up with no cue of its own ("what about risk-3?") repeats the previous question,
     // whatever exemplar its few words resemble.
     let repeats_previous = (period_before.is_some() || question.has_any(FOLLOW_UP) && intent::has_no_cue(&phrasing))
