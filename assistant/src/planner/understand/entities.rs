@@ -138,6 +138,12 @@ pub fn link(question: &Question, vocabulary: &Vocabulary) -> Entities {
             entities.alert_id.get_or_insert_with(|| token.text.to_string());
             continue;
         }
+        if let Some(term) = wildcard_term(question, vocabulary, token) {
+            if !entities.pasted_terms.contains(&term) {
+                entities.pasted_terms.push(term);
+            }
+            continue;
+        }
         link_token(question, vocabulary, token, quoted.iter().any(|part| part == token.text), &mut entities);
     }
     entities.priorities = priorities(question);
@@ -254,6 +260,38 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
             suggestions: vocabulary.closest(dimension, text, 3),
         });
     }
+}
+
+/// A name with a wildcard ("the risk-* pods", `ledger*`): every value of its kind that starts
+/// so, as a `startswith` term; `None` when the token has no `*` after it or nothing starts so.
+fn wildcard_term(question: &Question, vocabulary: &Vocabulary, token: Token<'_>) -> Option<String> {
+    let after = &question.folded[token.end..];
+    let separators = after.len() - after.trim_start_matches(['-', '_', '.']).len();
+    if !after[separators..].starts_with('*') || token.text.chars().count() < 2 {
+        return None;
+    }
+    let prefix = &question.folded[token.start..token.end + separators];
+    let stem = token.text.trim_end_matches(['-', '_', '.']);
+    let mut found = vocabulary.by_prefix(stem);
+    found.extend(vocabulary.exact(stem).iter().cloned());
+    let found: Vec<(Dimension, String)> =
+        found.into_iter().filter(|(_, value)| value.to_lowercase().starts_with(prefix)).collect();
+    if found.is_empty() {
+        return None;
+    }
+    let hinted = hinted_dimensions(question, token);
+    let dimension = preferred_dimension(found.iter().map(|(dimension, _)| *dimension), &hinted);
+    let stored = found.iter().find(|(candidate, _)| *candidate == dimension).map(|(_, value)| value)?;
+    // The prefix as stored (the question is folded to lowercase).
+    let stored_prefix: String = stored.chars().take(prefix.chars().count()).collect();
+    Some(
+        saker_tools::scope::ScopeExpr::compare(
+            FieldRef::Dimension(dimension),
+            saker_tools::scope::Operator::StartsWith,
+            vec![stored_prefix],
+        )
+        .to_string(),
+    )
 }
 
 /// Words before a name that leave it out.
@@ -868,6 +906,15 @@ mod tests {
         assert_eq!(linked("storefront 以外で何件?").excluded, vec![(Dimension::Namespace, "storefront".to_string())]);
         assert_eq!(linked("storefront 抜きだと?").excluded.len(), 1);
         assert!(linked("alerts in storefront").excluded.is_empty());
+    }
+
+    #[test]
+    fn a_wildcard_names_every_value_that_starts_so() {
+        let entities = linked("can I ignore the hits on the risk-* pods?");
+        assert_eq!(entities.pasted_terms, vec!["k8s.pod.name startswith risk-".to_string()], "{entities:?}");
+        assert!(entities.notices.is_empty());
+        assert_eq!(linked("risk-* namespaces").pasted_terms, vec!["k8s.ns.name startswith risk-".to_string()]);
+        assert!(linked("nothing-* here").pasted_terms.is_empty());
     }
 
     #[test]
