@@ -165,6 +165,35 @@ impl Tool for ProposeResponseAction {
     }
 }
 
+/// Most places named in a note.
+const NOTED_PLACES: usize = 3;
+
+/// Where the alerts' processes ran: "pod P (container C)", most alerts first, at most
+/// [`NOTED_PLACES`] (and how many more).
+fn containers_of(alerts: &[&Alert]) -> Vec<String> {
+    let mut counts: BTreeMap<(Option<&str>, &str), u64> = BTreeMap::new();
+    for alert in alerts {
+        if let Some(container) = alert.dimensions.container_id.as_deref() {
+            *counts.entry((alert.dimensions.pod.as_deref(), container)).or_insert(0) += 1;
+        }
+    }
+    let mut places: Vec<((Option<&str>, &str), u64)> = counts.into_iter().collect();
+    places.sort_by(|left, right| right.1.cmp(&left.1).then(left.0.cmp(&right.0)));
+    let more = places.len().saturating_sub(NOTED_PLACES);
+    let mut named: Vec<String> = places
+        .into_iter()
+        .take(NOTED_PLACES)
+        .map(|((pod, container), _)| match pod {
+            Some(pod) => format!("pod {pod} (container {container})"),
+            None => format!("container {container}"),
+        })
+        .collect();
+    if more > 0 {
+        named.push(format!("{more} more"));
+    }
+    named
+}
+
 /// The kinds to consider, in [`ActionKind::ALL`] order without repeats.
 fn chosen_kinds(asked: &[ActionKind]) -> Vec<ActionKind> {
     if asked.is_empty() {
@@ -194,11 +223,22 @@ fn note(
             notes.push("no alert in scope names the file asked for".to_string());
         }
     } else if proposals.is_empty() {
-        let kinds: Vec<&str> = kinds.iter().map(|kind| kind.name()).collect();
-        notes.push(format!(
-            "the alerts in scope name no target for {} (a pid, container, file, pod or workload)",
-            kinds.join(", ")
-        ));
+        let names: Vec<&str> = kinds.iter().map(|kind| kind.name()).collect();
+        let places = containers_of(matching);
+        if kinds == [ActionKind::KillProcess] && !places.is_empty() {
+            // No pid to kill: say where the process ran, so that its container can be stopped
+            // or paused instead.
+            notes.push(format!(
+                "the alerts record no pid for kill_process; the process ran in {}: ask to stop or pause that \
+                 container instead",
+                places.join(", ")
+            ));
+        } else {
+            notes.push(format!(
+                "the alerts in scope name no target for {} (a pid, container, file, pod or workload)",
+                names.join(", ")
+            ));
+        }
     }
     if *total > SCANNED as u64 {
         notes.push(format!(

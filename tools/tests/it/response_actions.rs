@@ -141,6 +141,25 @@ fn a_process_nothing_matches_is_said_not_guessed() {
     assert!(output["note"].as_str().is_some_and(|note| note.contains("\"nginx\"")), "{output}");
 }
 
+#[test]
+fn a_process_with_no_pid_is_answered_with_where_it_ran() {
+    // The recon scenario's nc alerts on checkout-api record no pid.
+    let output = propose(json!({"scope": "workload=checkout-api and proc.name=nc", "kinds": ["kill_process"]}));
+    assert!(proposals(&output).is_empty(), "{output}");
+    let note = output["note"].as_str().unwrap_or_default();
+    let pods: BTreeSet<String> = scenario_alerts("reconnaissance")
+        .into_iter()
+        .filter(|alert| alert.dimensions.process.name.as_deref() == Some("nc"))
+        .filter(|alert| alert.dimensions.workload.as_ref().is_some_and(|workload| workload.name == "checkout-api"))
+        .filter_map(|alert| alert.dimensions.pod.clone())
+        .collect();
+    assert!(!pods.is_empty());
+    for pod in pods {
+        assert!(note.contains(&pod), "{pod} missing from {note}");
+    }
+    assert!(note.contains("stop or pause"), "{note}");
+}
+
 async fn ledger_with_proposal(directory: &std::path::Path) -> (ActionLedger, String, Proposal) {
     let output = propose(json!({"scope": format!("k8s.ns.name={NAMESPACE}"), "kinds": ["delete_pod"]}));
     let proposal = proposals(&output).remove(0);
