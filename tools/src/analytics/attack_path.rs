@@ -122,6 +122,9 @@ impl Tool for AttackPath {
     const NAME: &'static str = "attack_path";
     type Args = AttackPathArgs;
     type Output = AttackPathOutput;
+    /// The stages are the answer: twenty of them, each with its command line, fit whole beside
+    /// the process tree, so a long intrusion is not cut before its last steps.
+    const MIN_OUTPUT_TOKENS: usize = 5_000;
 
     fn description() -> &'static str {
         "Lists the attack path of the incident in a scope and time range: the time-ordered stages, each a rule \
