@@ -78,6 +78,14 @@ pub struct AlertSummary {
 /// Longest output excerpt, in characters.
 pub const EXCERPT_CHARS: usize = 200;
 
+/// Fields naming the path a file event acted on, when the alert has no `fd.name`.
+pub(crate) const PATH_FIELDS: [&str; 4] = ["evt.arg.filename", "evt.arg.name", "evt.arg.pathname", "evt.arg.path"];
+
+/// The absolute path a file event acted on (the executable a drift alert saw created).
+fn path_acted_on(alert: &crate::alert::Alert) -> Option<String> {
+    PATH_FIELDS.iter().find_map(|key| alert.field_text(key).filter(|path| path.starts_with('/')))
+}
+
 impl AlertSummary {
     /// Summarises an alert.
     pub fn of(alert: &crate::alert::Alert) -> AlertSummary {
@@ -94,7 +102,7 @@ impl AlertSummary {
             container_id: dimensions.container_id.clone(),
             process: dimensions.process.name.clone(),
             cmdline: dimensions.process.cmdline.clone(),
-            file: dimensions.file.clone(),
+            file: dimensions.file.clone().or_else(|| path_acted_on(alert)),
             output_excerpt: excerpt(&alert.output, EXCERPT_CHARS),
         }
     }

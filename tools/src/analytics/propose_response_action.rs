@@ -12,7 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::common::{NameCount, timestamp};
+use super::common::{NameCount, PATH_FIELDS, timestamp};
 use super::{Evidence, Tool, ToolContext, ToolError, Window};
 use crate::actions::{ActionKind, ActionParameters, ActionSpec, ActionTarget, Fact, Proposal, Reason};
 use crate::alert::{Alert, WorkloadSource};
@@ -99,8 +99,6 @@ const CREATING_EVENTS: [&str; 12] = [
     "symlinkat",
     "mknod",
 ];
-/// Fields naming the path an event acted on.
-const PATH_FIELDS: [&str; 4] = ["evt.arg.filename", "evt.arg.name", "evt.arg.pathname", "evt.arg.path"];
 
 impl Tool for ProposeResponseAction {
     const NAME: &'static str = "propose_response_action";
