@@ -4,7 +4,8 @@
 //! configured, the local user on a loopback-only server. Every route that returns alert data is
 //! covered: the API (`/v1/`), the event feed and alert pages (`/events`) and the reports
 //! (`/reports`); the chat page and its static assets hold no data. The principal goes into the request's extensions; routes that need
-//! more than asking check its role (approval refusals are recorded by the action service).
+//! more than asking check its role (approval refusals are recorded by the action service). Roles
+//! are decided on the percent-decoded path, the tool name the router will run.
 //!
 //! Without tokens the server only listens on loopback ([`check_listen_address`]) and only
 //! answers requests whose `Host` is a loopback name, so a web page elsewhere cannot reach it
@@ -13,7 +14,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -32,14 +33,28 @@ pub fn check_listen_address(address: &SocketAddr, tokens: &TokenTable) -> Result
     Ok(())
 }
 
-/// What a request needs beyond asking, decided by method and path. Approvals, rejections and
-/// reverts are checked (and refusals recorded) by the action service itself.
+/// The tools that need more than asking, by name: the one table of tool roles.
+const TOOL_PERMISSIONS: [(&str, Permission); 2] =
+    [("propose_response_action", Permission::Propose), ("generate_exception", Permission::Propose)];
+
+/// The permission a tool call needs, by the tool's (decoded) name.
+fn tool_permission(name: &str) -> Permission {
+    TOOL_PERMISSIONS.iter().find(|(tool, _)| *tool == name).map_or(Permission::Ask, |(_, permission)| *permission)
+}
+
+/// The request path as the router reads its parameters: percent-decoded, so that
+/// `/v1/tools/propose%5Fresponse_action` is checked as the tool the router will run.
+fn decoded_path(uri: &Uri) -> String {
+    percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy().into_owned()
+}
+
+/// What a request needs beyond asking, decided by method and decoded path. Approvals,
+/// rejections and reverts are checked (and refusals recorded) by the action service itself.
 fn required(method: &Method, path: &str) -> Permission {
     match (method, path) {
         (&Method::POST, "/v1/events") => Permission::Ingest,
-        (&Method::POST, "/v1/actions")
-        | (&Method::POST, "/v1/tools/propose_response_action")
-        | (&Method::POST, "/v1/tools/generate_exception") => Permission::Propose,
+        (&Method::POST, "/v1/actions") => Permission::Propose,
+        (&Method::POST, _) => path.strip_prefix("/v1/tools/").map_or(Permission::Ask, tool_permission),
         _ => Permission::Ask,
     }
 }
@@ -77,7 +92,7 @@ fn is_loopback_host(headers: &HeaderMap) -> bool {
 
 /// Resolves the principal of an API request, or answers 401/403.
 pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_string();
+    let path = decoded_path(request.uri());
     if !holds_data(&path) {
         return next.run(request).await;
     }
@@ -144,6 +159,8 @@ mod tests {
         assert_eq!(required(&Method::POST, "/v1/events"), Permission::Ingest);
         assert_eq!(required(&Method::POST, "/v1/tools/generate_exception"), Permission::Propose);
         assert_eq!(required(&Method::POST, "/v1/tools/event_stats"), Permission::Ask);
+        let encoded: Uri = "/v1/tools/propose%5Fresponse_action".parse().expect("uri");
+        assert_eq!(required(&Method::POST, &decoded_path(&encoded)), Permission::Propose);
         assert_eq!(required(&Method::POST, "/v1/chat"), Permission::Ask);
         assert_eq!(
             required(&Method::POST, "/v1/actions/act-1/approve"),
