@@ -68,6 +68,34 @@ impl ApiError {
         )
     }
 
+    /// 415: the body's content type (`None`: none given) is not one the route accepts.
+    pub fn unsupported_media_type(given: Option<&str>, allowed: &str) -> ApiError {
+        let given =
+            given.map_or_else(|| "no content-type".to_string(), |media_type| format!("content-type {media_type}"));
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("{given} is not accepted here (allowed: {allowed}); e.g. curl -H 'content-type: application/json'"),
+        )
+    }
+
+    /// 403: a cross-site request that could change state.
+    pub fn cross_site(refusal: &crate::server::same_origin::CrossSite) -> ApiError {
+        use crate::server::same_origin::CrossSite;
+        let reason = match refusal {
+            CrossSite::FetchSite(site) => format!("Sec-Fetch-Site is {site:?}"),
+            CrossSite::Origin { origin, host } => format!("Origin {origin:?} is not this server ({host:?})"),
+        };
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_site_request",
+            format!(
+                "{reason}: a request that can change state is accepted only from this server's own pages \
+                 (allowed: Sec-Fetch-Site same-origin or none, an Origin equal to the Host) or from a client that is not a browser"
+            ),
+        )
+    }
+
     /// Parses a JSON request body into `T`: a syntax error is `invalid_json`, a body of the
     /// wrong shape (an unknown field, a missing one, a wrong type) `invalid_request`, both 400
     /// with serde's message naming the field, line and column.

@@ -3,9 +3,12 @@
 
 use reqwest::StatusCode;
 use saker::actions::settings::ActionSettings;
-use serde_json::json;
+use saker::auth::TokenTable;
+use serde_json::{Value, json};
 
-use super::response_actions::{ANALYST, ActionsServer, VIEWER, token_table};
+use super::response_actions::{ANALYST, ActionsServer, CLUSTER, NAMESPACE, VIEWER, token_table};
+
+const NOW: &str = "2026-11-20T12:00:00Z";
 
 /// The tools that write (or propose writes): a viewer may call none of them, however the name
 /// in the path is spelt.
@@ -37,4 +40,90 @@ async fn role_bypass_through_a_percent_encoded_tool_name() {
         assert_ne!(status, StatusCode::FORBIDDEN, "{path}: {body}");
         assert_ne!(status, StatusCode::NOT_FOUND, "{path}: {body}");
     }
+}
+
+/// A server without API tokens (the local admin) with the README's `auto_approve` example.
+async fn tokenless_server_with_auto_approval() -> ActionsServer {
+    let settings: ActionSettings = serde_saphyr::from_str(&format!(
+        "auto_approve:\n  - {{name: miners, kinds: [kill_process], rules: [Detect crypto miners using the Stratum protocol], namespaces: [{NAMESPACE}]}}\n"
+    ))
+    .expect("settings");
+    ActionsServer::start(settings, TokenTable::default()).await
+}
+
+/// Posts `body` as `content_type` with extra headers (what a browser on another site sends).
+async fn post_raw(
+    server: &ActionsServer,
+    path: &str,
+    content_type: &str,
+    headers: &[(&str, &str)],
+    body: String,
+) -> (StatusCode, Value) {
+    let mut request = server.client.post(format!("{}{path}", server.base)).header("content-type", content_type);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.body(body).send().await.expect("POST");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn csrf_on_a_server_without_tokens() {
+    let server = tokenless_server_with_auto_approval().await;
+    let kill = json!({
+        "message": "Kill the miner process in risk-10-aws-bedrock-java.",
+        "scope": format!("kubernetes.cluster.name={CLUSTER}"),
+        "now": NOW,
+    })
+    .to_string();
+    let (_, health) = server.get("/healthz", "").await;
+    let alerts_before = health["alerts"].clone();
+    assert!(alerts_before.as_u64().is_some_and(|count| count > 0), "{health}");
+    let foreign = [("origin", "http://evil.example")];
+    let other_loopback_port = [("origin", "http://127.0.0.1:1")];
+    let cross_site = [("sec-fetch-site", "cross-site")];
+    let same_site = [("sec-fetch-site", "same-site")];
+    // What a page elsewhere can send without asking the server first: text/plain, a form.
+    for (content_type, headers, status, code) in [
+        ("text/plain", &foreign[..], StatusCode::FORBIDDEN, "cross_site_request"),
+        ("text/plain", &[][..], StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        ("application/x-www-form-urlencoded", &[][..], StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        ("application/json", &foreign[..], StatusCode::FORBIDDEN, "cross_site_request"),
+        ("application/json", &other_loopback_port[..], StatusCode::FORBIDDEN, "cross_site_request"),
+        ("application/json", &cross_site[..], StatusCode::FORBIDDEN, "cross_site_request"),
+        ("application/json", &same_site[..], StatusCode::FORBIDDEN, "cross_site_request"),
+    ] {
+        for path in ["/v1/chat", "/v1/events", "/v1/tools/propose_response_action", "/v1/actions"] {
+            let body = if path == "/v1/events" { alert_line() } else { kill.clone() };
+            let (answered, body) = post_raw(&server, path, content_type, headers, body).await;
+            assert_eq!(answered, status, "{path} as {content_type} with {headers:?}: {body}");
+            assert_eq!(body["error"]["code"], code, "{path}: {body}");
+        }
+    }
+    let (_, listed) = server.get("/v1/actions", "").await;
+    assert_eq!(listed["actions"], json!([]), "nothing proposed, nothing approved");
+    let (_, health) = server.get("/healthz", "").await;
+    assert_eq!(health["alerts"], alerts_before, "nothing ingested");
+
+    // The server's own page (same origin, JSON) still proposes, and the rule auto-approves.
+    let own = server.base.clone();
+    let page = [("origin", own.as_str()), ("sec-fetch-site", "same-origin")];
+    let (status, _) = post_raw(&server, "/v1/chat", "application/json", &page, kill).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, listed) = server.get("/v1/actions", "").await;
+    let actions = listed["actions"].as_array().expect("actions");
+    assert!(!actions.is_empty(), "the page's own request proposes: {listed}");
+}
+
+fn alert_line() -> String {
+    json!({
+        "time": "2026-11-20T10:00:00.000000000Z",
+        "rule": "Terminal shell in container",
+        "priority": "Notice",
+        "source": "syscall",
+        "output": "a shell (proc.name=sh)",
+        "output_fields": {"k8s.ns.name": "csrf", "proc.name": "sh"},
+    })
+    .to_string()
 }

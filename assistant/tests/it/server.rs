@@ -76,7 +76,18 @@ impl TestServer {
     }
 
     async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
-        let response = self.client.post(self.url(path)).body(body).send().await.expect("POST");
+        self.post_as(path, "application/json", body).await
+    }
+
+    async fn post_as(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("POST");
         let status = response.status();
         (status, response.json().await.expect("JSON body"))
     }
@@ -518,13 +529,14 @@ async fn answer_links_lead_to_the_alerts_behind_their_figures() {
 async fn exceptions_validate_answers_a_report_for_yaml_and_structured_bodies() {
     let server = TestServer::empty(ServerLimits::default()).await;
     let snippet = "- rule: Clear Log Activities\n  exceptions:\n    - name: httpd_rm_dpkg_log\n      fields: [container.image.repository, proc.name, fd.name]\n      comps: [=, =, =]\n      values:\n        - [httpd, rm, /var/log/dpkg.log]\n  override:\n    exceptions: append\n";
-    let (status, report) = server.post("/v1/exceptions/validate", snippet).await;
+    let (status, report) = server.post_as("/v1/exceptions/validate", "application/yaml", snippet).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["valid"], true, "{report}");
     assert_eq!(report["rules_checked"], json!(["Clear Log Activities"]));
 
     let broken = snippet.replace("[=, =, =]", "[=, =]").replace("Clear Log Activities", "Clear Log Activity");
-    let (status, report) = server.post("/v1/exceptions/validate?falco_version=0.43.0", broken).await;
+    let (status, report) =
+        server.post_as("/v1/exceptions/validate?falco_version=0.43.0", "application/yaml", broken).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(report["valid"], false);
     assert_eq!(report["falco_version"], "0.43.0");
@@ -570,10 +582,11 @@ async fn exceptions_validate_answers_a_report_for_yaml_and_structured_bodies() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "invalid_request");
     assert!(error_message(&body).contains("exactly one of"), "{body}");
-    let (status, body) = server.post("/v1/exceptions/validate?falco_version=latest", snippet).await;
+    let (status, body) =
+        server.post_as("/v1/exceptions/validate?falco_version=latest", "application/yaml", snippet).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "invalid_falco_version");
-    let (status, body) = server.post("/v1/exceptions/validate", "").await;
+    let (status, body) = server.post_as("/v1/exceptions/validate", "application/yaml", "").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "invalid_body");
 }

@@ -1,15 +1,17 @@
 //! `GET /v1/tools` (each tool's name, description and JSON Schema) and `POST /v1/tools/{name}`
-//! (runs a tool with JSON arguments; `?now=` fixes the clock).
+//! (runs a tool with JSON arguments, `application/json`; `?now=` fixes the clock).
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use saker_tools::analytics::ToolContext;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::server::body_type::{self, BodyType};
 use crate::server::{ApiError, AppState};
 
 /// `GET /v1/tools`: `{"tools": [{name, description, parameters}, ...]}`.
@@ -45,8 +47,10 @@ pub async fn invoke(
     State(state): State<AppState>,
     Path(name): Path<String>,
     query: Result<Query<InvokeQuery>, QueryRejection>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    body_type::require(&headers, BodyType::Json)?;
     let Query(query) = query?;
     let body = body.map_err(|rejection| ApiError::from_body_rejection(&rejection, state.limits().max_body_bytes))?;
     let orchestrator = state.orchestrator().clone();
