@@ -4,9 +4,11 @@
 use reqwest::StatusCode;
 use saker::actions::settings::ActionSettings;
 use saker::auth::TokenTable;
+use saker::server::ServerLimits;
 use serde_json::{Value, json};
 
 use super::response_actions::{ANALYST, ActionsServer, CLUSTER, NAMESPACE, VIEWER, token_table};
+use super::server::{TestServer, alert};
 
 const NOW: &str = "2026-11-20T12:00:00Z";
 
@@ -126,4 +128,27 @@ fn alert_line() -> String {
         "output_fields": {"k8s.ns.name": "csrf", "proc.name": "sh"},
     })
     .to_string()
+}
+
+#[tokio::test]
+async fn one_line_that_is_not_utf8_fails_the_whole_ingest() {
+    let server = TestServer::empty(ServerLimits::default()).await;
+    let mut body = Vec::new();
+    for second in 0..41 {
+        body.extend_from_slice(
+            alert("Terminal shell in container", second, json!({"k8s.ns.name": "utf8"})).to_string().as_bytes(),
+        );
+        body.push(b'\n');
+        if second == 20 {
+            body.extend_from_slice(b"{\"rule\": \"Latin-1 \xe9t\xe9\", \"time\": \"2026-11-20T10:00:00Z\"}\n");
+        }
+    }
+    let (status, report) = server.post_as("/v1/events", "application/x-ndjson", body).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!((report["accepted"].as_u64(), report["rejected"].as_u64()), (Some(41), Some(1)), "{report}");
+    assert_eq!(report["rejections"][0]["line"], 22, "{report}");
+    let reason = report["rejections"][0]["reason"].as_str().unwrap_or("");
+    assert!(reason.contains("not UTF-8") && reason.contains("column 19"), "{reason}");
+    let (_, health) = server.get("/healthz").await;
+    assert_eq!(health["alerts"], 41);
 }

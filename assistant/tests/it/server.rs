@@ -20,7 +20,7 @@ use super::support::{demo_index, demo_now, upstream_rules};
 const SEED_SCOPE: &str = "kubernetes.cluster.name=risks-aws-eks-workloads-shield";
 
 /// A server on a loopback port; stops when dropped.
-struct TestServer {
+pub struct TestServer {
     base: String,
     client: reqwest::Client,
     _stop: tokio::sync::oneshot::Sender<()>,
@@ -29,7 +29,7 @@ struct TestServer {
 
 impl TestServer {
     /// A server over the index in `index_dir`, with a fresh session database.
-    async fn start(index_dir: &Path, limits: ServerLimits, mut dirs: Vec<tempfile::TempDir>) -> TestServer {
+    pub async fn start(index_dir: &Path, limits: ServerLimits, mut dirs: Vec<tempfile::TempDir>) -> TestServer {
         let sessions_dir = tempfile::tempdir().expect("tempdir");
         let store = Arc::new(TantivyStore::open(index_dir).expect("open index"));
         let rules = Arc::new(RulesCatalog::load(&upstream_rules()).expect("rules"));
@@ -54,32 +54,32 @@ impl TestServer {
     }
 
     /// Over the shared demo index.
-    async fn demo() -> TestServer {
+    pub async fn demo() -> TestServer {
         TestServer::start(&demo_index().join("index"), ServerLimits::default(), Vec::new()).await
     }
 
     /// Over a fresh, empty data directory.
-    async fn empty(limits: ServerLimits) -> TestServer {
+    pub async fn empty(limits: ServerLimits) -> TestServer {
         let data = tempfile::tempdir().expect("tempdir");
         let index = data.path().join("index");
         TestServer::start(&index, limits, vec![data]).await
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         let response = self.client.get(self.url(path)).send().await.expect("GET");
         let status = response.status();
         (status, response.json().await.expect("JSON body"))
     }
 
-    async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+    pub async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
         self.post_as(path, "application/json", body).await
     }
 
-    async fn post_as(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+    pub async fn post_as(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
         let response = self
             .client
             .post(self.url(path))
@@ -93,7 +93,7 @@ impl TestServer {
     }
 
     /// Posts a chat request and reads the whole event stream.
-    async fn chat(&self, request: Value) -> Vec<SseEvent> {
+    pub async fn chat(&self, request: Value) -> Vec<SseEvent> {
         let response = self.client.post(self.url("/v1/chat")).json(&request).send().await.expect("POST /v1/chat");
         assert_eq!(response.status(), StatusCode::OK, "chat answered {}", response.status());
         let content_type = response.headers().get("content-type").and_then(|value| value.to_str().ok());
@@ -104,14 +104,14 @@ impl TestServer {
 
 /// One Server-Sent Event.
 #[derive(Debug, Clone, PartialEq)]
-struct SseEvent {
-    event: String,
-    data: Value,
+pub struct SseEvent {
+    pub event: String,
+    pub data: Value,
 }
 
 /// Parses an event stream: blocks separated by a blank line, `event:` and `data:` fields
 /// (several `data:` lines join with newlines), `:` comments ignored.
-fn parse_sse(text: &str) -> Vec<SseEvent> {
+pub fn parse_sse(text: &str) -> Vec<SseEvent> {
     let mut events = Vec::new();
     for block in text.replace("\r\n", "\n").split("\n\n") {
         let mut event = String::from("message");
@@ -137,7 +137,7 @@ fn parse_sse(text: &str) -> Vec<SseEvent> {
     events
 }
 
-fn alert(rule: &str, second: u32, fields: Value) -> Value {
+pub fn alert(rule: &str, second: u32, fields: Value) -> Value {
     json!({
         "time": format!("2026-11-20T10:00:{second:02}.000000000Z"),
         "rule": rule,
