@@ -8,8 +8,8 @@
 //! are decided on the percent-decoded path, the tool name the router will run.
 //!
 //! Without tokens the server only listens on loopback ([`check_listen_address`]) and only
-//! answers requests whose `Host` is a loopback name, so a web page elsewhere cannot reach it
-//! through DNS rebinding.
+//! answers requests whose `Host` is a loopback name (every route, `/healthz` and the pages
+//! included), so a web page elsewhere cannot reach it through DNS rebinding.
 
 use std::net::SocketAddr;
 
@@ -93,19 +93,21 @@ fn is_loopback_host(headers: &HeaderMap) -> bool {
 /// Resolves the principal of an API request, or answers 401/403.
 pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = decoded_path(request.uri());
+    let tokens = state.tokens();
+    // Every route, pages and `/healthz` included: a page elsewhere must not learn that (or
+    // what) a token-less server answers through DNS rebinding.
+    if tokens.is_empty() && !is_loopback_host(request.headers()) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "host_not_allowed",
+            "without API tokens the server answers only requests to a loopback host name (allowed: localhost, 127.0.0.1, [::1])",
+        )
+        .into_response();
+    }
     if !holds_data(&path) {
         return next.run(request).await;
     }
-    let tokens = state.tokens();
     let principal = if tokens.is_empty() {
-        if !is_loopback_host(request.headers()) {
-            return ApiError::new(
-                StatusCode::FORBIDDEN,
-                "host_not_allowed",
-                "without API tokens the server answers only requests to a loopback host name",
-            )
-            .into_response();
-        }
         Principal::local(tokens.local_role())
     } else {
         let bearer = request

@@ -97,14 +97,16 @@ impl ApiError {
     }
 
     /// Parses a JSON request body into `T`: a syntax error is `invalid_json`, a body of the
-    /// wrong shape (an unknown field, a missing one, a wrong type) `invalid_request`, both 400
-    /// with serde's message naming the field, line and column.
+    /// wrong shape (an unknown field, a missing one, a wrong type, a key repeated in one object)
+    /// `invalid_request`, both 400 with serde's message naming the field, line and column.
     pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-        serde_json::from_slice(body).map_err(|error| match error.classify() {
-            serde_json::error::Category::Data => {
-                ApiError::bad_request("invalid_request", format!("request body: {error}"))
+        saker_tools::json::from_slice_unique(body).and_then(|_| serde_json::from_slice(body)).map_err(|error| {
+            match error.classify() {
+                serde_json::error::Category::Data => {
+                    ApiError::bad_request("invalid_request", format!("request body: {error}"))
+                }
+                _ => ApiError::bad_request("invalid_json", format!("the request body is not valid JSON: {error}")),
             }
-            _ => ApiError::bad_request("invalid_json", format!("the request body is not valid JSON: {error}")),
         })
     }
 
@@ -231,6 +233,10 @@ mod tests {
         let error = ApiError::parse_json::<ChatRequest>(b"{\"message\": ").expect_err("truncated");
         assert_eq!(error.code, "invalid_json");
         assert!(error.message.contains("line 1"), "{}", error.message);
+        let error =
+            ApiError::parse_json::<ChatRequest>(b"{\"message\": \"hi\", \"message\": \"kill\"}").expect_err("repeated");
+        assert_eq!(error.code, "invalid_request");
+        assert!(error.message.contains("duplicate key \"message\" at line 1"), "{}", error.message);
         let body = ApiError::bad_request("x", "y").body();
         assert_eq!(body, json!({"error": {"code": "x", "message": "y"}}));
     }

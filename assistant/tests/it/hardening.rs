@@ -7,8 +7,9 @@ use saker::auth::TokenTable;
 use saker::server::ServerLimits;
 use serde_json::{Value, json};
 
-use super::response_actions::{ANALYST, ActionsServer, CLUSTER, NAMESPACE, VIEWER, token_table};
+use super::response_actions::{ANALYST, ActionsServer, CLUSTER, NAMESPACE, RESPONDER, VIEWER, token_table};
 use super::server::{TestServer, alert};
+use super::support::{run, saker, stderr, stdout};
 
 const NOW: &str = "2026-11-20T12:00:00Z";
 
@@ -151,4 +152,117 @@ async fn one_line_that_is_not_utf8_fails_the_whole_ingest() {
     assert!(reason.contains("not UTF-8") && reason.contains("column 19"), "{reason}");
     let (_, health) = server.get("/healthz").await;
     assert_eq!(health["alerts"], 41);
+}
+
+#[tokio::test]
+async fn a_year_0000_alert_is_stored_and_shown_as_two_different_times() {
+    let server = TestServer::empty(ServerLimits::default()).await;
+    let mut year_zero = alert("Terminal shell in container", 1, json!({"k8s.ns.name": "time"}));
+    year_zero["time"] = json!("0000-01-01T00:00:00Z");
+    let valid = alert("Terminal shell in container", 2, json!({"k8s.ns.name": "time"}));
+    let body = format!("{valid}\n{year_zero}\n");
+    let (status, report) = server.post_as("/v1/events", "application/x-ndjson", body).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!((report["accepted"].as_u64(), report["rejected"].as_u64()), (Some(1), Some(1)), "{report}");
+    assert_eq!(report["rejections"][0]["line"], 2);
+    let reason = report["rejections"][0]["reason"].as_str().unwrap_or("");
+    assert!(
+        reason.contains("field \"time\"")
+            && reason.contains("\"0000-01-01T00:00:00Z\" is outside")
+            && reason.contains("1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_rejects_line_1() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let file = data.path().join("alerts.jsonl");
+    let mut text = b"\xEF\xBB\xBF".to_vec();
+    for second in 0..2 {
+        text.extend_from_slice(alert("Terminal shell in container", second, json!({})).to_string().as_bytes());
+        text.push(b'\n');
+    }
+    std::fs::write(&file, text).expect("write");
+    let output = run(saker(data.path()).arg("ingest").arg(&file));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("accepted 2, duplicates 0, rejected 0"), "{}", stdout(&output));
+}
+
+#[tokio::test]
+async fn a_bom_prefixed_body_is_ingested_over_http() {
+    let server = TestServer::empty(ServerLimits::default()).await;
+    let mut body = b"\xEF\xBB\xBF".to_vec();
+    body.extend_from_slice(format!("{}\n", alert("Terminal shell in container", 3, json!({}))).as_bytes());
+    let (status, report) = server.post_as("/v1/events", "application/x-ndjson", body).await;
+    assert_eq!((status, report["accepted"].as_u64()), (StatusCode::OK, Some(1)), "{report}");
+}
+
+#[tokio::test]
+async fn a_chat_message_over_16_kb_gets_200_and_an_sse_error() {
+    let server = TestServer::demo().await;
+    let message = "How many alerts? ".repeat(1_000);
+    let (status, body) = server.post("/v1/chat", json!({"message": message}).to_string()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "refused before any stream: {body}");
+    assert_eq!(body["error"]["code"], "invalid_request");
+    let text = body["error"]["message"].as_str().unwrap_or("");
+    assert!(text.contains("16999 bytes long; at most 16384"), "{text}");
+}
+
+#[tokio::test]
+async fn a_wrong_digest_error_shows_the_correct_digest() {
+    let server = ActionsServer::start(ActionSettings::default(), token_table()).await;
+    let (status, proposed) = server
+        .post(
+            "/v1/actions",
+            ANALYST,
+            json!({"scope": format!("k8s.ns.name={NAMESPACE}"), "kinds": ["delete_pod"], "now": NOW}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{proposed}");
+    let id = proposed["actions"][0]["id"].as_str().expect("id");
+    let digest = proposed["actions"][0]["proposal"]["digest"]
+        .as_str()
+        .or_else(|| proposed["actions"][0]["digest"].as_str())
+        .expect("digest")
+        .to_string();
+    let path = format!("/v1/actions/{id}/approve");
+    for attempt in [json!({"digest": "sha256:0000"}), json!({})] {
+        let (status, body) = server.post(&path, RESPONDER, attempt.clone()).await;
+        assert!(status.is_client_error(), "{attempt}: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or("");
+        assert!(!message.contains(digest.trim_start_matches("sha256:")), "{attempt} shows the digest: {message}");
+    }
+}
+
+#[tokio::test]
+async fn healthz_on_a_tokenless_server_answers_any_host() {
+    let server = TestServer::demo().await;
+    let client = reqwest::Client::new();
+    for path in ["/healthz", "/", "/v1/tools"] {
+        let response = client.get(server.url(path)).header("host", "rebound.evil.example").send().await.expect("GET");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    let (status, _) = server.get("/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn duplicate_json_keys_are_silently_last_wins() {
+    let server = TestServer::empty(ServerLimits::default()).await;
+    let chat = r#"{"message": "How many alerts?", "scope": "k8s.ns.name=a", "scope": "k8s.ns.name=b"}"#;
+    let (status, body) = server.post("/v1/chat", chat).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_request");
+    assert!(body["error"]["message"].as_str().unwrap_or("").contains("duplicate key \"scope\" at line 1"), "{body}");
+    let (status, body) = server.post("/v1/tools/event_stats", r#"{"last": "7d", "last": "30d"}"#).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let valid = alert("Terminal shell in container", 4, json!({}));
+    let repeated =
+        r#"{"time":"2026-11-20T10:00:05Z","rule":"Benign","priority":"Notice","rule":"Terminal shell in container"}"#;
+    let (status, report) = server.post_as("/v1/events", "application/x-ndjson", format!("{valid}\n{repeated}\n")).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["rejected"], 1, "{report}");
+    let reason = report["rejections"][0]["reason"].as_str().unwrap_or("");
+    assert!(reason.starts_with("duplicate key \"rule\" at column"), "{reason}");
 }
