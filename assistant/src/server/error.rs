@@ -8,7 +8,7 @@ use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use saker_tools::analytics::ToolError;
-use saker_tools::store::StoreError;
+use saker_tools::store::{Interruption, StoreError};
 use serde_json::json;
 
 use crate::conversation::ConversationError;
@@ -162,6 +162,12 @@ impl From<StoreError> for ApiError {
                 "index_locked",
                 "another process (a `saker ingest`) is writing the event store; retry when it has finished",
             ),
+            StoreError::Interrupted(interruption @ Interruption::Deadline { .. }) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "deadline_exceeded", interruption.to_string())
+            }
+            StoreError::Interrupted(Interruption::Cancelled) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "cancelled", Interruption::Cancelled.to_string())
+            }
             StoreError::TextQuery { query, problem } => {
                 ApiError::bad_request("invalid_query", format!("text query {query:?}: {problem}"))
             }

@@ -266,3 +266,52 @@ async fn duplicate_json_keys_are_silently_last_wins() {
     let reason = report["rejections"][0]["reason"].as_str().unwrap_or("");
     assert!(reason.starts_with("duplicate key \"rule\" at column"), "{reason}");
 }
+
+#[tokio::test]
+async fn one_event_stats_request_takes_minutes_and_gigabytes() {
+    let server = TestServer::demo().await;
+    let wide = json!({"since": "1700-01-01T00:00:00Z", "until": "2200-01-01T00:00:00Z"});
+    for (group_by, field) in [
+        (json!(vec!["hour"; 50]), "group_by"),
+        (json!(vec!["hour"; 1000]), "group_by"),
+        (json!(["rule", "rule"]), "group_by"),
+    ] {
+        let mut arguments = wide.clone();
+        arguments["group_by"] = group_by;
+        let (status, body) = server.post("/v1/tools/event_stats", arguments.to_string()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["error"]["code"], "invalid_arguments");
+        assert!(body["error"]["message"].as_str().unwrap_or("").contains(field), "{body}");
+    }
+    // The most a call may ask for answers promptly and within the output budget.
+    let mut arguments = wide.clone();
+    arguments["group_by"] = json!(["hour", "day", "rule", "namespace", "workload", "pod", "process", "tag"]);
+    arguments["limit"] = json!(50);
+    let started = std::time::Instant::now();
+    let (status, body) = server.post("/v1/tools/event_stats", arguments.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(body.to_string().len() < 64 * 1024, "bounded: {} bytes", body.to_string().len());
+    // Every other list and text argument is capped too.
+    for (tool, arguments, field) in [
+        ("search_events", json!({"offset": 4_000_000_000_u64}), "offset"),
+        ("search_events", json!({"query": "a ".repeat(2_000)}), "query"),
+        ("compare_periods", json!({"rules": vec!["r"; 51]}), "rules"),
+        ("event_stats", json!({"scope": format!("k8s.ns.name in ({})", "a, ".repeat(5_000))}), "scope"),
+        ("propose_response_action", json!({"kinds": ["delete_pod", "delete_pod"]}), "kinds"),
+    ] {
+        let (status, body) = server.post(&format!("/v1/tools/{tool}"), arguments.to_string()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{tool} {field}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap_or("").contains(field), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_tool_call_has_no_deadline() {
+    let limits = ServerLimits { tool_deadline: std::time::Duration::ZERO, ..ServerLimits::default() };
+    let server = TestServer::start(&super::support::demo_index().join("index"), limits, Vec::new()).await;
+    let (status, body) = server.post("/v1/tools/event_stats", json!({"last": "30d"}).to_string()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "deadline_exceeded");
+    assert!(body["error"]["message"].as_str().unwrap_or("").contains("deadline of 0 s"), "{body}");
+}

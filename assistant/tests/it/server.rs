@@ -311,7 +311,7 @@ async fn falcosidekick_payloads_keep_their_uuid_and_custom_fields() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_ingest_bodies_are_400_and_oversized_ones_413() {
-    let server = TestServer::empty(ServerLimits { max_body_bytes: 4096 }).await;
+    let server = TestServer::empty(ServerLimits { max_body_bytes: 4096, ..ServerLimits::default() }).await;
 
     let (status, body) = server.post("/v1/events", "this is not json").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

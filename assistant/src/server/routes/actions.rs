@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use saker_tools::actions::{ActionOrigin, ActionQuery, ActionStatus, Proposal, StoredAction};
-use saker_tools::analytics::{OutputLimits, ToolContext};
+use saker_tools::analytics::{CallBudget, OutputLimits, ToolContext};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -163,6 +163,8 @@ pub async fn propose(
         None => Utc::now(),
     };
     let orchestrator = state.orchestrator().clone();
+    let budget = CallBudget::with_deadline(state.limits().tool_deadline);
+    let client_gone = budget.cancel_on_drop();
     let output = tokio::task::spawn_blocking(move || {
         let context = ToolContext {
             store: &**orchestrator.store(),
@@ -170,10 +172,12 @@ pub async fn propose(
             now,
             base_scope: saker_tools::scope::Scope::all(),
             limits: OutputLimits::default(),
+            budget,
         };
         orchestrator.registry().invoke("propose_response_action", Value::Object(arguments), &context)
     })
     .await??;
+    client_gone.finish();
     let proposals: Vec<Proposal> = serde_json::from_value(output["proposals"].clone()).unwrap_or_default();
     let actions = service(&state)?.propose(proposals, ActionOrigin::Api, &principal, session_id.as_deref()).await?;
     Ok((
