@@ -315,3 +315,32 @@ async fn a_tool_call_has_no_deadline() {
     assert_eq!(body["error"]["code"], "deadline_exceeded");
     assert!(body["error"]["message"].as_str().unwrap_or("").contains("deadline of 0 s"), "{body}");
 }
+
+#[tokio::test]
+async fn conversations_sqlite_grows_without_bound() {
+    use saker::conversation::retention::SessionRetention;
+    use saker::conversation::{ChatRequest, EventSink, SessionStore};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let orchestrator = super::support::demo_orchestrator(dir.path()).await;
+    let mut ids = Vec::new();
+    for question in ["How many alerts?", "Summarize the events.", "Which workloads were impacted?"] {
+        let request: ChatRequest = serde_json::from_value(json!({"message": question, "now": NOW})).expect("request");
+        let answer = orchestrator.chat(request, EventSink::discard()).await.expect("answered");
+        assert!(!answer.steps.is_empty(), "tool calls are recorded");
+        ids.push(answer.session_id);
+    }
+    let sessions = SessionStore::open(dir.path()).await.expect("sessions");
+    assert_eq!(sessions.recent(100).await.expect("recent").len(), 3);
+    // The count: only the newest is kept, with its turns; the others are gone with theirs.
+    let retention = SessionRetention { max_age_days: 90, max_sessions: 1 };
+    assert_eq!(retention.apply(&sessions, chrono::Utc::now()).await.expect("pruned"), 2);
+    let kept = sessions.recent(100).await.expect("recent");
+    assert_eq!(kept, vec![ids[2].clone()]);
+    assert_eq!(sessions.load(&ids[2]).await.expect("kept").turns.len(), 1);
+    assert!(sessions.load(&ids[0]).await.is_err(), "deleted");
+    // The age: 91 days later nothing is kept.
+    let later = chrono::Utc::now() + chrono::Duration::days(91);
+    assert_eq!(SessionRetention::default().apply(&sessions, later).await.expect("pruned"), 1);
+    assert!(sessions.recent(100).await.expect("recent").is_empty());
+    assert!(SessionRetention { max_age_days: 0, max_sessions: 1 }.validate().is_err());
+}
