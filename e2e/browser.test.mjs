@@ -234,7 +234,9 @@ test('alert text cannot inject markup or script into the answer or the feed', as
       'proc.pid': 4242,
     },
   };
-  const ingest = await fetch(`${base}/v1/events`, { method: 'POST', body: JSON.stringify(evil) });
+  const ingest = await fetch(`${base}/v1/events`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(evil),
+  });
   assert.equal(ingest.status, 200, await ingest.text());
 
   await page.goto(`${base}/?now=${encodeURIComponent(DEMO_NOW)}`);

@@ -58,6 +58,9 @@ pub struct ServerSettings {
     /// Address to listen on, e.g. `127.0.0.1:7878` (`--listen` overrides it).
     #[serde(default)]
     pub listen: Option<String>,
+    /// How long conversations are kept (default 90 days, 10,000 sessions).
+    #[serde(default)]
+    pub sessions: Option<crate::conversation::retention::SessionRetention>,
 }
 
 /// Why the configuration could not be loaded.

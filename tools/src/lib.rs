@@ -6,6 +6,7 @@ pub mod alert;
 pub mod analytics;
 pub mod exceptions;
 pub mod ingest;
+pub mod json;
 pub mod mitre;
 pub mod rules;
 pub mod scope;

@@ -163,10 +163,9 @@ impl ActionService {
         let action = self.inner.ledger.get(id).await?;
         self.check_role(&action, principal, "approve", Some(digest)).await?;
         if digest.trim().is_empty() {
-            return Err(ActionError::Invalid(format!(
-                "an approval names the digest of the action it approves ({})",
-                action.proposal.digest
-            )));
+            return Err(ActionError::Invalid(
+                "an approval names the digest of the action it approves (`digest`, as the action shows it)".to_string(),
+            ));
         }
         if !action.proposal.digest_is_intact() {
             return Err(ActionError::Ledger(LedgerError::Tampered(id.to_string())));

@@ -57,6 +57,9 @@ pub fn run(arguments: ServeArgs) -> anyhow::Result<ExitCode> {
             .next()
             .with_context(|| format!("the listen address {listen} resolves to nothing"))?;
         server::auth::check_listen_address(&requested, &response.tokens).map_err(anyhow::Error::msg)?;
+        let retention = config.server.as_ref().and_then(|server| server.sessions).unwrap_or_default();
+        retention.validate().map_err(anyhow::Error::msg)?;
+        let _retention = saker::conversation::retention::spawn(retention, opened.sessions.clone());
         let state = AppState::with_response(AppParts {
             store: opened.store,
             rules: opened.rules,

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use saker_tools::analytics::{OutputLimits, ToolContext, ToolRegistry};
+use saker_tools::analytics::{CallBudget, DEFAULT_CALL_DEADLINE, OutputLimits, ToolContext, ToolRegistry};
 use saker_tools::rules::RulesCatalog;
 use saker_tools::scope::Scope;
 use saker_tools::store::AlertStore;
@@ -177,8 +177,15 @@ impl ToolExecutor {
         let (store, rules, registry) = (self.store.clone(), self.rules.clone(), self.registry.clone());
         let (now, base_scope, name) = (self.now, self.base_scope.clone(), tool.to_string());
         tokio::task::spawn_blocking(move || {
-            let context =
-                ToolContext { store: &*store, rules: &rules, now, base_scope, limits: OutputLimits::default() };
+            let context = ToolContext {
+                store: &*store,
+                rules: &rules,
+                now,
+                base_scope,
+                limits: OutputLimits::default(),
+                // A turn goes on when its client leaves (it is recorded), but no call runs forever.
+                budget: CallBudget::with_deadline(DEFAULT_CALL_DEADLINE),
+            };
             registry.invoke(&name, arguments, &context).map_err(|error| error.to_string())
         })
         .await

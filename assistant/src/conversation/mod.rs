@@ -11,6 +11,7 @@ mod language;
 mod orchestrator;
 mod request;
 pub mod response;
+pub mod retention;
 mod session;
 
 pub use answer::{Answer, BackendKind, Link, StepRecord, TokenUsage};

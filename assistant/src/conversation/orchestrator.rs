@@ -201,12 +201,7 @@ impl Orchestrator {
         if question.is_empty() {
             return Err(ConversationError::InvalidRequest("`message` is empty: ask a question".into()));
         }
-        if question.len() > MAX_QUESTION_BYTES {
-            return Err(ConversationError::InvalidRequest(format!(
-                "`message` is {} bytes long; at most {MAX_QUESTION_BYTES} are allowed",
-                question.len()
-            )));
-        }
+        check_question_length(question)?;
         let scope_text = request.scope.as_ref().map(|scope| scope.trim().to_string());
         if let Some(scope) = &scope_text {
             Scope::parse(scope).map_err(|error| ConversationError::InvalidScope(format!("{scope:?}: {error}")))?;
@@ -291,6 +286,7 @@ impl Orchestrator {
         if request.message.trim().is_empty() {
             return Err(ConversationError::InvalidRequest("`message` is empty: ask a question".into()));
         }
+        check_question_length(request.message.trim())?;
         if let Some(scope) = &request.scope {
             let scope = scope.trim();
             Scope::parse(scope).map_err(|error| ConversationError::InvalidScope(format!("{scope:?}: {error}")))?;
@@ -303,6 +299,17 @@ impl Orchestrator {
         }
         Ok(())
     }
+}
+
+/// Refuses a question longer than [`MAX_QUESTION_BYTES`].
+fn check_question_length(question: &str) -> Result<(), ConversationError> {
+    if question.len() > MAX_QUESTION_BYTES {
+        return Err(ConversationError::InvalidRequest(format!(
+            "`message` is {} bytes long; at most {MAX_QUESTION_BYTES} are allowed",
+            question.len()
+        )));
+    }
+    Ok(())
 }
 
 /// The event-feed links of a turn: each step's evidence (and a period comparison's two

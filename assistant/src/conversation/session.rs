@@ -150,6 +150,30 @@ impl SessionStore {
         Ok(())
     }
 
+    /// Deletes the sessions last used before `oldest_kept` and all but the `keep` most recently
+    /// used, with their turns and tool calls, in one transaction; returns how many sessions.
+    pub async fn prune(&self, oldest_kept: DateTime<Utc>, keep: u32) -> Result<u64, ConversationError> {
+        const PRUNED: &str = "SELECT id FROM sessions WHERE updated_at < ?1 \
+             OR id NOT IN (SELECT id FROM sessions ORDER BY updated_at DESC, id LIMIT ?2)";
+        let oldest_kept = oldest_kept.to_rfc3339();
+        let mut transaction = self.pool.begin().await?;
+        let mut deleted = 0;
+        for statement in [
+            sqlx::AssertSqlSafe(format!("DELETE FROM tool_calls WHERE session_id IN ({PRUNED})")),
+            sqlx::AssertSqlSafe(format!("DELETE FROM turns WHERE session_id IN ({PRUNED})")),
+            sqlx::AssertSqlSafe(format!("DELETE FROM sessions WHERE id IN ({PRUNED})")),
+        ] {
+            deleted = sqlx::query(statement)
+                .bind(&oldest_kept)
+                .bind(i64::from(keep))
+                .execute(&mut *transaction)
+                .await?
+                .rows_affected();
+        }
+        transaction.commit().await?;
+        Ok(deleted)
+    }
+
     /// The ids of the most recently used sessions, newest first.
     pub async fn recent(&self, limit: u32) -> Result<Vec<String>, ConversationError> {
         let rows = sqlx::query("SELECT id FROM sessions ORDER BY updated_at DESC, id LIMIT ?")

@@ -4,16 +4,17 @@
 //! configured, the local user on a loopback-only server. Every route that returns alert data is
 //! covered: the API (`/v1/`), the event feed and alert pages (`/events`) and the reports
 //! (`/reports`); the chat page and its static assets hold no data. The principal goes into the request's extensions; routes that need
-//! more than asking check its role (approval refusals are recorded by the action service).
+//! more than asking check its role (approval refusals are recorded by the action service). Roles
+//! are decided on the percent-decoded path, the tool name the router will run.
 //!
 //! Without tokens the server only listens on loopback ([`check_listen_address`]) and only
-//! answers requests whose `Host` is a loopback name, so a web page elsewhere cannot reach it
-//! through DNS rebinding.
+//! answers requests whose `Host` is a loopback name (every route, `/healthz` and the pages
+//! included), so a web page elsewhere cannot reach it through DNS rebinding.
 
 use std::net::SocketAddr;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -32,14 +33,28 @@ pub fn check_listen_address(address: &SocketAddr, tokens: &TokenTable) -> Result
     Ok(())
 }
 
-/// What a request needs beyond asking, decided by method and path. Approvals, rejections and
-/// reverts are checked (and refusals recorded) by the action service itself.
+/// The tools that need more than asking, by name: the one table of tool roles.
+const TOOL_PERMISSIONS: [(&str, Permission); 2] =
+    [("propose_response_action", Permission::Propose), ("generate_exception", Permission::Propose)];
+
+/// The permission a tool call needs, by the tool's (decoded) name.
+fn tool_permission(name: &str) -> Permission {
+    TOOL_PERMISSIONS.iter().find(|(tool, _)| *tool == name).map_or(Permission::Ask, |(_, permission)| *permission)
+}
+
+/// The request path as the router reads its parameters: percent-decoded, so that
+/// `/v1/tools/propose%5Fresponse_action` is checked as the tool the router will run.
+fn decoded_path(uri: &Uri) -> String {
+    percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy().into_owned()
+}
+
+/// What a request needs beyond asking, decided by method and decoded path. Approvals,
+/// rejections and reverts are checked (and refusals recorded) by the action service itself.
 fn required(method: &Method, path: &str) -> Permission {
     match (method, path) {
         (&Method::POST, "/v1/events") => Permission::Ingest,
-        (&Method::POST, "/v1/actions")
-        | (&Method::POST, "/v1/tools/propose_response_action")
-        | (&Method::POST, "/v1/tools/generate_exception") => Permission::Propose,
+        (&Method::POST, "/v1/actions") => Permission::Propose,
+        (&Method::POST, _) => path.strip_prefix("/v1/tools/").map_or(Permission::Ask, tool_permission),
         _ => Permission::Ask,
     }
 }
@@ -77,20 +92,22 @@ fn is_loopback_host(headers: &HeaderMap) -> bool {
 
 /// Resolves the principal of an API request, or answers 401/403.
 pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_string();
+    let path = decoded_path(request.uri());
+    let tokens = state.tokens();
+    // Every route, pages and `/healthz` included: a page elsewhere must not learn that (or
+    // what) a token-less server answers through DNS rebinding.
+    if tokens.is_empty() && !is_loopback_host(request.headers()) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "host_not_allowed",
+            "without API tokens the server answers only requests to a loopback host name (allowed: localhost, 127.0.0.1, [::1])",
+        )
+        .into_response();
+    }
     if !holds_data(&path) {
         return next.run(request).await;
     }
-    let tokens = state.tokens();
     let principal = if tokens.is_empty() {
-        if !is_loopback_host(request.headers()) {
-            return ApiError::new(
-                StatusCode::FORBIDDEN,
-                "host_not_allowed",
-                "without API tokens the server answers only requests to a loopback host name",
-            )
-            .into_response();
-        }
         Principal::local(tokens.local_role())
     } else {
         let bearer = request
@@ -144,6 +161,8 @@ mod tests {
         assert_eq!(required(&Method::POST, "/v1/events"), Permission::Ingest);
         assert_eq!(required(&Method::POST, "/v1/tools/generate_exception"), Permission::Propose);
         assert_eq!(required(&Method::POST, "/v1/tools/event_stats"), Permission::Ask);
+        let encoded: Uri = "/v1/tools/propose%5Fresponse_action".parse().expect("uri");
+        assert_eq!(required(&Method::POST, &decoded_path(&encoded)), Permission::Propose);
         assert_eq!(required(&Method::POST, "/v1/chat"), Permission::Ask);
         assert_eq!(
             required(&Method::POST, "/v1/actions/act-1/approve"),

@@ -8,7 +8,7 @@ use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use saker_tools::analytics::ToolError;
-use saker_tools::store::StoreError;
+use saker_tools::store::{Interruption, StoreError};
 use serde_json::json;
 
 use crate::conversation::ConversationError;
@@ -68,15 +68,45 @@ impl ApiError {
         )
     }
 
+    /// 415: the body's content type (`None`: none given) is not one the route accepts.
+    pub fn unsupported_media_type(given: Option<&str>, allowed: &str) -> ApiError {
+        let given =
+            given.map_or_else(|| "no content-type".to_string(), |media_type| format!("content-type {media_type}"));
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("{given} is not accepted here (allowed: {allowed}); e.g. curl -H 'content-type: application/json'"),
+        )
+    }
+
+    /// 403: a cross-site request that could change state.
+    pub fn cross_site(refusal: &crate::server::same_origin::CrossSite) -> ApiError {
+        use crate::server::same_origin::CrossSite;
+        let reason = match refusal {
+            CrossSite::FetchSite(site) => format!("Sec-Fetch-Site is {site:?}"),
+            CrossSite::Origin { origin, host } => format!("Origin {origin:?} is not this server ({host:?})"),
+        };
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_site_request",
+            format!(
+                "{reason}: a request that can change state is accepted only from this server's own pages \
+                 (allowed: Sec-Fetch-Site same-origin or none, an Origin equal to the Host) or from a client that is not a browser"
+            ),
+        )
+    }
+
     /// Parses a JSON request body into `T`: a syntax error is `invalid_json`, a body of the
-    /// wrong shape (an unknown field, a missing one, a wrong type) `invalid_request`, both 400
-    /// with serde's message naming the field, line and column.
+    /// wrong shape (an unknown field, a missing one, a wrong type, a key repeated in one object)
+    /// `invalid_request`, both 400 with serde's message naming the field, line and column.
     pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-        serde_json::from_slice(body).map_err(|error| match error.classify() {
-            serde_json::error::Category::Data => {
-                ApiError::bad_request("invalid_request", format!("request body: {error}"))
+        saker_tools::json::from_slice_unique(body).and_then(|_| serde_json::from_slice(body)).map_err(|error| {
+            match error.classify() {
+                serde_json::error::Category::Data => {
+                    ApiError::bad_request("invalid_request", format!("request body: {error}"))
+                }
+                _ => ApiError::bad_request("invalid_json", format!("the request body is not valid JSON: {error}")),
             }
-            _ => ApiError::bad_request("invalid_json", format!("the request body is not valid JSON: {error}")),
         })
     }
 
@@ -132,6 +162,12 @@ impl From<StoreError> for ApiError {
                 "index_locked",
                 "another process (a `saker ingest`) is writing the event store; retry when it has finished",
             ),
+            StoreError::Interrupted(interruption @ Interruption::Deadline { .. }) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "deadline_exceeded", interruption.to_string())
+            }
+            StoreError::Interrupted(Interruption::Cancelled) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "cancelled", Interruption::Cancelled.to_string())
+            }
             StoreError::TextQuery { query, problem } => {
                 ApiError::bad_request("invalid_query", format!("text query {query:?}: {problem}"))
             }
@@ -203,6 +239,10 @@ mod tests {
         let error = ApiError::parse_json::<ChatRequest>(b"{\"message\": ").expect_err("truncated");
         assert_eq!(error.code, "invalid_json");
         assert!(error.message.contains("line 1"), "{}", error.message);
+        let error =
+            ApiError::parse_json::<ChatRequest>(b"{\"message\": \"hi\", \"message\": \"kill\"}").expect_err("repeated");
+        assert_eq!(error.code, "invalid_request");
+        assert!(error.message.contains("duplicate key \"message\" at line 1"), "{}", error.message);
         let body = ApiError::bad_request("x", "y").body();
         assert_eq!(body, json!({"error": {"code": "x", "message": "y"}}));
     }

@@ -52,8 +52,17 @@ impl BodyShape {
 pub struct BodyItem<'body> {
     /// Where it was.
     pub place: Place,
-    /// Its JSON text, exactly as received (trimmed of surrounding whitespace).
-    pub text: &'body str,
+    /// Its JSON text, exactly as received (trimmed of surrounding whitespace), or why the line
+    /// is not text (it is then one rejected line, the others are still stored).
+    pub text: Result<&'body str, NotText>,
+}
+
+/// A JSON Lines line that is not UTF-8 text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the line is not UTF-8 text (invalid byte at column {column}); Falco writes alerts as UTF-8 JSON")]
+pub struct NotText {
+    /// 1-based byte column of the first invalid byte in the line.
+    pub column: usize,
 }
 
 /// A body whose items are known.
@@ -85,12 +94,18 @@ pub enum BodyError {
     },
 }
 
+/// The UTF-8 byte-order mark some editors write at the start of a file.
+const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+
 /// Splits `body` into alerts. A body that is one JSON value is one alert (or, for an array,
 /// one per element); otherwise each non-blank line is one alert, and lines that are not JSON
-/// are left for the ingest to reject with their line number, unless no line is JSON at all.
+/// (or not UTF-8 text) are left for the ingest to reject with their line number, unless no
+/// line is JSON at all. A leading byte-order mark is ignored.
 pub fn split_body(body: &[u8]) -> Result<SplitBody<'_>, BodyError> {
-    let text = std::str::from_utf8(body).map_err(|error| BodyError::NotUtf8 { offset: error.valid_up_to() })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let body = body.strip_prefix(BYTE_ORDER_MARK).unwrap_or(body);
+    let Ok(text) = std::str::from_utf8(body) else {
+        return split_lines(body);
+    };
     let content = text.trim_start();
     if content.is_empty() {
         return Err(BodyError::Empty);
@@ -101,25 +116,46 @@ pub fn split_body(body: &[u8]) -> Result<SplitBody<'_>, BodyError> {
         let items = elements
             .into_iter()
             .enumerate()
-            .map(|(index, element)| BodyItem { place: Place::Index(index as u64), text: element.get().trim() })
+            .map(|(index, element)| BodyItem { place: Place::Index(index as u64), text: Ok(element.get().trim()) })
             .collect();
         return Ok(SplitBody { shape: BodyShape::Array, items });
     }
     if let Ok(value) = serde_json::from_str::<&RawValue>(text) {
         let leading_lines = text[..text.len() - content.len()].matches('\n').count() as u64;
-        let item = BodyItem { place: Place::Line(leading_lines + 1), text: value.get().trim() };
+        let item = BodyItem { place: Place::Line(leading_lines + 1), text: Ok(value.get().trim()) };
         return Ok(SplitBody { shape: BodyShape::Single, items: vec![item] });
     }
-    let items: Vec<BodyItem<'_>> = text
-        .lines()
-        .enumerate()
-        .map(|(index, line)| BodyItem { place: Place::Line(index as u64 + 1), text: line.trim() })
-        .filter(|item| !item.text.is_empty())
-        .collect();
-    let is_json = |item: &&BodyItem<'_>| serde_json::from_str::<serde::de::IgnoredAny>(item.text).is_ok();
-    if !items.iter().any(|item| is_json(&item)) {
-        let problem = match items.first().map(|item| serde_json::from_str::<serde::de::IgnoredAny>(item.text)) {
-            Some(Err(error)) => error.to_string(),
+    split_lines(body)
+}
+
+/// JSON Lines: one item per non-blank line, each line checked for UTF-8 on its own.
+fn split_lines(body: &[u8]) -> Result<SplitBody<'_>, BodyError> {
+    let mut items: Vec<BodyItem<'_>> = Vec::new();
+    let mut first_not_text: Option<usize> = None;
+    for (index, line) in body.split(|byte| *byte == b'\n').enumerate() {
+        let line = line.trim_ascii();
+        if line.is_empty() {
+            continue;
+        }
+        let place = Place::Line(index as u64 + 1);
+        let text = std::str::from_utf8(line).map_err(|error| {
+            let offset = line.as_ptr() as usize - body.as_ptr() as usize;
+            first_not_text.get_or_insert(offset + error.valid_up_to());
+            NotText { column: error.valid_up_to() + 1 }
+        });
+        items.push(BodyItem { place, text });
+    }
+    let parses =
+        |item: &BodyItem<'_>| item.text.is_ok_and(|text| serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok());
+    if items.is_empty() {
+        return Err(BodyError::Empty);
+    }
+    if !items.iter().any(parses) {
+        if let Some(offset) = first_not_text {
+            return Err(BodyError::NotUtf8 { offset });
+        }
+        let problem = match items.first().map(|item| item.text.map(serde_json::from_str::<serde::de::IgnoredAny>)) {
+            Some(Ok(Err(error))) => error.to_string(),
             _ => "no line is a JSON value".to_string(),
         };
         return Err(BodyError::NotJson { problem });
@@ -133,7 +169,7 @@ mod tests {
 
     fn texts(body: &str) -> (BodyShape, Vec<(Place, String)>) {
         let split = split_body(body.as_bytes()).expect("splits");
-        (split.shape, split.items.into_iter().map(|item| (item.place, item.text.to_string())).collect())
+        (split.shape, split.items.into_iter().map(|item| (item.place, item.text.expect("text").to_string())).collect())
     }
 
     #[test]
@@ -183,8 +219,37 @@ mod tests {
         assert!(matches!(split_body(b"hello\nworld"), Err(BodyError::NotJson { .. })));
         assert!(matches!(split_body(b"[{\"a\":1}, oops]"), Err(BodyError::NotJson { .. })));
         assert_eq!(split_body(b"{\"a\":\"\xff\"}"), Err(BodyError::NotUtf8 { offset: 6 }));
+        assert_eq!(split_body(b"  \n {\"\xff\"}"), Err(BodyError::NotUtf8 { offset: 6 }));
         let error = split_body(b"<html>").expect_err("not json").to_string();
         assert!(error.contains("line 1 column 1"), "{error}");
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_one_bad_line_and_a_byte_order_mark_is_ignored() {
+        let split = split_body(b"{\"a\":1}\n{\"b\":\"\xff\"}\n{\"c\":3}\n").expect("splits");
+        assert_eq!(split.shape, BodyShape::Lines);
+        let texts: Vec<_> = split.items.iter().map(|item| (item.place, item.text)).collect();
+        assert_eq!(
+            texts,
+            vec![
+                (Place::Line(1), Ok("{\"a\":1}")),
+                (Place::Line(2), Err(NotText { column: 7 })),
+                (Place::Line(3), Ok("{\"c\":3}")),
+            ]
+        );
+        assert_eq!(
+            texts_of(b"\xEF\xBB\xBF{\"a\":1}\n{\"b\":2}\n"),
+            vec![(Place::Line(1), "{\"a\":1}".to_string()), (Place::Line(2), "{\"b\":2}".to_string())]
+        );
+    }
+
+    fn texts_of(body: &[u8]) -> Vec<(Place, String)> {
+        split_body(body)
+            .expect("splits")
+            .items
+            .into_iter()
+            .map(|item| (item.place, item.text.expect("text").to_string()))
+            .collect()
     }
 
     #[test]

@@ -125,7 +125,10 @@ fn ingest_job<'store>(
     let settings = IngestSettings { default_cluster: cluster, ..IngestSettings::default() };
     let mut ingestor = Ingestor::new(Box::new(Borrowed(current.writer.as_mut())), settings);
     for item in &split.items {
-        ingestor.ingest_text("request", item.place.position(), item.text)?;
+        match item.text {
+            Ok(text) => ingestor.ingest_text("request", item.place.position(), text)?,
+            Err(not_text) => ingestor.reject("request", item.place.position(), not_text.to_string()),
+        }
     }
     let summary = ingestor.finish()?;
     store.refresh()?;

@@ -1,13 +1,17 @@
 //! The HTTP API (axum): ingest, chat over Server-Sent Events, sessions, tools, the event feed
 //! and health. One module per job: [`state`] (what handlers share), [`routes`] (one module per
 //! resource), [`sse`] (chat events on the wire), [`error`] (the one mapping of errors to HTTP
-//! statuses), [`ingest_body`] and [`ingest_worker`] (request bodies into the store).
+//! statuses), [`ingest_body`] and [`ingest_worker`] (request bodies into the store),
+//! [`same_origin`] (cross-site requests that could change state are refused) and [`body_type`]
+//! (the content types such routes accept).
 
 pub mod auth;
+pub mod body_type;
 pub mod error;
 pub mod ingest_body;
 pub mod ingest_worker;
 pub mod routes;
+pub mod same_origin;
 pub mod sse;
 pub mod state;
 pub mod web;
@@ -45,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/actions/{id}/revert", post(routes::actions::revert))
         .fallback(no_route)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(axum::middleware::from_fn(same_origin::refuse_cross_site))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }

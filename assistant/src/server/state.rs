@@ -2,6 +2,9 @@
 //! the ingest writer and the limits.
 
 use std::sync::Arc;
+use std::time::Duration;
+
+use saker_tools::analytics::DEFAULT_CALL_DEADLINE;
 
 use saker_tools::rules::RulesCatalog;
 use saker_tools::store::AlertStore;
@@ -22,11 +25,13 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 pub struct ServerLimits {
     /// Largest request body accepted (413 above).
     pub max_body_bytes: usize,
+    /// How long one `POST /v1/tools/{name}` (or proposal) call may run (503 after).
+    pub tool_deadline: Duration,
 }
 
 impl Default for ServerLimits {
     fn default() -> Self {
-        ServerLimits { max_body_bytes: DEFAULT_MAX_BODY_BYTES }
+        ServerLimits { max_body_bytes: DEFAULT_MAX_BODY_BYTES, tool_deadline: DEFAULT_CALL_DEADLINE }
     }
 }
 

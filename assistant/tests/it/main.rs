@@ -12,6 +12,7 @@ mod crash_recovery;
 mod escalation;
 mod exception_cli;
 mod false_positive_conversation;
+mod hardening;
 mod llm_backend;
 mod llm_exceptions;
 mod planner_conversation;

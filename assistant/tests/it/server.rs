@@ -20,7 +20,7 @@ use super::support::{demo_index, demo_now, upstream_rules};
 const SEED_SCOPE: &str = "kubernetes.cluster.name=risks-aws-eks-workloads-shield";
 
 /// A server on a loopback port; stops when dropped.
-struct TestServer {
+pub struct TestServer {
     base: String,
     client: reqwest::Client,
     _stop: tokio::sync::oneshot::Sender<()>,
@@ -29,7 +29,7 @@ struct TestServer {
 
 impl TestServer {
     /// A server over the index in `index_dir`, with a fresh session database.
-    async fn start(index_dir: &Path, limits: ServerLimits, mut dirs: Vec<tempfile::TempDir>) -> TestServer {
+    pub async fn start(index_dir: &Path, limits: ServerLimits, mut dirs: Vec<tempfile::TempDir>) -> TestServer {
         let sessions_dir = tempfile::tempdir().expect("tempdir");
         let store = Arc::new(TantivyStore::open(index_dir).expect("open index"));
         let rules = Arc::new(RulesCatalog::load(&upstream_rules()).expect("rules"));
@@ -54,35 +54,46 @@ impl TestServer {
     }
 
     /// Over the shared demo index.
-    async fn demo() -> TestServer {
+    pub async fn demo() -> TestServer {
         TestServer::start(&demo_index().join("index"), ServerLimits::default(), Vec::new()).await
     }
 
     /// Over a fresh, empty data directory.
-    async fn empty(limits: ServerLimits) -> TestServer {
+    pub async fn empty(limits: ServerLimits) -> TestServer {
         let data = tempfile::tempdir().expect("tempdir");
         let index = data.path().join("index");
         TestServer::start(&index, limits, vec![data]).await
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         let response = self.client.get(self.url(path)).send().await.expect("GET");
         let status = response.status();
         (status, response.json().await.expect("JSON body"))
     }
 
-    async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
-        let response = self.client.post(self.url(path)).body(body).send().await.expect("POST");
+    pub async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+        self.post_as(path, "application/json", body).await
+    }
+
+    pub async fn post_as(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("POST");
         let status = response.status();
         (status, response.json().await.expect("JSON body"))
     }
 
     /// Posts a chat request and reads the whole event stream.
-    async fn chat(&self, request: Value) -> Vec<SseEvent> {
+    pub async fn chat(&self, request: Value) -> Vec<SseEvent> {
         let response = self.client.post(self.url("/v1/chat")).json(&request).send().await.expect("POST /v1/chat");
         assert_eq!(response.status(), StatusCode::OK, "chat answered {}", response.status());
         let content_type = response.headers().get("content-type").and_then(|value| value.to_str().ok());
@@ -93,14 +104,14 @@ impl TestServer {
 
 /// One Server-Sent Event.
 #[derive(Debug, Clone, PartialEq)]
-struct SseEvent {
-    event: String,
-    data: Value,
+pub struct SseEvent {
+    pub event: String,
+    pub data: Value,
 }
 
 /// Parses an event stream: blocks separated by a blank line, `event:` and `data:` fields
 /// (several `data:` lines join with newlines), `:` comments ignored.
-fn parse_sse(text: &str) -> Vec<SseEvent> {
+pub fn parse_sse(text: &str) -> Vec<SseEvent> {
     let mut events = Vec::new();
     for block in text.replace("\r\n", "\n").split("\n\n") {
         let mut event = String::from("message");
@@ -126,7 +137,7 @@ fn parse_sse(text: &str) -> Vec<SseEvent> {
     events
 }
 
-fn alert(rule: &str, second: u32, fields: Value) -> Value {
+pub fn alert(rule: &str, second: u32, fields: Value) -> Value {
     json!({
         "time": format!("2026-11-20T10:00:{second:02}.000000000Z"),
         "rule": rule,
@@ -300,7 +311,7 @@ async fn falcosidekick_payloads_keep_their_uuid_and_custom_fields() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_ingest_bodies_are_400_and_oversized_ones_413() {
-    let server = TestServer::empty(ServerLimits { max_body_bytes: 4096 }).await;
+    let server = TestServer::empty(ServerLimits { max_body_bytes: 4096, ..ServerLimits::default() }).await;
 
     let (status, body) = server.post("/v1/events", "this is not json").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -518,13 +529,14 @@ async fn answer_links_lead_to_the_alerts_behind_their_figures() {
 async fn exceptions_validate_answers_a_report_for_yaml_and_structured_bodies() {
     let server = TestServer::empty(ServerLimits::default()).await;
     let snippet = "- rule: Clear Log Activities\n  exceptions:\n    - name: httpd_rm_dpkg_log\n      fields: [container.image.repository, proc.name, fd.name]\n      comps: [=, =, =]\n      values:\n        - [httpd, rm, /var/log/dpkg.log]\n  override:\n    exceptions: append\n";
-    let (status, report) = server.post("/v1/exceptions/validate", snippet).await;
+    let (status, report) = server.post_as("/v1/exceptions/validate", "application/yaml", snippet).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["valid"], true, "{report}");
     assert_eq!(report["rules_checked"], json!(["Clear Log Activities"]));
 
     let broken = snippet.replace("[=, =, =]", "[=, =]").replace("Clear Log Activities", "Clear Log Activity");
-    let (status, report) = server.post("/v1/exceptions/validate?falco_version=0.43.0", broken).await;
+    let (status, report) =
+        server.post_as("/v1/exceptions/validate?falco_version=0.43.0", "application/yaml", broken).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(report["valid"], false);
     assert_eq!(report["falco_version"], "0.43.0");
@@ -570,10 +582,11 @@ async fn exceptions_validate_answers_a_report_for_yaml_and_structured_bodies() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "invalid_request");
     assert!(error_message(&body).contains("exactly one of"), "{body}");
-    let (status, body) = server.post("/v1/exceptions/validate?falco_version=latest", snippet).await;
+    let (status, body) =
+        server.post_as("/v1/exceptions/validate?falco_version=latest", "application/yaml", snippet).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "invalid_falco_version");
-    let (status, body) = server.post("/v1/exceptions/validate", "").await;
+    let (status, body) = server.post_as("/v1/exceptions/validate", "application/yaml", "").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "invalid_body");
 }

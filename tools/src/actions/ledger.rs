@@ -251,13 +251,17 @@ pub enum LedgerError {
         allowed: String,
     },
     /// The digest given is not the action's: the approver saw another action.
-    #[error("digest {given} is not the digest of action {id} ({actual}): the proposal differs from what was approved")]
+    /// The message does not show the action's digest: an approval must come from reading the
+    /// action, never from an error.
+    #[error(
+        "digest {given} is not the digest of action {id}: the proposal differs from what was approved; read the action again and approve the digest it shows"
+    )]
     DigestMismatch {
         /// The action.
         id: String,
         /// The digest given.
         given: String,
-        /// The action's digest.
+        /// The action's digest (for the log, never for the message).
         actual: String,
     },
     /// The stored proposal no longer hashes to its digest.

@@ -17,6 +17,14 @@ pub enum AlertParseError {
         /// The parser's message.
         message: String,
     },
+    /// A key appears twice in one object (readers disagree on which value counts).
+    #[error("{message} at column {column}: each field may appear only once")]
+    DuplicateKey {
+        /// 1-based column where the repeated key ends.
+        column: usize,
+        /// `duplicate key "name"`.
+        message: String,
+    },
     /// The JSON is not an object.
     #[error("expected a JSON object with Falco alert fields, found {found}")]
     NotAnObject {
@@ -56,9 +64,12 @@ pub struct ParsedAlert {
 
 /// Parses one line of JSON text into an alert, reporting repairs.
 pub fn parse_alert_with_warnings(text: &str, default_cluster: Option<&str>) -> Result<ParsedAlert, AlertParseError> {
-    let value: Value = serde_json::from_str(text).map_err(|error| AlertParseError::Json {
-        column: error.column(),
-        message: strip_position(&error.to_string()),
+    let value: Value = crate::json::from_str_unique(text).map_err(|error| {
+        let (column, message) = (error.column(), strip_position(&error.to_string()));
+        match error.classify() {
+            serde_json::error::Category::Data => AlertParseError::DuplicateKey { column, message },
+            _ => AlertParseError::Json { column, message },
+        }
     })?;
     let mut warnings = Vec::new();
     let alert = parse_value(value, default_cluster, None, &mut warnings)?;
@@ -80,10 +91,27 @@ pub fn parse_stored_alert_value(
     parse_value(value, default_cluster, Some(id), &mut Vec::new())
 }
 
+/// The first and last times the index can hold (nanoseconds since the epoch in an `i64`).
+pub const INDEX_TIME_RANGE: (&str, &str) = ("1677-09-21T00:12:43.145224192Z", "2262-04-11T23:47:16.854775807Z");
+
 /// Reads `time`: RFC 3339, or (seen in the wild, e.g. `…046Z+2` in falcosidekick's own
 /// examples) an RFC 3339 timestamp ending in `Z` followed by junk, which is read up to the `Z`
 /// with a warning. Anything else is an error naming the value and the expected form.
 pub(crate) fn parse_time(text: &str, warnings: &mut Vec<String>) -> Result<DateTime<Utc>, AlertParseError> {
+    let time = parse_time_text(text, warnings)?;
+    if time.timestamp_nanos_opt().is_none() {
+        return Err(AlertParseError::Invalid {
+            field: "time",
+            problem: format!(
+                "{text:?} is outside the times the event index holds (allowed: {} to {})",
+                INDEX_TIME_RANGE.0, INDEX_TIME_RANGE.1
+            ),
+        });
+    }
+    Ok(time)
+}
+
+fn parse_time_text(text: &str, warnings: &mut Vec<String>) -> Result<DateTime<Utc>, AlertParseError> {
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         return Ok(time.with_timezone(&Utc));
     }
@@ -256,6 +284,24 @@ fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(index) => message[..index].to_string(),
         None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod time_range_tests {
+    use super::*;
+    use chrono::TimeZone as _;
+
+    #[test]
+    fn the_documented_range_is_the_index_range() {
+        let format = |nanos| Utc.timestamp_nanos(nanos).to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
+        assert_eq!((format(i64::MIN).as_str(), format(i64::MAX).as_str()), INDEX_TIME_RANGE);
+        let year_zero = r#"{"time":"0000-01-01T00:00:00Z","rule":"r","priority":"Error"}"#;
+        let error = parse_alert(year_zero, None).expect_err("outside").to_string();
+        assert!(error.contains("\"0000-01-01T00:00:00Z\" is outside") && error.contains(INDEX_TIME_RANGE.0), "{error}");
+        let repeated = r#"{"time":"2024-01-01T00:00:00Z","rule":"r","rule":"s","priority":"Error"}"#;
+        let error = parse_alert(repeated, None).expect_err("repeated").to_string();
+        assert_eq!(error, "duplicate key \"rule\" at column 48: each field may appear only once");
     }
 }
 

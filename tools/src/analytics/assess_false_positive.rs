@@ -47,6 +47,7 @@ pub struct AssessFalsePositiveArgs {
     /// alerts of the same pattern (same rule, cluster, image, process and command line) in the
     /// time range, which show how it recurs and spreads; the window's scope is then ignored.
     #[serde(default)]
+    #[schemars(length(max = super::arg_limits::MAX_NAME_CHARS))]
     pub alert_id: Option<String>,
     /// Without `alert_id`: the alerts to assess, e.g. scope
     /// `rule="Clear Log Activities" and k8s.pod.name=httpd`. A scope is required (here or the

@@ -42,12 +42,15 @@ pub struct ComparePeriodsArgs {
     pub category: Option<Category>,
     /// Rules to include (added to the category).
     #[serde(default)]
+    #[schemars(length(max = super::arg_limits::MAX_NAMES), inner(length(max = super::arg_limits::MAX_NAME_CHARS)))]
     pub rules: Vec<String>,
     /// Rule tags to include, e.g. `network` (added to the category).
     #[serde(default)]
+    #[schemars(length(max = super::arg_limits::MAX_NAMES), inner(length(max = super::arg_limits::MAX_NAME_CHARS)))]
     pub tags: Vec<String>,
     /// MITRE tactics to include, by ID or name, e.g. `TA0043` or `discovery`.
     #[serde(default)]
+    #[schemars(length(max = super::arg_limits::MAX_NAMES), inner(length(max = super::arg_limits::MAX_NAME_CHARS)))]
     pub tactics: Vec<String>,
     /// Period length: `week` (default) or `day`. Give `last` (e.g. `3d`) for other lengths.
     #[serde(default)]

@@ -1,8 +1,9 @@
-//! What a tool call may use: the store, the rules, the clock, the analyst's scope, limits.
+//! What a tool call may use: the store, the rules, the clock, the analyst's scope, limits and
+//! its time budget.
 
 use chrono::{DateTime, Utc};
 
-use super::OutputLimits;
+use super::{CallBudget, OutputLimits};
 use crate::rules::RulesCatalog;
 use crate::scope::Scope;
 use crate::store::AlertStore;
@@ -19,11 +20,20 @@ pub struct ToolContext<'a> {
     pub base_scope: Scope,
     /// Output size limits.
     pub limits: OutputLimits,
+    /// The call's deadline and cancellation.
+    pub budget: CallBudget,
 }
 
 impl<'a> ToolContext<'a> {
     /// A context with no base scope and default limits.
     pub fn new(store: &'a dyn AlertStore, rules: &'a RulesCatalog, now: DateTime<Utc>) -> Self {
-        ToolContext { store, rules, now, base_scope: Scope::all(), limits: OutputLimits::default() }
+        ToolContext {
+            store,
+            rules,
+            now,
+            base_scope: Scope::all(),
+            limits: OutputLimits::default(),
+            budget: CallBudget::unlimited(),
+        }
     }
 }

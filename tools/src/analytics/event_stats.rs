@@ -88,8 +88,10 @@ pub struct EventStatsArgs {
     /// Which alerts.
     #[serde(flatten)]
     pub window: Window,
-    /// Dimensions to group by (default: rule, priority, namespace, workload).
+    /// Dimensions to group by, each once, at most 8 (default: rule, priority, namespace,
+    /// workload).
     #[serde(default)]
+    #[schemars(length(max = super::arg_limits::MAX_GROUPINGS), extend("uniqueItems" = true))]
     pub group_by: Vec<GroupBy>,
     /// Groups listed per dimension (1 to 50, default 10).
     #[serde(default)]

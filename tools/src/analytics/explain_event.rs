@@ -25,9 +25,11 @@ pub struct ExplainEvent;
 pub struct ExplainEventArgs {
     /// The alert to explain (an id from `search_events`).
     #[serde(default)]
+    #[schemars(length(max = super::arg_limits::MAX_NAME_CHARS))]
     pub alert_id: Option<String>,
     /// Or a rule name, explained with its newest alert in the window as the example.
     #[serde(default)]
+    #[schemars(length(max = super::arg_limits::MAX_NAME_CHARS))]
     pub rule: Option<String>,
     /// With `rule`: which alerts to count and take the example from.
     #[serde(flatten)]

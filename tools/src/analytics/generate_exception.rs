@@ -21,12 +21,15 @@ pub struct GenerateExceptionArgs {
     /// An alert judged benign (an id from `search_events`): the exception covers it and its
     /// exact recurrences. Give this or a scope, not both.
     #[serde(default)]
+    #[schemars(length(max = super::arg_limits::MAX_NAME_CHARS))]
     pub alert_id: Option<String>,
     /// The rule to except; needed when the scope holds alerts of several rules.
     #[serde(default)]
+    #[schemars(length(max = super::arg_limits::MAX_NAME_CHARS))]
     pub rule: Option<String>,
     /// A name for the exception (default: made from the values, e.g. `httpd_rm_dpkg_log`).
     #[serde(default)]
+    #[schemars(length(max = super::arg_limits::MAX_NAME_CHARS))]
     pub name: Option<String>,
     /// The benign alerts as a scope (e.g. `container.name=httpd`), and the time range of the
     /// benign alerts and of the rule's alerts they are told apart from.

@@ -6,8 +6,10 @@
 //! Every output is bounded in size, deterministically ordered, and carries [`Evidence`]: the
 //! scope and time range that reproduce its figures.
 
+pub mod arg_limits;
 mod benign_notes;
 mod bound;
+mod budget;
 pub mod categories;
 pub mod common;
 mod condition_refs;
@@ -35,6 +37,7 @@ pub mod suggest_remediation;
 pub mod validate_exception;
 
 pub use bound::{OutputLimits, bound_output};
+pub use budget::{BudgetedStore, CallBudget, CancelOnDrop, DEFAULT_CALL_DEADLINE};
 pub use context::ToolContext;
 pub use error::ToolError;
 pub use evidence::{Evidence, SAMPLE_IDS};

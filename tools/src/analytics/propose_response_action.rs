@@ -34,13 +34,16 @@ pub struct ProposeResponseActionArgs {
     /// for: isolate each workload where the alerts show dropped files, quarantine those files,
     /// kill the processes running them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = ActionKind::ALL.len()), extend("uniqueItems" = true))]
     pub kinds: Vec<ActionKind>,
     /// The process the analyst named: a process name (`easyminer`) or a word (`miner`), matched
     /// against process names, executables and the names of the rules that fired on them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = super::arg_limits::MAX_NAME_CHARS))]
     pub process: Option<String>,
     /// A file to quarantine: an absolute path the alerts name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = super::arg_limits::MAX_NAME_CHARS))]
     pub file: Option<String>,
     /// Most proposals listed (1 to 10, default 5).
     #[serde(default, skip_serializing_if = "Option::is_none")]

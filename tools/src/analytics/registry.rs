@@ -16,7 +16,7 @@ use super::root_cause::RootCause;
 use super::search_events::SearchEvents;
 use super::suggest_remediation::SuggestRemediation;
 use super::validate_exception::ValidateException;
-use super::{OutputLimits, Tool, ToolContext, ToolError, bound_output};
+use super::{BudgetedStore, OutputLimits, Tool, ToolContext, ToolError, bound_output};
 
 /// A tool as a model sees it: name, description and the JSON Schema of its arguments.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -85,8 +85,8 @@ impl ToolRegistry {
         self.entries.iter().map(|entry| &entry.spec)
     }
 
-    /// Validates `arguments` against the tool's schema, runs it and returns its bounded JSON
-    /// output.
+    /// Validates `arguments` against the tool's schema, runs it within the context's budget
+    /// (every store read checks it) and returns its bounded JSON output.
     pub fn invoke(&self, name: &str, arguments: Value, context: &ToolContext<'_>) -> Result<Value, ToolError> {
         let entry =
             self.entries.iter().find(|entry| entry.spec.name == name).ok_or_else(|| ToolError::UnknownTool {
@@ -107,7 +107,18 @@ impl ToolRegistry {
                 return Err(ToolError::InvalidArguments { tool: entry.spec.name, problems: problems.join("; ") });
             }
         }
-        let output = (entry.invoke)(context, arguments)?;
+        context.budget.check()?;
+        let store = BudgetedStore::new(context.store, &context.budget);
+        let budgeted = ToolContext {
+            store: &store,
+            rules: context.rules,
+            now: context.now,
+            base_scope: context.base_scope.clone(),
+            limits: context.limits,
+            budget: context.budget.clone(),
+        };
+        let output = (entry.invoke)(&budgeted, arguments)?;
+        context.budget.check()?;
         let limits = OutputLimits { max_tokens: context.limits.max_tokens.max(entry.min_output_tokens) };
         Ok(bound_output(output, limits))
     }

@@ -26,6 +26,7 @@ pub struct RootCauseArgs {
     pub window: Window,
     /// One alert to explain: its container's alerts are used to rebuild the ancestry.
     #[serde(default)]
+    #[schemars(length(max = super::arg_limits::MAX_NAME_CHARS))]
     pub alert_id: Option<String>,
     /// Root causes listed (1 to 20, default 5).
     #[serde(default)]

@@ -34,6 +34,7 @@ pub struct SearchEventsArgs {
     /// Words to find in the output line, command lines and file names (all must occur;
     /// quotes for phrases).
     #[serde(default)]
+    #[schemars(length(max = super::arg_limits::MAX_QUERY_CHARS))]
     pub query: Option<String>,
     /// Order of results.
     #[serde(default)]
@@ -42,8 +43,9 @@ pub struct SearchEventsArgs {
     #[serde(default)]
     #[schemars(range(min = 1, max = 50))]
     pub limit: Option<u32>,
-    /// Alerts to skip, for paging.
+    /// Alerts to skip, for paging (at most 10,000).
     #[serde(default)]
+    #[schemars(range(max = super::arg_limits::MAX_OFFSET))]
     pub offset: Option<u32>,
 }
 

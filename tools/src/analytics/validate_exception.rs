@@ -24,6 +24,7 @@ pub struct ValidateExceptionArgs {
     /// A Falco rules YAML snippet (what goes into `falco_rules.local.yaml`), e.g.
     /// `- rule: Clear Log Activities` with `exceptions:` and `override: {exceptions: append}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = super::arg_limits::MAX_YAML_CHARS))]
     pub yaml: Option<String>,
     /// The same as a structured item: `{"rule", "exceptions": [{"name", "fields", "comps",
     /// "values"}], "override": {"exceptions": "append"}}`.
@@ -35,6 +36,7 @@ pub struct ValidateExceptionArgs {
     /// Path, on the machine running Saker, to Falco's rules schema (`rule_schema.json`); without
     /// it the Falco-schema layer is reported as skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = super::arg_limits::MAX_NAME_CHARS))]
     pub falco_schema: Option<String>,
 }
 

@@ -14,15 +14,19 @@ pub struct Window {
     /// Scope expression in Falco field syntax, e.g.
     /// `kubernetes.cluster.name=prod and k8s.ns.name in (a, b) and not proc.name=bash`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = super::arg_limits::MAX_SCOPE_CHARS))]
     pub scope: Option<String>,
     /// Start of the time range, RFC 3339 (inclusive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = super::arg_limits::MAX_TIME_CHARS))]
     pub since: Option<String>,
     /// End of the time range, RFC 3339 (exclusive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = super::arg_limits::MAX_TIME_CHARS))]
     pub until: Option<String>,
     /// Length of the range ending at `until` or now: `30m`, `24h`, `7d`, `2w`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = super::arg_limits::MAX_TIME_CHARS))]
     pub last: Option<String>,
 }
 

@@ -52,6 +52,9 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
+/// The UTF-8 byte-order mark some editors write at the start of a file: ignored.
+const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+
 /// A source of lines with its origin name (for error messages) and position.
 pub struct LineSource {
     origin: String,
@@ -98,7 +101,8 @@ impl LineSource {
         LineSource { origin, reader, line_number: 0, buffer: Vec::with_capacity(4096), bytes_read, total_bytes }
     }
 
-    /// The next line without its line ending, `None` at the end.
+    /// The next line without its line ending (nor, on line 1, a byte-order mark), `None` at
+    /// the end.
     pub fn next_line(&mut self) -> Result<Option<&str>, InputError> {
         self.buffer.clear();
         let read = self.reader.read_until(b'\n', &mut self.buffer).map_err(|source| InputError::Read { source })?;
@@ -108,6 +112,9 @@ impl LineSource {
         self.line_number += 1;
         while matches!(self.buffer.last(), Some(b'\n' | b'\r')) {
             self.buffer.pop();
+        }
+        if self.line_number == 1 && self.buffer.starts_with(BYTE_ORDER_MARK) {
+            self.buffer.drain(..BYTE_ORDER_MARK.len());
         }
         match std::str::from_utf8(&self.buffer) {
             Ok(text) => Ok(Some(text)),

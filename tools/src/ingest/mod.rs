@@ -95,6 +95,12 @@ impl<'writer> Ingestor<'writer> {
         }
     }
 
+    /// Records an item that could not even be read as text (e.g. a line that is not UTF-8) as
+    /// a rejection at `position`.
+    pub fn reject(&mut self, origin: &str, position: u64, reason: String) {
+        self.summary.reject(origin, position, reason);
+    }
+
     fn add(&mut self, alert: &crate::alert::Alert, raw: &str) -> Result<AddOutcome, StoreError> {
         let outcome = self.writer.add(alert, raw)?;
         match outcome {

@@ -47,6 +47,9 @@ pub enum StoreError {
         /// What failed.
         problem: String,
     },
+    /// The caller stopped the work: its deadline passed or its client went away.
+    #[error("{0}")]
+    Interrupted(Interruption),
     /// The full-text query could not be parsed.
     #[error("text query {query:?}: {problem}")]
     TextQuery {
@@ -73,4 +76,18 @@ pub enum StoreError {
         #[source]
         source: sqlx::migrate::MigrateError,
     },
+}
+
+/// Why a caller stopped a store read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Interruption {
+    /// The call ran past its deadline.
+    #[error("the call ran longer than its deadline of {seconds} s; narrow the time range, the scope or the groupings")]
+    Deadline {
+        /// The deadline, in seconds.
+        seconds: u64,
+    },
+    /// The client that asked went away.
+    #[error("the client that asked went away")]
+    Cancelled,
 }

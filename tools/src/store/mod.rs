@@ -9,7 +9,7 @@ pub mod index;
 mod query_types;
 pub mod state;
 
-pub use error::StoreError;
+pub use error::{Interruption, StoreError};
 pub use filter::{AlertFilter, TimeRange, TimeRangeError, parse_duration};
 pub use query_types::{
     GROUP_KEY_NAMES, GroupCounts, GroupKey, RollupRow, Rollups, SearchOrder, SearchPage, TimeBucket, TimeBucketCount,

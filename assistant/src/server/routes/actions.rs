@@ -8,15 +8,16 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use saker_tools::actions::{ActionOrigin, ActionQuery, ActionStatus, Proposal, StoredAction};
-use saker_tools::analytics::{OutputLimits, ToolContext};
+use saker_tools::analytics::{CallBudget, OutputLimits, ToolContext};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::actions::ActionService;
 use crate::auth::Principal;
+use crate::server::body_type::{self, BodyType};
 use crate::server::{ApiError, AppState};
 
 /// Query of `GET /v1/actions`.
@@ -89,17 +90,7 @@ pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Resu
 
 /// Reads a JSON body; approvals must be JSON (a form post from another site cannot make one).
 fn json_body<T: serde::de::DeserializeOwned + Default>(headers: &HeaderMap, body: &Bytes) -> Result<T, ApiError> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/json"));
-    if !is_json {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "json_required",
-            "send a JSON body with content-type application/json, e.g. {\"digest\": \"sha256:...\"}",
-        ));
-    }
+    body_type::require(headers, BodyType::Json)?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
@@ -158,17 +149,7 @@ pub async fn propose(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let body = body.map_err(|rejection| ApiError::from_body_rejection(&rejection, state.limits().max_body_bytes))?;
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/json"));
-    if !is_json {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "json_required",
-            "send the proposal's scope as JSON",
-        ));
-    }
+    body_type::require(&headers, BodyType::Json)?;
     let ProposeBody { mut arguments } = ApiError::parse_json(&body)?;
     let principal = principal(caller)?;
     let session_id = arguments.remove("session_id").and_then(|value| value.as_str().map(str::to_string));
@@ -182,6 +163,8 @@ pub async fn propose(
         None => Utc::now(),
     };
     let orchestrator = state.orchestrator().clone();
+    let budget = CallBudget::with_deadline(state.limits().tool_deadline);
+    let client_gone = budget.cancel_on_drop();
     let output = tokio::task::spawn_blocking(move || {
         let context = ToolContext {
             store: &**orchestrator.store(),
@@ -189,10 +172,12 @@ pub async fn propose(
             now,
             base_scope: saker_tools::scope::Scope::all(),
             limits: OutputLimits::default(),
+            budget,
         };
         orchestrator.registry().invoke("propose_response_action", Value::Object(arguments), &context)
     })
     .await??;
+    client_gone.finish();
     let proposals: Vec<Proposal> = serde_json::from_value(output["proposals"].clone()).unwrap_or_default();
     let actions = service(&state)?.propose(proposals, ActionOrigin::Api, &principal, session_id.as_deref()).await?;
     Ok((

@@ -1,6 +1,6 @@
 //! `POST /v1/events`: ingests Falco alerts (one JSON object as Falco's `http_output` or
 //! falcosidekick's webhook sends it, a JSON array, or JSON Lines; `?cluster=NAME` for alerts
-//! that carry none). Answers once the accepted alerts are committed and searchable:
+//! that carry none), sent as `application/json` or JSON Lines (`application/x-ndjson`). Answers once the accepted alerts are committed and searchable:
 //! `{accepted, duplicates, rejected, rejections: [{line | index, reason}]}`, 200 when anything
 //! was stored or everything was already there, 400 when the body is not JSON or every item was
 //! rejected.
@@ -9,10 +9,11 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use crate::server::body_type::{self, BodyType};
 use crate::server::ingest_body::{BodyShape, Place};
 use crate::server::ingest_worker::{IngestFailure, IngestReport};
 use crate::server::{ApiError, AppState};
@@ -77,8 +78,10 @@ impl IngestResponse {
 pub async fn ingest(
     State(state): State<AppState>,
     query: Result<Query<IngestQuery>, QueryRejection>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    body_type::require(&headers, BodyType::Alerts)?;
     let Query(query) = query?;
     let body = body.map_err(|rejection| ApiError::from_body_rejection(&rejection, state.limits().max_body_bytes))?;
     let started_at = chrono::Utc::now();

@@ -1,15 +1,18 @@
 //! `GET /v1/tools` (each tool's name, description and JSON Schema) and `POST /v1/tools/{name}`
-//! (runs a tool with JSON arguments; `?now=` fixes the clock).
+//! (runs a tool with JSON arguments, `application/json`; `?now=` fixes the clock), within the
+//! server's tool deadline and stopped when the client disconnects.
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
-use saker_tools::analytics::ToolContext;
+use saker_tools::analytics::{CallBudget, ToolContext};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::server::body_type::{self, BodyType};
 use crate::server::{ApiError, AppState};
 
 /// `GET /v1/tools`: `{"tools": [{name, description, parameters}, ...]}`.
@@ -45,8 +48,10 @@ pub async fn invoke(
     State(state): State<AppState>,
     Path(name): Path<String>,
     query: Result<Query<InvokeQuery>, QueryRejection>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    body_type::require(&headers, BodyType::Json)?;
     let Query(query) = query?;
     let body = body.map_err(|rejection| ApiError::from_body_rejection(&rejection, state.limits().max_body_bytes))?;
     let orchestrator = state.orchestrator().clone();
@@ -64,10 +69,14 @@ pub async fn invoke(
         return Err(ApiError::bad_request("invalid_arguments", "the tool's arguments must be a JSON object"));
     }
     let now = parse_now(query.now.as_deref())?;
+    // Dropped with this future when the client disconnects: the call stops at its next read.
+    let budget = CallBudget::with_deadline(state.limits().tool_deadline);
+    let client_gone = budget.cancel_on_drop();
     let output = tokio::task::spawn_blocking(move || {
-        let context = ToolContext::new(&**orchestrator.store(), orchestrator.rules(), now);
+        let context = ToolContext { budget, ..ToolContext::new(&**orchestrator.store(), orchestrator.rules(), now) };
         registry.invoke(&name, arguments, &context)
     })
     .await??;
+    client_gone.finish();
     Ok(Json(output))
 }
