@@ -95,6 +95,14 @@ fn compares(question: &Question) -> bool {
         "先週と",
         "前週と",
         "推移",
+        "比べ",
+        "増えてる",
+        "減ってる",
+        "増えた",
+        "減った",
+        "more than",
+        "fewer than",
+        "worse than",
     ])
 }
 

@@ -215,7 +215,8 @@ impl Vocabulary {
     /// `prod-ledger-eks`, "lambda-exfil" → `risk-12-aws-lambda-exfil-go`); prefixes are
     /// [`Vocabulary::by_prefix`]'s.
     pub fn by_part(&self, token: &str) -> Vec<(Dimension, String)> {
-        let Some(first) = token.split(NAME_SEPARATORS).next() else {
+        // Looked up by its longest part: short parts ("s3") are not indexed.
+        let Some(first) = token.split(NAME_SEPARATORS).max_by_key(|part| part.len()) else {
             return Vec::new();
         };
         let Some(holders) = self.parts.get(first) else {
