@@ -30,6 +30,9 @@ pub struct Entities {
     pub priorities: Vec<&'static str>,
     /// Scope terms pasted into the question (`k8s.ns.name=foo`), in scope syntax.
     pub pasted_terms: Vec<String>,
+    /// Further values of a dimension already linked ("tcpdump and nc"): with the first, they
+    /// become one `in` term of [`Entities::pasted_terms`].
+    pub additional: Vec<(Dimension, String)>,
     /// Linked values the question leaves out ("excluding gitlab-runner", 「ci 以外」).
     pub excluded: Vec<(Dimension, String)>,
     /// Names that matched nothing or several values.
@@ -151,6 +154,7 @@ pub fn link(question: &Question, vocabulary: &Vocabulary) -> Entities {
         entities.linked.drain(..).partition(|(_, value)| left_out(question, value));
     entities.linked = kept;
     entities.excluded = excluded;
+    merge_additional(&mut entities);
     let named = |text: &str| {
         entities.linked.iter().any(|(_, value)| value.eq_ignore_ascii_case(text))
             || entities.rules.iter().any(|rule| rule.to_lowercase().contains(text))
@@ -236,6 +240,21 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
             by_prefix.iter().filter(|(found, _)| *found == dimension).map(|(_, value)| value.clone()).collect();
         if let [only] = candidates.as_slice() {
             add(entities, dimension, only.clone());
+        } else if hinted.first() == Some(&dimension)
+            && means_all_of_them(question)
+            && let Some(prefix) =
+                candidates.first().map(|first| first.chars().take(text.chars().count() + 1).collect::<String>())
+        {
+            // "the prod clusters", 「risk-10 の Pod 両方」: every one of that kind named so.
+            let term = saker_tools::scope::ScopeExpr::compare(
+                FieldRef::Dimension(dimension),
+                saker_tools::scope::Operator::StartsWith,
+                vec![prefix],
+            )
+            .to_string();
+            if !entities.pasted_terms.contains(&term) {
+                entities.pasted_terms.push(term);
+            }
         } else {
             entities.notices.push(Notice::Ambiguous {
                 entity: dimension.name().to_string(),
@@ -380,8 +399,60 @@ fn next_to_an_object_noun(question: &Question, token: Token<'_>) -> bool {
 }
 
 fn add(entities: &mut Entities, dimension: Dimension, value: String) {
-    if entities.get(dimension).is_none() {
-        entities.linked.push((dimension, value));
+    match entities.get(dimension) {
+        None => entities.linked.push((dimension, value)),
+        Some(first) if first != value && !entities.additional.contains(&(dimension, value.clone())) => {
+            entities.additional.push((dimension, value));
+        }
+        Some(_) => {}
+    }
+}
+
+/// Words that ask for every object a name could mean ("the prod clusters", 「両方」).
+const ALL_OF_THEM: &[&str] = &[
+    "namespaces",
+    "workloads",
+    "pods",
+    "clusters",
+    "containers",
+    "nodes",
+    "hosts",
+    "both",
+    "all",
+    "every",
+    "両方",
+    "全部",
+    "全て",
+    "すべて",
+    "だけ",
+    "たち",
+];
+
+/// Whether the question means every object of a kind a name could be.
+fn means_all_of_them(question: &Question) -> bool {
+    question.has_any(ALL_OF_THEM)
+}
+
+/// Several values of one dimension ("tcpdump and nc", "risk-3 and risk-7"): one `in` term
+/// instead of the first value alone.
+fn merge_additional(entities: &mut Entities) {
+    let additional = std::mem::take(&mut entities.additional);
+    for dimension in LINKED {
+        let more: Vec<String> =
+            additional.iter().filter(|(found, _)| *found == dimension).map(|(_, value)| value.clone()).collect();
+        if more.is_empty() {
+            continue;
+        }
+        let Some(position) = entities.linked.iter().position(|(found, _)| *found == dimension) else { continue };
+        let (_, first) = entities.linked.remove(position);
+        let values: Vec<String> = std::iter::once(first).chain(more).collect();
+        let term = saker_tools::scope::ScopeExpr::compare(
+            FieldRef::Dimension(dimension),
+            saker_tools::scope::Operator::In,
+            values,
+        )
+        .to_string();
+        entities.pasted_terms.push(term);
     }
 }
 
@@ -915,6 +986,17 @@ mod tests {
         assert!(entities.notices.is_empty());
         assert_eq!(linked("risk-* namespaces").pasted_terms, vec!["k8s.ns.name startswith risk-".to_string()]);
         assert!(linked("nothing-* here").pasted_terms.is_empty());
+    }
+
+    #[test]
+    fn several_values_of_a_kind_are_one_in_term_and_a_prefix_of_a_named_kind_all_of_them() {
+        let entities = linked("who ran nmap or curl in storefront");
+        assert_eq!(entities.pasted_terms, vec!["proc.name in (nmap, curl)".to_string()], "{entities:?}");
+        assert_eq!(entities.get(Dimension::Process), None);
+        assert_eq!(entities.get(Dimension::Namespace), Some("storefront"));
+        let entities = linked("summarize all the risk namespaces");
+        assert_eq!(entities.pasted_terms, vec!["k8s.ns.name startswith risk-".to_string()], "{entities:?}");
+        assert!(entities.notices.is_empty());
     }
 
     #[test]
