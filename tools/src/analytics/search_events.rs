@@ -3,10 +3,10 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::{AlertSummary, is_zero};
+use super::common::{AlertSummary, dimension_scope, is_zero};
 use super::{Evidence, Tool, ToolContext, ToolError, Window};
-use crate::scope::Dimension;
-use crate::store::SearchOrder;
+use crate::scope::{Dimension, Scope};
+use crate::store::{AlertFilter, SearchOrder};
 
 /// The tool.
 pub struct SearchEvents;
@@ -67,6 +67,18 @@ pub struct SearchEventsOutput {
     /// Places beyond those listed.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub other_places: u64,
+}
+
+/// The alerts of one place of the hits (absent parts are not narrowed).
+fn place_scope(place: &HitPlace) -> Scope {
+    [
+        (Dimension::Cluster, &place.cluster),
+        (Dimension::Namespace, &place.namespace),
+        (Dimension::Workload, &place.workload),
+    ]
+    .into_iter()
+    .filter_map(|(dimension, value)| value.clone().map(|value| dimension_scope(dimension, vec![value])))
+    .fold(Scope::all(), |scope, part| scope.and(&part))
 }
 
 /// Rows of [`SearchEventsOutput::found_in`].
@@ -136,11 +148,31 @@ impl Tool for SearchEvents {
             }
             _ => (Vec::new(), 0),
         };
+        // A first page of hits in several places starts with the newest hit of each, so that
+        // no place hides behind a busier one ("port 4444": the miner's pool and the reverse
+        // shell both show).
+        let mut alerts: Vec<AlertSummary> = page.alerts.iter().map(AlertSummary::of).collect();
+        if offset == 0 && args.order != Order::Relevance && found_in.len() > 1 {
+            let query = args.query.as_deref().unwrap_or_default();
+            let mut leading: Vec<AlertSummary> = Vec::new();
+            for place in found_in.iter().take(limit) {
+                let narrowed = AlertFilter { scope: filter.scope.and(&place_scope(place)), time: filter.time };
+                let first = context.store.search(&narrowed, Some(query), order, 0, 1)?;
+                leading.extend(first.alerts.iter().map(AlertSummary::of));
+            }
+            let newest_first = args.order == Order::Newest;
+            leading.sort_by(
+                |left, right| if newest_first { right.time.cmp(&left.time) } else { left.time.cmp(&right.time) },
+            );
+            let led: Vec<String> = leading.iter().map(|lead| lead.id.clone()).collect();
+            let rest = alerts.into_iter().filter(|alert| !led.contains(&alert.id));
+            alerts = leading.into_iter().chain(rest).take(limit).collect();
+        }
         Ok(SearchEventsOutput {
             evidence,
             total_hits: page.total,
             more: page.total.saturating_sub(shown),
-            alerts: page.alerts.iter().map(AlertSummary::of).collect(),
+            alerts,
             found_in,
             other_places,
         })

@@ -150,6 +150,36 @@ fn search_events_finds_command_lines_and_pages_deterministically() {
 }
 
 #[test]
+fn a_first_page_of_hits_in_several_places_shows_each_place() {
+    // "4444" is the miner's pool port in one cluster and the reverse shell's in another.
+    let output = invoke("search_events", json!({"query": "4444", "limit": 10}));
+    let places: BTreeSet<(String, String)> = output["found_in"]
+        .as_array()
+        .expect("places")
+        .iter()
+        .map(|place| {
+            (place["cluster"].as_str().unwrap_or("").to_string(), place["namespace"].as_str().unwrap_or("").to_string())
+        })
+        .collect();
+    assert!(places.len() > 1, "{output}");
+    let shown: BTreeSet<(String, String)> = output["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .map(|alert| {
+            (alert["cluster"].as_str().unwrap_or("").to_string(), alert["namespace"].as_str().unwrap_or("").to_string())
+        })
+        .collect();
+    let listed = output["alerts"].as_array().expect("alerts").len();
+    for place in places.iter().take(listed) {
+        assert!(shown.contains(place), "{place:?} has no hit on the first page: {shown:?}");
+    }
+    let newest: Vec<&str> =
+        output["alerts"].as_array().expect("alerts").iter().filter_map(|alert| alert["time"].as_str()).collect();
+    assert!(newest.windows(2).all(|pair| pair[0] >= pair[1]) || listed < 2, "newest first among the leading hits");
+}
+
+#[test]
 fn every_output_stays_within_the_token_bound() {
     for (name, arguments) in [
         ("event_stats", json!({"group_by": ["rule", "pod", "process", "hour"], "limit": 50})),
