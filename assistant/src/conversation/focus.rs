@@ -64,6 +64,10 @@ pub struct Focus {
     /// changes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded: Vec<String>,
+    /// The Falco exception YAML the last turn that wrote one generated: "validate that" checks
+    /// it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception_yaml: Option<String>,
 }
 
 impl Focus {

@@ -71,6 +71,16 @@ impl Planner {
         {
             focus.category_rules = rules.iter().filter_map(Value::as_str).map(str::to_string).collect();
         }
+        // A generated exception is what "validate that" in a later turn checks.
+        if let Some(yaml) = outputs
+            .iter()
+            .rev()
+            .find(|(tool, _)| tool == "generate_exception")
+            .and_then(|(_, output)| output.get("yaml"))
+            .and_then(Value::as_str)
+        {
+            focus.exception_yaml = Some(yaml.to_string());
+        }
         for piece in text.split_inclusive('\n') {
             executor.sink().delta(piece);
         }

@@ -141,3 +141,20 @@ async fn an_attack_path_after_a_rule_follows_the_containers_it_fired_in() {
     let named = ask(&orchestrator, &mut session, "root cause of the Reverse Shell from Web Server alerts").await;
     assert!(scope(&named, 0).contains("rule=\"Reverse Shell from Web Server\""), "{}", scope(&named, 0));
 }
+
+#[tokio::test]
+async fn validate_that_checks_the_exception_written_in_an_earlier_turn() {
+    let sessions = tempfile::tempdir().expect("tempdir");
+    let orchestrator = demo_orchestrator(sessions.path()).await;
+    let mut session = None;
+
+    let written =
+        ask(&orchestrator, &mut session, "Write a Falco exception for the Clear Log Activities alerts in staging-ocp.")
+            .await;
+    assert_eq!(tools(&written), vec!["generate_exception"]);
+    let yaml = written.steps[0].output["yaml"].as_str().expect("a generated exception").to_string();
+
+    let checked = ask(&orchestrator, &mut session, "is that valid falco yaml? check it before I push it").await;
+    assert_eq!(tools(&checked), vec!["validate_exception"]);
+    assert_eq!(checked.steps[0].arguments["yaml"].as_str(), Some(yaml.as_str()), "the exception just written");
+}

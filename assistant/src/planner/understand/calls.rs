@@ -135,10 +135,12 @@ impl<'a> CallBuilder<'a> {
             Intent::Explain => self.explanation(&window),
             Intent::FalsePositive => vec![self.on_alerts("assess_false_positive", &window)],
             Intent::Exception => vec![self.exception_call(&window)],
-            Intent::ValidateException => match super::intent::pasted_yaml(self.question) {
-                Some(yaml) => vec![PlannedCall { tool: "validate_exception", arguments: json!({"yaml": yaml}) }],
-                None => vec![self.exception_call(&window)],
-            },
+            Intent::ValidateException => {
+                match super::intent::pasted_yaml(self.question).or_else(|| self.focus.exception_yaml.clone()) {
+                    Some(yaml) => vec![PlannedCall { tool: "validate_exception", arguments: json!({"yaml": yaml}) }],
+                    None => vec![self.exception_call(&window)],
+                }
+            }
             Intent::ProposeAction => {
                 let request = super::action_request::requested_action(self.question).unwrap_or_default();
                 let mut extra = Map::new();

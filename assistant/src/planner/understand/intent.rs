@@ -108,6 +108,12 @@ pub fn recognise(question: &Question) -> Option<Intent> {
     Some(best)
 }
 
+/// Whether the question asks to check an exception (a cue of `validate_exception`), pasted or
+/// not.
+pub fn asks_to_validate(question: &Question) -> bool {
+    lexicon().cue_scores(question).iter().any(|(intent, _)| *intent == Intent::ValidateException)
+}
+
 /// The rules YAML pasted into a question: a fenced block, or the text from the first `- rule:`
 /// or `exceptions:` line on.
 pub fn pasted_yaml(question: &Question) -> Option<String> {

@@ -206,6 +206,17 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     } else {
         intent
     };
+    // "Validate that yaml before I push it": the exception an earlier turn wrote.
+    let intent = match intent {
+        Intent::Exception | Intent::Unknown | Intent::Summary | Intent::Explain
+            if context.focus.exception_yaml.is_some()
+                && intent::pasted_yaml(&question).is_none()
+                && intent::asks_to_validate(&phrasing) =>
+        {
+            Intent::ValidateException
+        }
+        other => other,
+    };
     // A technique ID with a count is a filter for the count, not a question about ATT&CK.
     let intent = match intent {
         Intent::Mitre
