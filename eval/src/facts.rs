@@ -53,8 +53,8 @@ pub struct ExpectedFact {
     pub needle: Needle,
 }
 
-/// The answer prepared for matching: lowercased with Markdown escapes removed, and the whole
-/// numbers it states.
+/// The answer prepared for matching: lowercased with Markdown escapes removed and adjacent code
+/// spans joined, and the whole numbers it states.
 #[derive(Debug, Clone, Default)]
 pub struct AnswerText {
     lowered: String,
@@ -64,7 +64,9 @@ pub struct AnswerText {
 impl AnswerText {
     /// Prepares `answer`.
     pub fn new(answer: &str) -> AnswerText {
-        let unescaped = unescape_markdown(answer);
+        // A command line printed as two code spans (`curl -o f` `http://x/f`: an address
+        // starts a span of its own) reads as one command.
+        let unescaped = unescape_markdown(answer).replace("` `", " ");
         AnswerText { numbers: whole_numbers(&unescaped), lowered: unescaped.to_lowercase() }
     }
 }
@@ -327,6 +329,13 @@ mod tests {
     #[test]
     fn markdown_escapes_are_removed() {
         assert_eq!(unescape_markdown(r"a\_b \*c\* d\\e"), r"a_b *c* d\e");
+    }
+
+    #[test]
+    fn a_command_split_into_two_code_spans_reads_as_one() {
+        let text = AnswerText::new("ran `curl -fsSL -o /dev/shm/x` `http://203.0.113.50/dl/x` then");
+        assert!(Needle::Text("curl -fsSL -o /dev/shm/x http://203.0.113.50/dl/x".into()).found_in(&text));
+        assert!(!Needle::Text("curl -fsSL -o /dev/shm/x http://198.51.100.1".into()).found_in(&text));
     }
 
     #[test]
