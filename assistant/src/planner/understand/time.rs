@@ -52,12 +52,46 @@ pub fn time_spec(question: &Question, now: DateTime<Utc>) -> TimeSpec {
     } else {
         None
     };
+    // "Since yesterday", 「昨日の昼から」: from the start of that day until now.
+    let calendar = calendar.map(|(since, until)| if from_then_on(question) { (since, now) } else { (since, until) });
     match calendar {
         Some((since, until)) if since < until => {
             TimeSpec::Range(TimeFocus { since: Some(format_time(since)), until: Some(format_time(until)), last: None })
         }
         _ => TimeSpec::Unspecified,
     }
+}
+
+/// Calendar words a question can count on from ("since yesterday", 「先週から」).
+const CALENDAR_WORDS: &[&str] = &[
+    "yesterday",
+    "last week",
+    "day before yesterday",
+    "days ago",
+    "昨日",
+    "きのう",
+    "一昨日",
+    "おととい",
+    "先週",
+    "前週",
+    "日前",
+];
+
+/// Whether the calendar day or week the question names is where a period starts, not the whole
+/// period: "since yesterday", "starting last week", 「昨日の昼から」, 「先週以降」.
+fn from_then_on(question: &Question) -> bool {
+    let text = question.folded.as_str();
+    CALENDAR_WORDS.iter().any(|word| {
+        text.match_indices(word).any(|(start, _)| {
+            let before = text[..start].trim_end();
+            let after: String = text[start + word.len()..].chars().take(8).collect();
+            // Not "from": "the alerts from last week" are last week's.
+            before.ends_with("since")
+                || before.ends_with("starting")
+                || after.contains("から")
+                || after.contains("以降")
+        })
+    })
 }
 
 /// A whole day some days back: "the day before yesterday", 「一昨日」, "3 days ago", 「3日前」.
@@ -282,6 +316,22 @@ mod tests {
 
     fn last(length: &str) -> TimeSpec {
         TimeSpec::Range(TimeFocus { last: Some(length.into()), ..TimeFocus::default() })
+    }
+
+    #[test]
+    fn since_a_calendar_day_runs_until_now() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").expect("time").with_timezone(&Utc);
+        for question in ["昨日の昼からアラート鳴りっぱなし", "alerts since yesterday", "先週から何件?"]
+        {
+            let TimeSpec::Range(range) = time_spec(&Question::new(question), now) else {
+                panic!("{question}: no range");
+            };
+            assert_eq!(range.until.as_deref(), Some("2026-11-20T12:00:00Z"), "{question}");
+        }
+        let TimeSpec::Range(range) = time_spec(&Question::new("昨日のアラート"), now) else {
+            panic!("no range")
+        };
+        assert_eq!(range.until.as_deref(), Some("2026-11-20T00:00:00Z"));
     }
 
     fn between(since: &str, until: &str) -> TimeSpec {
