@@ -30,6 +30,10 @@ const WIDEN: &[&str] = &[
     "すべてのワークロード",
 ];
 
+/// Words of a follow-up that narrows the previous question to another object.
+const NARROWING: &[&str] =
+    &["just", "only", "what about", "how about", "and for", "same for", "だけ", "のみ", "では", "の場合"];
+
 /// The focus after `question`, given the focus before it.
 pub fn update(before: &Focus, question: &Question, entities: &Entities, time: &TimeSpec) -> Focus {
     let mut focus = before.clone();
@@ -92,6 +96,12 @@ pub fn update(before: &Focus, question: &Question, entities: &Entities, time: &T
             focus.excluded.push(term);
         }
     }
+    // "Just risk-12?", 「risk-12 だけ?」: the same question narrowed to another object keeps
+    // the process and rule it was about.
+    if question.has_any(NARROWING) && focus.process.is_none() && focus.rule.is_none() {
+        focus.process.clone_from(&before.process);
+        focus.rule.clone_from(&before.rule);
+    }
     if let [rule] = entities.rules.as_slice() {
         focus.rule = Some(rule.clone());
     }
@@ -146,6 +156,16 @@ mod tests {
             linked: linked.iter().map(|(dimension, value)| (*dimension, value.to_string())).collect(),
             ..Entities::default()
         }
+    }
+
+    #[test]
+    fn a_narrowing_follow_up_keeps_the_process() {
+        let before = Focus { process: Some("easyminer".into()), ..Focus::default() };
+        let named = entities(&[(Dimension::Namespace, "risk-12-aws-lambda-exfil-go")]);
+        let after = update(&before, &Question::new("just risk-12?"), &named, &TimeSpec::Unspecified);
+        assert_eq!(after.process.as_deref(), Some("easyminer"));
+        let after = update(&before, &Question::new("summarize risk-12"), &named, &TimeSpec::Unspecified);
+        assert_eq!(after.process, None, "a new question about another namespace starts afresh");
     }
 
     #[test]
