@@ -6,6 +6,8 @@
 //! The run is deterministic for a given seed. Its length comes from the environment:
 //! `SAKER_FUZZ_SECONDS` (run for that long) or `SAKER_FUZZ_CASES` (run that many cases), else
 //! the target's small default so `cargo test` stays fast. `SAKER_FUZZ_SEED` changes the seed.
+//! `SAKER_FUZZ_TRACE=1` writes each input to `$TMPDIR/saker-fuzz-<target>-current.bin` before
+//! running it, for crashes that abort the process (a stack overflow) instead of panicking.
 //!
 //! The assistant's test binary includes this file too (`#[path]`), so both crates fuzz with
 //! the same engine without a crate of their own for it.
@@ -22,6 +24,8 @@ pub struct Budget {
     duration: Option<Duration>,
     /// The generator's seed.
     seed: u64,
+    /// Write each input to a file before running it.
+    trace: bool,
 }
 
 impl Budget {
@@ -32,6 +36,7 @@ impl Budget {
             cases: number("SAKER_FUZZ_CASES").unwrap_or(default_cases),
             duration: number("SAKER_FUZZ_SECONDS").map(Duration::from_secs),
             seed: number("SAKER_FUZZ_SEED").unwrap_or(0x5a6b_e4f0),
+            trace: number("SAKER_FUZZ_TRACE").is_some_and(|flag| flag != 0),
         }
     }
 }
@@ -264,8 +269,12 @@ pub fn run(
     let mut mutator = Mutator::new(budget.seed ^ fnv(name), tokens);
     let mut executions = 0u64;
     let mut accepted = 0u64;
+    let current = std::env::temp_dir().join(format!("saker-fuzz-{name}-current.bin"));
     let mut execute = |input: &[u8], executions: &mut u64| -> Outcome {
         *executions += 1;
+        if budget.trace {
+            let _ = std::fs::write(&current, input);
+        }
         match catch_unwind(AssertUnwindSafe(|| check(input))) {
             Ok(outcome) => outcome,
             Err(panic) => {

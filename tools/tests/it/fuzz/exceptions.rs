@@ -95,3 +95,25 @@ fn exception_yaml_never_panics_and_every_problem_is_placed() {
     let summary = run("exceptions", seeds(), TOKENS, Budget::from_env(800), check);
     assert!(summary.accepted > 0, "some mutants are still valid: {summary:?}");
 }
+
+/// Found by this target (ten-minute run, about case 900): text nested some 40 levels deep
+/// overflowed the 2 MiB stack of a test thread in a debug build (about 55 KB of stack per level
+/// of the recursive YAML tree) and aborted the process. Nesting is now limited to 16 levels,
+/// beyond which the text is a YAML syntax error with its line.
+#[test]
+fn deeply_nested_yaml_is_a_placed_error_not_a_stack_overflow() {
+    let flow = format!(
+        "- rule: Terminal shell in container\n  exceptions:\n    - name: deep\n      values: {}x{}\n",
+        "[".repeat(58),
+        "]".repeat(58)
+    );
+    let block = format!("- rule: Terminal shell in container\n  exceptions:\n    - {}x\n", "- ".repeat(58));
+    for text in [flow, block] {
+        let report = validate_yaml(&text, catalog(), options());
+        assert!(!report.valid);
+        let syntax = report.problems.first().expect("a problem");
+        assert!(syntax.line.is_some_and(|line| (1..=4).contains(&line)), "{syntax:?}");
+        let error = RulesCatalog::from_yaml(std::path::Path::new("deep.yaml"), &text).expect_err("too deep");
+        assert!(error.to_string().contains("line"), "{error}");
+    }
+}

@@ -64,8 +64,13 @@ fn seeds() -> Vec<Vec<u8>> {
     seeds
 }
 
+/// Lines as YAML counts them: `\r\n`, `\r` and `\n` each end one.
+fn yaml_lines(text: &str) -> usize {
+    text.replace("\r\n", "\n").replace('\r', "\n").lines().count()
+}
+
 fn check_error(text: &str, error: &RulesError) {
-    let lines = text.lines().count();
+    let lines = yaml_lines(text);
     match error {
         RulesError::Item { line, item, problem, .. } => {
             assert!(*line >= 1 && *line <= lines + 1, "line {line} of {lines}: {error}");
@@ -87,7 +92,7 @@ fn check(bytes: &[u8]) -> Outcome {
         Ok(catalog) => {
             let again = RulesCatalog::from_yaml(path, &text).expect("loads the same twice");
             assert_eq!(names(&catalog), names(&again));
-            let lines = text.lines().count();
+            let lines = yaml_lines(&text);
             for rule in catalog.rules() {
                 assert!(
                     rule.line >= 1 && rule.line <= lines + 1,
