@@ -12,6 +12,20 @@ pub fn from_multiple<'de, T: serde::Deserialize<'de>>(text: &'de str) -> Result<
     serde_saphyr::from_multiple_with_options(text, options())
 }
 
+/// The 1-based line where the first document's content starts (past blank lines, comments and
+/// directives): the place of an error serde-saphyr reports without one, which it does for a
+/// document root it cannot read (e.g. `!!binary` on the root scalar).
+pub fn first_content_line(text: &str) -> usize {
+    let lines = text.split(['\n', '\r']).collect::<Vec<_>>();
+    lines
+        .iter()
+        .position(|line| {
+            let trimmed = line.trim();
+            !(trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('%') || trimmed == "---")
+        })
+        .map_or(1, |index| index + 1)
+}
+
 /// serde-saphyr's defaults (its budget included) with Saker's nesting limit.
 fn options() -> serde_saphyr::Options {
     let mut options = serde_saphyr::Options::default();

@@ -9,7 +9,7 @@ use saker_tools::exceptions::validate::{ValidationOptions, validate_yaml};
 use saker_tools::rules::RulesCatalog;
 
 use super::engine::{Budget, Outcome, run};
-use super::{reference_rules_texts, rules_items};
+use super::{reference_rules_texts, rules_items, yaml_lines};
 use crate::support::shared_dir;
 
 const SNIPPETS: &[&str] = &[
@@ -76,7 +76,7 @@ fn check(bytes: &[u8]) -> Outcome {
     let text = String::from_utf8_lossy(bytes);
     let report = validate_yaml(&text, catalog(), options());
     assert_eq!(report.valid, report.problems.is_empty());
-    let lines = text.lines().count().max(1);
+    let lines = yaml_lines(&text).max(1);
     for problem in report.problems.iter().chain(&report.warnings) {
         assert!(!problem.message.is_empty(), "{problem:?}");
         let about_the_document = problem.item.kind.is_none() && problem.item.name.is_none();

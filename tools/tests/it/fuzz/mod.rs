@@ -45,6 +45,11 @@ pub fn reference_rules_texts() -> Vec<String> {
     paths.iter().map(|path| read(path)).collect()
 }
 
+/// Lines as YAML counts them: `\r\n`, `\r` and `\n` each end one.
+pub fn yaml_lines(text: &str) -> usize {
+    text.replace("\r\n", "\n").replace('\r', "\n").lines().count()
+}
+
 /// A file's text; a missing seed file is a broken checkout, so the test fails.
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))

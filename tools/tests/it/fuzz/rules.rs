@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use saker_tools::rules::{RulesCatalog, RulesError};
 
 use super::engine::{Budget, Outcome, run};
-use super::{reference_rules_texts, rules_items};
+use super::{reference_rules_texts, rules_items, yaml_lines};
 use crate::support::shared_dir;
 
 const TOKENS: &[&str] = &[
@@ -62,11 +62,6 @@ fn seeds() -> Vec<Vec<u8>> {
         }
     }
     seeds
-}
-
-/// Lines as YAML counts them: `\r\n`, `\r` and `\n` each end one.
-fn yaml_lines(text: &str) -> usize {
-    text.replace("\r\n", "\n").replace('\r', "\n").lines().count()
 }
 
 fn check_error(text: &str, error: &RulesError) {
