@@ -9,6 +9,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -41,6 +42,8 @@ let page;
 let dataDir;
 let profileDir;
 const foreignRequests = [];
+// The origin of the attacker's page served by the cross-origin test (a second loopback port).
+let attackerOrigin;
 
 /** The ground truth of the seed's first question, from the committed fixture files. */
 function groundTruth() {
@@ -106,7 +109,7 @@ before(async () => {
   // The page must make no request beyond this server: anything else is recorded and refused.
   await context.route('**/*', (route) => {
     const url = new URL(route.request().url());
-    if (url.origin === base || url.protocol === 'data:') return route.continue();
+    if (url.origin === base || url.origin === attackerOrigin || url.protocol === 'data:') return route.continue();
     foreignRequests.push(url.href);
     return route.abort();
   });
@@ -316,4 +319,131 @@ test('the reconnaissance report page shows the API figures and a chart whose bar
   assert.deepEqual(ids, api.figures.techniques.map((row) => row.id));
   await shot('recon-report');
   assert.deepEqual(foreignRequests, [], 'the pages requested nothing beyond the Saker server');
+});
+
+/** A page on another loopback origin that tries every request a page elsewhere can make
+ * without asking the server first (text/plain fetches, text/plain and urlencoded forms, a
+ * beacon) and one it must ask for (a JSON fetch), each to ask, ingest or propose. */
+function attackerPage(target) {
+  const kill = { message: 'Kill the miner process in risk-10-aws-bedrock-java.', scope: SCOPE, now: DEMO_NOW };
+  const alert = {
+    time: '2026-11-20T10:30:00.000000000Z', rule: 'Terminal shell in container', priority: 'Notice',
+    source: 'syscall', output: 'a shell (proc.name=sh)',
+    output_fields: { 'k8s.cluster.name': 'csrf-lab', 'k8s.ns.name': 'csrf', 'proc.name': 'sh' },
+  };
+  const propose = { scope: SCOPE, kinds: ['kill_process'], process: 'easyminer', now: DEMO_NOW };
+  const literal = (value) => JSON.stringify(JSON.stringify(value));
+  return `<!doctype html><html><head><meta charset="utf-8"><title>elsewhere</title></head><body>
+<iframe name="sink-chat"></iframe><iframe name="sink-events"></iframe><iframe name="sink-form"></iframe>
+<script>
+const TARGET = ${JSON.stringify(target)};
+const KILL = ${literal(kill)};
+const ALERT = ${literal(alert)};
+const PROPOSE = ${literal(propose)};
+window.attempts = [];
+async function attempt(name, run) {
+  try { await run(); window.attempts.push(name + ': sent'); } catch (error) { window.attempts.push(name + ': ' + error.message); }
+}
+const simple = (path, body) => fetch(TARGET + path, {
+  method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body,
+});
+function submitForm(path, enctype, sink, fields) {
+  const form = document.createElement('form');
+  Object.assign(form, { method: 'POST', action: TARGET + path, enctype, target: sink });
+  for (const [name, value] of fields) {
+    const input = document.createElement('input');
+    Object.assign(input, { type: 'hidden', name, value });
+    form.appendChild(input);
+  }
+  document.body.appendChild(form);
+  form.submit();
+}
+(async () => {
+  await attempt('chat text/plain fetch', () => simple('/v1/chat', KILL));
+  await attempt('events text/plain fetch', () => simple('/v1/events', ALERT));
+  await attempt('propose text/plain fetch', () => simple('/v1/tools/propose_response_action', PROPOSE));
+  await attempt('events beacon', async () => {
+    if (!navigator.sendBeacon(TARGET + '/v1/events', new Blob([ALERT], { type: 'text/plain' }))) throw new Error('not queued');
+  });
+  await attempt('events JSON fetch', () => fetch(TARGET + '/v1/events', {
+    method: 'POST', mode: 'cors', credentials: 'include', headers: { 'content-type': 'application/json' }, body: ALERT,
+  }));
+  // A text/plain form sends name=value: the name carries the JSON up to a padding key.
+  const jsonForm = (text) => [[text.slice(0, -1) + ',"pad":"', '"}']];
+  await attempt('chat text/plain form', () => submitForm('/v1/chat', 'text/plain', 'sink-chat', jsonForm(KILL)));
+  await attempt('events text/plain form', () => submitForm('/v1/events', 'text/plain', 'sink-events', jsonForm(ALERT)));
+  await attempt('propose urlencoded form', () => submitForm('/v1/tools/propose_response_action',
+    'application/x-www-form-urlencoded', 'sink-form', [['kinds', 'kill_process'], ['process', 'easyminer']]));
+  const done = document.createElement('p');
+  done.id = 'done';
+  done.textContent = 'done';
+  document.body.appendChild(done);
+})();
+</script></body></html>`;
+}
+
+/** What the server holds: alerts, proposed actions, sessions, and alerts of the attacker's cluster. */
+async function holdings() {
+  const health = await (await fetch(`${base}/healthz`)).json();
+  const actions = await (await fetch(`${base}/v1/actions`)).json();
+  const sessions = await (await fetch(`${base}/v1/sessions`)).json();
+  const feed = await fetch(`${base}/v1/events?scope=${encodeURIComponent('k8s.cluster.name=csrf-lab')}`, {
+    headers: { accept: 'application/json' },
+  });
+  assert.equal(feed.status, 200, await feed.clone().text());
+  const lab = await feed.json();
+  return { alerts: health.alerts, actions: actions.actions.length, sessions: sessions.sessions.length, lab: lab.total };
+}
+
+test('a page on another loopback origin cannot ask, ingest or propose through the browser; the app still works', async () => {
+  const before = await holdings();
+  assert.equal(before.lab, 0, 'the attacker cluster starts empty');
+  const attacker = createServer((request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(attackerPage(base));
+  });
+  await new Promise((listening) => attacker.listen(0, '127.0.0.1', listening));
+  attackerOrigin = `http://127.0.0.1:${attacker.address().port}`;
+  assert.notEqual(attackerOrigin, base);
+  const evil = await context.newPage();
+  const posts = [];
+  evil.on('response', (response) => {
+    const request = response.request();
+    if (request.method() === 'POST' && new URL(request.url()).origin === base) {
+      posts.push({ url: request.url(), status: response.status() });
+    }
+  });
+  try {
+    await evil.goto(`${attackerOrigin}/`);
+    await evil.locator('#done').waitFor();
+    const attempts = await evil.evaluate(() => window.attempts);
+    assert.equal(attempts.length, 8, attempts.join('\n'));
+    // The seven requests a browser sends without asking reached the server and were refused;
+    // the JSON fetch needs the server's permission first (it gives none, so the fetch fails;
+    // were it sent, it would be refused like the others).
+    const deadline = Date.now() + 15_000;
+    while (posts.length < 7 && Date.now() < deadline) await new Promise((wait) => setTimeout(wait, 100));
+    assert.ok(posts.length >= 7, `the server answered the simple requests: ${JSON.stringify(posts)}`);
+    assert.ok(!attempts.includes('events JSON fetch: sent'), attempts.join('\n'));
+    for (const post of posts) assert.equal(post.status, 403, `${post.url} was refused: ${JSON.stringify(posts)}`);
+    for (const path of ['/v1/chat', '/v1/events', '/v1/tools/propose_response_action']) {
+      assert.ok(posts.some((post) => new URL(post.url).pathname === path), `a request to ${path} was tried`);
+    }
+  } finally {
+    await evil.close();
+    attacker.closeAllConnections(); // the browser keeps idle connections open
+    await new Promise((closed) => attacker.close(closed));
+  }
+  assert.deepEqual(await holdings(), before, 'no alert ingested, no action proposed, no chat recorded');
+
+  // The app's own page still asks, on the same server, in the same browser.
+  await page.goto(`${base}/?now=${encodeURIComponent(DEMO_NOW)}`);
+  await page.getByLabel('Scope', { exact: true }).fill(SCOPE);
+  await page.getByRole('textbox', { name: 'Question', exact: true }).fill(FIRST_QUESTION);
+  await page.getByRole('textbox', { name: 'Question', exact: true }).press('Enter');
+  const turn = page.locator('.turn').last();
+  await turn.locator('.turn-meta').waitFor();
+  assert.match(await turn.locator('.answer p').first().innerText(), /^\d+ alerts between/);
+  assert.equal((await holdings()).sessions, before.sessions + 1, 'the page\'s own question is recorded');
+  assert.deepEqual(foreignRequests, [], 'the pages requested nothing beyond the two servers');
 });

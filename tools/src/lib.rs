@@ -11,3 +11,4 @@ pub mod mitre;
 pub mod rules;
 pub mod scope;
 pub mod store;
+mod yaml;

@@ -2,9 +2,11 @@
 //! demo scenarios. Measures (a) the time to the first SSE byte of `POST /v1/chat` for the seed
 //! investigation's first question, against a `GET /healthz` round trip in the same run (the
 //! cost of HTTP itself), and (b) sustained concurrent chats: K clients each running the seed
-//! conversation turn after turn for D seconds.
+//! conversation turn after turn for D seconds, while I ingest clients post JSON Lines bodies of
+//! new alerts to `/v1/events` (`--ingest-clients`). Every failure is counted by its kind.
 
 use saker_fixtures::{SEED_INVESTIGATION, SEED_SCOPE};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -37,6 +39,12 @@ pub struct ServeBenchArgs {
     /// Seconds the concurrent clients run.
     #[arg(long, default_value_t = 10.0)]
     seconds: f64,
+    /// Ingest clients posting JSON Lines bodies to `/v1/events` while the chats run.
+    #[arg(long, default_value_t = 0)]
+    ingest_clients: usize,
+    /// Alerts per ingest request body.
+    #[arg(long, default_value_t = 100)]
+    ingest_batch: usize,
     /// Rules files (default: Falco's own paths).
     #[arg(long = "rules")]
     rules: Vec<PathBuf>,
@@ -61,6 +69,20 @@ struct ConcurrencyReport {
     turns_per_second: f64,
     turn: Latency,
     errors: usize,
+    ingest: IngestLoadReport,
+    /// Every failure, chat or ingest, counted by its kind (`chat: status 503`, ...).
+    errors_by_kind: BTreeMap<String, usize>,
+}
+
+/// What the ingest clients did during the concurrent chats.
+#[derive(Debug, Serialize)]
+struct IngestLoadReport {
+    clients: usize,
+    batch: usize,
+    requests: usize,
+    alerts_accepted: u64,
+    request: Latency,
+    errors: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -70,11 +92,26 @@ struct ServeBenchReport {
     concurrency: ConcurrencyReport,
 }
 
+/// What the concurrent phase runs.
+#[derive(Debug, Clone, Copy)]
+struct LoadPlan {
+    chat_clients: usize,
+    ingest_clients: usize,
+    ingest_batch: usize,
+    seconds: f64,
+}
+
 /// Runs `saker bench serve`.
 pub fn run(arguments: ServeBenchArgs) -> anyhow::Result<ExitCode> {
-    if arguments.requests == 0 || arguments.clients == 0 || arguments.seconds <= 0.0 {
-        bail!("--requests, --clients and --seconds must be positive");
+    if arguments.requests == 0 || arguments.clients == 0 || arguments.seconds <= 0.0 || arguments.ingest_batch == 0 {
+        bail!("--requests, --clients, --seconds and --ingest-batch must be positive");
     }
+    let plan = LoadPlan {
+        chat_clients: arguments.clients,
+        ingest_clients: arguments.ingest_clients,
+        ingest_batch: arguments.ingest_batch,
+        seconds: arguments.seconds,
+    };
     let data = chat_data(&arguments.volume)?;
     let config = SakerConfig::default();
     let rules = Arc::new(config.rules_catalog(&arguments.rules)?);
@@ -100,8 +137,11 @@ pub fn run(arguments: ServeBenchArgs) -> anyhow::Result<ExitCode> {
         let client = reqwest::Client::builder().build().context("cannot build the HTTP client")?;
         eprintln!("server on {base}; measuring first bytes over {} requests", arguments.requests);
         let first_byte = measure_first_byte(&client, &base, arguments.requests).await?;
-        eprintln!("{} concurrent clients for {} s", arguments.clients, arguments.seconds);
-        let concurrency = measure_concurrency(&client, &base, arguments.clients, arguments.seconds).await;
+        eprintln!(
+            "{} concurrent chat clients and {} ingest clients for {} s",
+            plan.chat_clients, plan.ingest_clients, plan.seconds
+        );
+        let concurrency = measure_concurrency(&client, &base, plan).await;
         let _ = stop.send(());
         let _ = server.await;
         anyhow::Ok(ServeBenchReport { alerts: arguments.volume.count, first_byte, concurrency })
@@ -135,7 +175,7 @@ async fn timed_chat(
     let started = Instant::now();
     let mut response = client.post(format!("{base}/v1/chat")).json(body).send().await?;
     if !response.status().is_success() {
-        bail!("POST /v1/chat answered {}", response.status());
+        bail!("status {}", response.status().as_u16());
     }
     let mut stream = Vec::new();
     let first = response.chunk().await?;
@@ -190,54 +230,173 @@ async fn measure_first_byte(client: &reqwest::Client, base: &str, requests: usiz
     })
 }
 
-async fn measure_concurrency(client: &reqwest::Client, base: &str, clients: usize, seconds: f64) -> ConcurrencyReport {
-    let started = Instant::now();
-    let deadline = started + Duration::from_secs_f64(seconds);
-    let mut tasks = Vec::with_capacity(clients);
-    for _ in 0..clients {
-        let (client, base) = (client.clone(), base.to_string());
-        tasks.push(tokio::spawn(async move {
-            let (mut latencies, mut errors) = (Vec::new(), 0usize);
-            let mut session: Option<String> = None;
-            let mut turn = 0usize;
-            while Instant::now() < deadline {
-                let body = chat_body(SEED_INVESTIGATION[turn % SEED_INVESTIGATION.len()].0, session.as_deref());
-                match timed_chat(&client, &base, &body).await {
-                    Ok((_, complete, Some(id))) => {
-                        latencies.push(complete.as_secs_f64() * 1000.0);
-                        session = Some(id);
-                    }
-                    Ok((_, _, None)) | Err(_) => {
-                        errors += 1;
-                        session = None;
-                    }
-                }
-                turn += 1;
-                if turn.is_multiple_of(SEED_INVESTIGATION.len()) {
-                    session = None;
-                }
-            }
-            (latencies, errors)
-        }));
+/// Why one request of the concurrent phase failed, as the report counts it.
+fn error_kind(client: &str, error: &anyhow::Error) -> String {
+    match error.downcast_ref::<reqwest::Error>() {
+        Some(error) if error.is_timeout() => format!("{client}: timeout"),
+        Some(error) if error.is_connect() => format!("{client}: connect"),
+        Some(_) => format!("{client}: transport"),
+        None => format!("{client}: {error}"),
     }
-    let (mut latencies, mut errors) = (Vec::new(), 0usize);
-    for task in tasks {
+}
+
+/// One chat client: the seed conversation, turn after turn, until `deadline`.
+async fn chat_client(client: reqwest::Client, base: String, deadline: Instant) -> (Vec<f64>, BTreeMap<String, usize>) {
+    let (mut latencies, mut errors) = (Vec::new(), BTreeMap::new());
+    let mut session: Option<String> = None;
+    let mut turn = 0usize;
+    while Instant::now() < deadline {
+        let body = chat_body(SEED_INVESTIGATION[turn % SEED_INVESTIGATION.len()].0, session.as_deref());
+        match timed_chat(&client, &base, &body).await {
+            Ok((_, complete, Some(id))) => {
+                latencies.push(complete.as_secs_f64() * 1000.0);
+                session = Some(id);
+            }
+            Ok((_, _, None)) => {
+                *errors.entry("chat: no done event".to_string()).or_insert(0) += 1;
+                session = None;
+            }
+            Err(error) => {
+                *errors.entry(error_kind("chat", &error)).or_insert(0) += 1;
+                session = None;
+            }
+        }
+        turn += 1;
+        if turn.is_multiple_of(SEED_INVESTIGATION.len()) {
+            session = None;
+        }
+    }
+    (latencies, errors)
+}
+
+/// The demo scenarios' alerts as new ones: each body line gets its own falcosidekick `uuid`
+/// (so none is a duplicate) and the cluster `bench-ingest` (so the chats' figures stay put).
+fn ingest_body(client_index: usize, request_index: usize, batch: usize, templates: &[Value]) -> String {
+    let mut body = String::new();
+    for line_index in 0..batch {
+        let mut alert = templates[(request_index * batch + line_index) % templates.len()].clone();
+        alert["uuid"] = json!(format!("bench-ingest-{client_index}-{request_index}-{line_index}"));
+        alert["output_fields"]["k8s.cluster.name"] = json!("bench-ingest");
+        body.push_str(&alert.to_string());
+        body.push('\n');
+    }
+    body
+}
+
+/// Posts one JSON Lines body; an answer other than 200 with every line accepted is an error.
+async fn post_alerts(client: &reqwest::Client, base: &str, body: String, batch: usize) -> anyhow::Result<u64> {
+    let response = client
+        .post(format!("{base}/v1/events"))
+        .header(reqwest::header::CONTENT_TYPE, "application/x-ndjson")
+        .body(body)
+        .send()
+        .await?;
+    let status = response.status();
+    let answer: Value = response.json().await?;
+    if !status.is_success() {
+        bail!("status {}", status.as_u16());
+    }
+    let accepted = answer["accepted"].as_u64().unwrap_or(0);
+    if answer["rejected"].as_u64() != Some(0) || accepted != batch as u64 {
+        bail!("lines not accepted");
+    }
+    Ok(accepted)
+}
+
+/// One ingest client: JSON Lines bodies of new alerts, one after another, until `deadline`.
+async fn ingest_client(
+    client: reqwest::Client,
+    base: String,
+    deadline: Instant,
+    (client_index, batch): (usize, usize),
+    templates: Arc<Vec<Value>>,
+) -> (Vec<f64>, u64, BTreeMap<String, usize>) {
+    let (mut latencies, mut accepted, mut errors) = (Vec::new(), 0u64, BTreeMap::new());
+    let mut request_index = 0usize;
+    while Instant::now() < deadline {
+        let body = ingest_body(client_index, request_index, batch, &templates);
+        let started = Instant::now();
+        match post_alerts(&client, &base, body, batch).await {
+            Ok(count) => {
+                latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+                accepted += count;
+            }
+            Err(error) => *errors.entry(error_kind("ingest", &error)).or_insert(0) += 1,
+        }
+        request_index += 1;
+    }
+    (latencies, accepted, errors)
+}
+
+/// Every alert of the embedded demo scenarios, as JSON.
+fn scenario_templates() -> Vec<Value> {
+    saker_fixtures::scenario_files()
+        .iter()
+        .flat_map(|(_, text)| text.lines())
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(Value::is_object)
+        .collect()
+}
+
+fn merge_errors(total: &mut BTreeMap<String, usize>, more: BTreeMap<String, usize>) {
+    for (kind, count) in more {
+        *total.entry(kind).or_insert(0) += count;
+    }
+}
+
+async fn measure_concurrency(client: &reqwest::Client, base: &str, plan: LoadPlan) -> ConcurrencyReport {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs_f64(plan.seconds);
+    let chats: Vec<_> =
+        (0..plan.chat_clients).map(|_| tokio::spawn(chat_client(client.clone(), base.to_string(), deadline))).collect();
+    let templates = Arc::new(scenario_templates());
+    let ingests: Vec<_> = (0..plan.ingest_clients)
+        .map(|index| {
+            let (client, base, templates) = (client.clone(), base.to_string(), Arc::clone(&templates));
+            tokio::spawn(ingest_client(client, base, deadline, (index, plan.ingest_batch), templates))
+        })
+        .collect();
+    let (mut latencies, mut errors_by_kind) = (Vec::new(), BTreeMap::new());
+    for task in chats {
         match task.await {
             Ok((client_latencies, client_errors)) => {
                 latencies.extend(client_latencies);
-                errors += client_errors;
+                merge_errors(&mut errors_by_kind, client_errors);
             }
-            Err(_) => errors += 1,
+            Err(_) => *errors_by_kind.entry("chat: client task failed".to_string()).or_insert(0) += 1,
+        }
+    }
+    let chat_errors: usize = errors_by_kind.values().sum();
+    let (mut ingest_latencies, mut alerts_accepted, mut ingest_errors) = (Vec::new(), 0u64, BTreeMap::new());
+    for task in ingests {
+        match task.await {
+            Ok((client_latencies, accepted, client_errors)) => {
+                ingest_latencies.extend(client_latencies);
+                alerts_accepted += accepted;
+                merge_errors(&mut ingest_errors, client_errors);
+            }
+            Err(_) => *ingest_errors.entry("ingest: client task failed".to_string()).or_insert(0) += 1,
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let ingest = IngestLoadReport {
+        clients: plan.ingest_clients,
+        batch: plan.ingest_batch,
+        requests: ingest_latencies.len(),
+        alerts_accepted,
+        request: percentiles(&mut ingest_latencies),
+        errors: ingest_errors.values().sum(),
+    };
+    merge_errors(&mut errors_by_kind, ingest_errors);
     ConcurrencyReport {
-        clients,
+        clients: plan.chat_clients,
         seconds: elapsed,
         completed_turns: latencies.len(),
         turns_per_second: latencies.len() as f64 / elapsed,
         turn: percentiles(&mut latencies),
-        errors,
+        errors: chat_errors,
+        ingest,
+        errors_by_kind,
     }
 }
 
@@ -278,6 +437,32 @@ fn print_tables(report: &ServeBenchReport) -> anyhow::Result<()> {
         concurrency.turn.p95_ms,
         concurrency.errors
     );
+    let ingest = &concurrency.ingest;
+    if ingest.clients > 0 {
+        out!("");
+        out!(
+            "| concurrent ingest (JSON Lines) | clients | alerts/request | requests | alerts accepted | request p50 (ms) | request p95 (ms) | errors |"
+        );
+        out!("|---|---:|---:|---:|---:|---:|---:|---:|");
+        out!(
+            "| `POST /v1/events` during the chats | {} | {} | {} | {} | {:.1} | {:.1} | {} |",
+            ingest.clients,
+            ingest.batch,
+            ingest.requests,
+            ingest.alerts_accepted,
+            ingest.request.p50_ms,
+            ingest.request.p95_ms,
+            ingest.errors
+        );
+    }
+    out!("");
+    if concurrency.errors_by_kind.is_empty() {
+        out!("errors by kind: none");
+    } else {
+        for (kind, count) in &concurrency.errors_by_kind {
+            out!("errors: {kind}: {count}");
+        }
+    }
     Ok(())
 }
 

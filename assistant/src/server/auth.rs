@@ -14,7 +14,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -97,12 +97,7 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     // Every route, pages and `/healthz` included: a page elsewhere must not learn that (or
     // what) a token-less server answers through DNS rebinding.
     if tokens.is_empty() && !is_loopback_host(request.headers()) {
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "host_not_allowed",
-            "without API tokens the server answers only requests to a loopback host name (allowed: localhost, 127.0.0.1, [::1])",
-        )
-        .into_response();
+        return ApiError::host_not_allowed().into_response();
     }
     if !holds_data(&path) {
         return next.run(request).await;
@@ -122,22 +117,13 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
         let presented = bearer.or_else(|| reads.then(|| token_cookie(request.headers())).flatten());
         match presented.as_deref().and_then(|token| tokens.authenticate(token)) {
             Some(principal) => principal,
-            None => {
-                let mut response = ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorized",
-                    "this server needs an API token: send Authorization: Bearer <token>",
-                )
-                .into_response();
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
-                return response;
-            }
+            None => return ApiError::unauthorized().into_response(),
         }
     };
     let permission = required(request.method(), &path);
     if !principal.may(permission) {
         tracing::info!(principal = %principal.name, role = principal.role.name(), %path, "request refused by role");
-        return ApiError::new(StatusCode::FORBIDDEN, "forbidden", principal.refusal(permission)).into_response();
+        return ApiError::forbidden(principal.refusal(permission)).into_response();
     }
     request.extensions_mut().insert(principal);
     next.run(request).await

@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use saker_tools::analytics::ToolError;
 use saker_tools::store::{Interruption, StoreError};
@@ -79,6 +79,39 @@ impl ApiError {
         )
     }
 
+    /// 403: a token-less server asked under a host name that is not loopback (DNS rebinding).
+    pub fn host_not_allowed() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "host_not_allowed",
+            "without API tokens the server answers only requests to a loopback host name (allowed: localhost, 127.0.0.1, [::1])",
+        )
+    }
+
+    /// 401: no valid API token was presented (the answer carries `WWW-Authenticate: Bearer`).
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "this server needs an API token: send Authorization: Bearer <token>",
+        )
+    }
+
+    /// 401: a handler that needs the caller's principal ran without one.
+    pub fn no_principal() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "no principal")
+    }
+
+    /// 403: the caller's role does not allow the request (`refusal` says which role would).
+    pub fn forbidden(refusal: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", refusal)
+    }
+
+    /// 503: the server was started without a response action ledger.
+    pub fn actions_unavailable() -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "actions_unavailable", "this server records no response actions")
+    }
+
     /// 403: a cross-site request that could change state.
     pub fn cross_site(refusal: &crate::server::same_origin::CrossSite) -> ApiError {
         use crate::server::same_origin::CrossSite;
@@ -125,7 +158,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body())).into_response()
+        let mut response = (self.status, Json(self.body())).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        response
     }
 }
 
@@ -219,6 +256,24 @@ impl From<tokio::task::JoinError> for ApiError {
 mod tests {
     use super::*;
     use crate::conversation::ChatRequest;
+
+    #[test]
+    fn access_refusals_have_their_statuses_and_only_401_asks_for_a_bearer_token() {
+        let cases = [
+            (ApiError::host_not_allowed(), StatusCode::FORBIDDEN, "host_not_allowed"),
+            (ApiError::unauthorized(), StatusCode::UNAUTHORIZED, "unauthorized"),
+            (ApiError::no_principal(), StatusCode::UNAUTHORIZED, "unauthorized"),
+            (ApiError::forbidden("viewers may only ask"), StatusCode::FORBIDDEN, "forbidden"),
+            (ApiError::actions_unavailable(), StatusCode::SERVICE_UNAVAILABLE, "actions_unavailable"),
+        ];
+        for (error, status, code) in cases {
+            assert_eq!((error.status, error.code), (status, code));
+            let response = error.into_response();
+            let challenge = response.headers().get(header::WWW_AUTHENTICATE).map(|value| value.as_bytes().to_vec());
+            let expected = (status == StatusCode::UNAUTHORIZED).then(|| b"Bearer".to_vec());
+            assert_eq!(challenge, expected, "{code}");
+        }
+    }
 
     #[test]
     fn conversation_errors_map_to_client_and_server_statuses() {

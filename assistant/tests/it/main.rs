@@ -12,6 +12,7 @@ mod crash_recovery;
 mod escalation;
 mod exception_cli;
 mod false_positive_conversation;
+mod fuzz_ingest_body;
 mod hardening;
 mod llm_backend;
 mod llm_exceptions;

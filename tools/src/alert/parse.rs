@@ -10,17 +10,21 @@ use super::{Alert, Dimensions, Priority};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AlertParseError {
     /// The text is not JSON.
-    #[error("not valid JSON at column {column}: {message}")]
+    #[error("not valid JSON at {}: {message}", place(*line, *column))]
     Json {
-        /// 1-based column of the syntax error.
+        /// 1-based line of the syntax error within the alert's text (1 for a JSON Lines line).
+        line: usize,
+        /// 1-based column (in characters) of the syntax error on that line.
         column: usize,
         /// The parser's message.
         message: String,
     },
     /// A key appears twice in one object (readers disagree on which value counts).
-    #[error("{message} at column {column}: each field may appear only once")]
+    #[error("{message} at {}: each field may appear only once", place(*line, *column))]
     DuplicateKey {
-        /// 1-based column where the repeated key ends.
+        /// 1-based line of the repeated key within the alert's text.
+        line: usize,
+        /// 1-based column (in characters) where the repeated key ends on that line.
         column: usize,
         /// `duplicate key "name"`.
         message: String,
@@ -65,10 +69,11 @@ pub struct ParsedAlert {
 /// Parses one line of JSON text into an alert, reporting repairs.
 pub fn parse_alert_with_warnings(text: &str, default_cluster: Option<&str>) -> Result<ParsedAlert, AlertParseError> {
     let value: Value = crate::json::from_str_unique(text).map_err(|error| {
-        let (column, message) = (error.column(), strip_position(&error.to_string()));
+        let (line, column) = character_place(text, error.line(), error.column());
+        let message = strip_position(&error.to_string());
         match error.classify() {
-            serde_json::error::Category::Data => AlertParseError::DuplicateKey { column, message },
-            _ => AlertParseError::Json { column, message },
+            serde_json::error::Category::Data => AlertParseError::DuplicateKey { line, column, message },
+            _ => AlertParseError::Json { line, column, message },
         }
     })?;
     let mut warnings = Vec::new();
@@ -280,6 +285,30 @@ fn json_type(value: &Value) -> &'static str {
 }
 
 /// serde_json appends " at line L column C"; the caller reports the place itself.
+/// `column N` on the first line (all of a JSON Lines alert), else `line L, column N`.
+fn place(line: usize, column: usize) -> String {
+    if line <= 1 { format!("column {column}") } else { format!("line {line}, column {column}") }
+}
+
+/// serde_json's place (1-based line, byte count into the line, 0 when the error is at the line
+/// break that ends the previous line) as a 1-based line and a 1-based column in characters.
+fn character_place(text: &str, line: usize, byte_column: usize) -> (usize, usize) {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let line = line.clamp(1, lines.len().max(1));
+    if byte_column == 0 {
+        return match line.checked_sub(2).and_then(|index| lines.get(index)) {
+            Some(previous) => (line - 1, previous.chars().count() + 1),
+            None => (line, 1),
+        };
+    }
+    let this_line = lines.get(line - 1).copied().unwrap_or("");
+    let mut end = byte_column.min(this_line.len());
+    while !this_line.is_char_boundary(end) {
+        end += 1;
+    }
+    (line, this_line[..end].chars().count().max(1))
+}
+
 fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(index) => message[..index].to_string(),
@@ -328,6 +357,22 @@ mod tests {
         let first = parse_alert(SAMPLE, None).expect("valid");
         let second = parse_alert(reordered, None).expect("valid");
         assert_eq!(first.id, second.id);
+    }
+
+    /// Found by the fuzzer (`fuzz::alert`): a line break inside a string of a multi-line alert
+    /// (an HTTP body may hold one object over several lines) was reported at column 0 with no
+    /// line.
+    #[test]
+    fn a_syntax_error_names_its_line_and_a_column_counted_from_one_in_characters() {
+        let broken = parse_alert("{\"rule\": \"x\ny\"}", None).expect_err("control character");
+        assert!(matches!(broken, AlertParseError::Json { line: 1, column: 12, .. }), "{broken:?}");
+        assert!(broken.to_string().starts_with("not valid JSON at column 12: control character"), "{broken}");
+        let second_line = parse_alert("{\"rule\": \"r\",\n \"x\": oops}", None).expect_err("bad value");
+        assert!(second_line.to_string().starts_with("not valid JSON at line 2, column 7: "), "{second_line}");
+        let wide = parse_alert("{\"規則\": 日}", None).expect_err("bad value");
+        assert!(matches!(wide, AlertParseError::Json { line: 1, column: 8, .. }), "{wide:?}");
+        let repeated = parse_alert("{\"rule\": \"a\",\n\"rule\": \"b\"}", None).expect_err("repeated");
+        assert_eq!(repeated.to_string(), "duplicate key \"rule\" at line 2, column 6: each field may appear only once");
     }
 
     #[test]

@@ -131,8 +131,12 @@ impl RulesCatalog {
 
     fn add_file(&mut self, path: &Path, text: &str) -> Result<(), RulesError> {
         let yaml_error = |message: String| RulesError::Yaml { path: path.to_path_buf(), message };
-        let documents: Vec<Option<Vec<Spanned<Value>>>> = serde_saphyr::from_multiple(text).map_err(|error| {
-            yaml_error(format!("{error} (a rules file is a YAML sequence of rule, macro and list items)"))
+        let documents: Vec<Option<Vec<Spanned<Value>>>> = crate::yaml::from_multiple(text).map_err(|error| {
+            let place = match error.location() {
+                Some(_) => String::new(),
+                None => format!(" in a document root (line {})", crate::yaml::first_content_line(text)),
+            };
+            yaml_error(format!("{error}{place} (a rules file is a YAML sequence of rule, macro and list items)"))
         })?;
         let mut loaded = LoadedFile {
             path: path.to_path_buf(),

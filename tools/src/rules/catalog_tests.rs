@@ -144,3 +144,11 @@ fn empty_and_comment_only_files_load_empty() {
     assert!(load("").expect("empty").is_empty());
     assert!(load("# nothing here\n").expect("comments").is_empty());
 }
+
+/// Found by the fuzzer (`fuzz::rules`, case 212,579): serde-saphyr gives no position for a
+/// document root it cannot read, so the error named no place.
+#[test]
+fn an_unreadable_document_root_is_placed() {
+    let error = load("# rules\n\n!!binary \nInfinity\n").expect_err("not a sequence").to_string();
+    assert!(error.contains("in a document root (line 3)"), "{error}");
+}

@@ -11,6 +11,7 @@ mod exceptions_validate_cases;
 mod exceptions_validate_data;
 mod exceptions_validate_fuzz;
 mod explain_event;
+mod fuzz;
 mod response_actions;
 mod root_cause;
 mod rules;

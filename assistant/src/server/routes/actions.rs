@@ -49,15 +49,11 @@ struct ProposeBody {
 }
 
 fn service(state: &AppState) -> Result<&ActionService, ApiError> {
-    state.actions().ok_or_else(|| {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "actions_unavailable", "this server records no response actions")
-    })
+    state.actions().ok_or_else(ApiError::actions_unavailable)
 }
 
 fn principal(extension: Option<Extension<Principal>>) -> Result<Principal, ApiError> {
-    extension
-        .map(|Extension(principal)| principal)
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "no principal"))
+    extension.map(|Extension(principal)| principal).ok_or_else(ApiError::no_principal)
 }
 
 /// `GET /v1/actions`: `{"actions": [...]}`, each with its history.

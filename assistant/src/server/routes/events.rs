@@ -9,7 +9,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
@@ -111,7 +111,7 @@ pub async fn ingest(
             format!("none of the {} items is a valid Falco alert; see `rejections`", summary.rejected),
         );
         response.error = error.body().get("error").cloned();
-        return Ok((StatusCode::BAD_REQUEST, Json(response)).into_response());
+        return Ok((error.status, Json(response)).into_response());
     }
     Ok(Json(response).into_response())
 }

@@ -193,7 +193,7 @@ pub(crate) struct YamlSyntaxError {
 
 /// Parses YAML text into one located tree per document (empty documents are left out).
 pub(crate) fn parse_yaml(text: &str) -> Result<Vec<Node>, YamlSyntaxError> {
-    let documents: Vec<Option<Spanned<RawNode>>> = serde_saphyr::from_multiple(text).map_err(|error| {
+    let documents: Vec<Option<Spanned<RawNode>>> = crate::yaml::from_multiple(text).map_err(|error| {
         let location = error.location();
         let line = location.map(|location| location.line()).filter(|&line| line > 0);
         let column = location.map(|location| location.column()).filter(|&column| column > 0);
