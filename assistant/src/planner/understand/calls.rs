@@ -561,7 +561,9 @@ fn is_generic(category: Category) -> bool {
     matches!(category, Category::Execution | Category::KubernetesActivity | Category::Other | Category::FalcoInternal)
 }
 
-fn rank(dimension: Dimension) -> u8 {
+/// How broad an object is: clusters hold namespaces, which hold workloads, then pods,
+/// containers and the rest.
+pub(super) fn rank(dimension: Dimension) -> u8 {
     match dimension {
         Dimension::Cluster => 0,
         Dimension::Namespace => 1,
@@ -593,7 +595,7 @@ fn operator_for(count: usize) -> Operator {
 }
 
 /// One comparison as scope text.
-fn term(dimension: Dimension, operator: Operator, values: Vec<String>) -> String {
+pub(super) fn term(dimension: Dimension, operator: Operator, values: Vec<String>) -> String {
     ScopeExpr::compare(FieldRef::Dimension(dimension), operator, values).to_string()
 }
 

@@ -3,8 +3,9 @@
 //! actually present in the store. A name that matches nothing, or several values, becomes a
 //! notice instead of a guess.
 
-use saker_tools::scope::{Dimension, FieldRef};
+use saker_tools::scope::{Dimension, FieldRef, Operator};
 
+use super::calls::term;
 use super::text::{Question, Token};
 use super::values::{PastedValue, is_literal, pasted_values};
 use super::vocabulary::{LINKED, Vocabulary};
@@ -246,12 +247,7 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
                 candidates.first().map(|first| first.chars().take(text.chars().count() + 1).collect::<String>())
         {
             // "the prod clusters", 「risk-10 の Pod 両方」: every one of that kind named so.
-            let term = saker_tools::scope::ScopeExpr::compare(
-                FieldRef::Dimension(dimension),
-                saker_tools::scope::Operator::StartsWith,
-                vec![prefix],
-            )
-            .to_string();
+            let term = term(dimension, Operator::StartsWith, vec![prefix]);
             if !entities.pasted_terms.contains(&term) {
                 entities.pasted_terms.push(term);
             }
@@ -303,14 +299,7 @@ fn wildcard_term(question: &Question, vocabulary: &Vocabulary, token: Token<'_>)
     let stored = found.iter().find(|(candidate, _)| *candidate == dimension).map(|(_, value)| value)?;
     // The prefix as stored (the question is folded to lowercase).
     let stored_prefix: String = stored.chars().take(prefix.chars().count()).collect();
-    Some(
-        saker_tools::scope::ScopeExpr::compare(
-            FieldRef::Dimension(dimension),
-            saker_tools::scope::Operator::StartsWith,
-            vec![stored_prefix],
-        )
-        .to_string(),
-    )
+    Some(term(dimension, Operator::StartsWith, vec![stored_prefix]))
 }
 
 /// Words before a name that leave it out.
@@ -446,13 +435,7 @@ fn merge_additional(entities: &mut Entities) {
         let Some(position) = entities.linked.iter().position(|(found, _)| *found == dimension) else { continue };
         let (_, first) = entities.linked.remove(position);
         let values: Vec<String> = std::iter::once(first).chain(more).collect();
-        let term = saker_tools::scope::ScopeExpr::compare(
-            FieldRef::Dimension(dimension),
-            saker_tools::scope::Operator::In,
-            values,
-        )
-        .to_string();
-        entities.pasted_terms.push(term);
+        entities.pasted_terms.push(term(dimension, Operator::In, values));
     }
 }
 

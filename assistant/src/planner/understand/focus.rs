@@ -3,7 +3,9 @@
 //! one); references ("it", "this cluster", 「その名前空間」, 影響を受けた...) keep the focus;
 //! "the whole cluster" / 「クラスタ全体」 widens it back to the cluster.
 
-use saker_tools::scope::{Dimension, FieldRef, Operator, ScopeExpr};
+use saker_tools::scope::{Dimension, Operator};
+
+use super::calls::{rank, term};
 
 use super::entities::Entities;
 use super::text::Question;
@@ -50,7 +52,7 @@ pub fn update(before: &Focus, question: &Question, entities: &Entities, time: &T
     // Broadest first, so that a cluster named after a process ("nmap runs in prod-recon-eks")
     // does not clear the process named in the same question.
     let mut linked: Vec<&(Dimension, String)> = entities.linked.iter().collect();
-    linked.sort_by_key(|(dimension, _)| breadth(*dimension));
+    linked.sort_by_key(|(dimension, _)| rank(*dimension));
     for (dimension, value) in linked {
         match dimension {
             Dimension::Cluster if focus.cluster.as_deref() != Some(value) => {
@@ -90,8 +92,7 @@ pub fn update(before: &Focus, question: &Question, entities: &Entities, time: &T
         focus.excluded.clear();
     }
     for (dimension, value) in &entities.excluded {
-        let term =
-            ScopeExpr::compare(FieldRef::Dimension(*dimension), Operator::NotEqual, vec![value.clone()]).to_string();
+        let term = term(*dimension, Operator::NotEqual, vec![value.clone()]);
         if !focus.excluded.contains(&term) {
             focus.excluded.push(term);
         }
@@ -123,19 +124,6 @@ pub fn update(before: &Focus, question: &Question, entities: &Entities, time: &T
         TimeSpec::Unspecified => {}
     }
     focus
-}
-
-/// How broad an object is: clusters hold namespaces, which hold workloads, then pods,
-/// containers and processes.
-fn breadth(dimension: Dimension) -> u8 {
-    match dimension {
-        Dimension::Cluster => 0,
-        Dimension::Namespace => 1,
-        Dimension::Workload => 2,
-        Dimension::Pod => 3,
-        Dimension::ContainerId => 4,
-        _ => 5,
-    }
 }
 
 fn clear_below_namespace(focus: &mut Focus) {
