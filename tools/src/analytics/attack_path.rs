@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::timestamp;
+use super::common::{object_acted_on, timestamp};
 use super::process_tree::{ProcessNode, ProcessTree, chain_of, is_runtime, judge};
 use super::{Evidence, Tool, ToolContext, ToolError, Window};
 use crate::alert::Alert;
@@ -81,6 +81,15 @@ pub struct Stage {
     pub workloads: Vec<String>,
     /// Workloads not listed.
     pub more_workloads: u64,
+    /// Pods where it happened, at most 5.
+    pub pods: Vec<String>,
+    /// Pods not listed.
+    pub more_pods: u64,
+    /// What it acted on that its command line does not show: files, and the remote ends of
+    /// connections (`198.51.100.23:4444`), at most 3.
+    pub objects: Vec<String>,
+    /// Objects not listed.
+    pub more_objects: u64,
     /// One alert id of the stage.
     pub example_alert_id: String,
 }
@@ -117,6 +126,8 @@ const MAX_ALERTS: usize = 5_000;
 const DEFAULT_STAGES: usize = 20;
 const MAX_TREE_NODES: usize = 40;
 const WORKLOADS_LISTED: usize = 5;
+const PODS_LISTED: usize = 5;
+const OBJECTS_LISTED: usize = 3;
 
 impl Tool for AttackPath {
     const NAME: &'static str = "attack_path";
@@ -206,6 +217,8 @@ struct StageBuilder {
     depth_below_root_cause: Option<usize>,
     tree_node: Option<usize>,
     workloads: BTreeSet<String>,
+    pods: BTreeSet<String>,
+    objects: BTreeSet<String>,
     example_alert_id: String,
 }
 
@@ -225,6 +238,8 @@ impl StageBuilder {
             depth_below_root_cause: placement.and_then(|placement| placement.depth_below_root_cause),
             tree_node: placement.and_then(|placement| placement.node),
             workloads: BTreeSet::new(),
+            pods: BTreeSet::new(),
+            objects: BTreeSet::new(),
             example_alert_id: alert.id.clone(),
         }
     }
@@ -236,6 +251,15 @@ impl StageBuilder {
         let dimensions = &alert.dimensions;
         if let Some(workload) = &dimensions.workload {
             self.workloads.insert(format!("{}/{}", dimensions.namespace.as_deref().unwrap_or("-"), workload.name));
+        }
+        if let Some(pod) = &dimensions.pod {
+            self.pods.insert(pod.clone());
+        }
+        if let Some(object) = object_acted_on(alert) {
+            let shown = alert.dimensions.process.cmdline.as_deref().is_some_and(|cmdline| cmdline.contains(&object));
+            if !shown {
+                self.objects.insert(object);
+            }
         }
     }
 
@@ -250,6 +274,8 @@ impl StageBuilder {
             .map(|id| AttackId { name: mitre::technique(&id).map(mitre::Technique::full_name).unwrap_or_default(), id })
             .collect();
         let more_workloads = self.workloads.len().saturating_sub(WORKLOADS_LISTED) as u64;
+        let more_pods = self.pods.len().saturating_sub(PODS_LISTED) as u64;
+        let more_objects = self.objects.len().saturating_sub(OBJECTS_LISTED) as u64;
         Stage {
             step,
             first_seen: timestamp(self.first),
@@ -266,6 +292,10 @@ impl StageBuilder {
             tree_node: self.tree_node,
             workloads: self.workloads.into_iter().take(WORKLOADS_LISTED).collect(),
             more_workloads,
+            pods: self.pods.into_iter().take(PODS_LISTED).collect(),
+            more_pods,
+            objects: self.objects.into_iter().take(OBJECTS_LISTED).collect(),
+            more_objects,
             example_alert_id: self.example_alert_id,
         }
     }

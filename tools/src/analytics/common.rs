@@ -86,6 +86,17 @@ fn path_acted_on(alert: &crate::alert::Alert) -> Option<String> {
     PATH_FIELDS.iter().find_map(|key| alert.field_text(key).filter(|path| path.starts_with('/')))
 }
 
+/// What an alert's event acted on, in the few words an analyst compares: the file, or the
+/// remote end of a connection (`198.51.100.23:4444` of `10.0.3.202:42175->198.51.100.23:4444`,
+/// whose local port changes with every connection).
+pub(crate) fn object_acted_on(alert: &crate::alert::Alert) -> Option<String> {
+    let object = alert.dimensions.file.clone().or_else(|| path_acted_on(alert))?;
+    Some(match object.split_once("->") {
+        Some((_, remote)) if !remote.is_empty() => remote.to_string(),
+        _ => object,
+    })
+}
+
 impl AlertSummary {
     /// Summarises an alert.
     pub fn of(alert: &crate::alert::Alert) -> AlertSummary {
@@ -114,5 +125,33 @@ pub fn excerpt(text: &str, limit: usize) -> String {
     match trimmed.char_indices().nth(limit) {
         Some((index, _)) => format!("{}…", &trimmed[..index]),
         None => trimmed.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::object_acted_on;
+    use crate::alert::parse_alert;
+
+    fn alert_with(fields: &str) -> crate::alert::Alert {
+        let line = format!(
+            r#"{{"time":"2026-11-19T12:09:36Z","rule":"r","priority":"Notice","output":"o","output_fields":{{{fields}}}}}"#
+        );
+        parse_alert(&line, None).expect("valid alert")
+    }
+
+    #[test]
+    fn a_connection_is_named_by_its_remote_end() {
+        let alert = alert_with(r#""fd.name":"10.0.3.202:42175->198.51.100.23:4444""#);
+        assert_eq!(object_acted_on(&alert).as_deref(), Some("198.51.100.23:4444"));
+    }
+
+    #[test]
+    fn a_file_is_named_by_its_path_and_a_drift_alert_by_the_path_it_created() {
+        let file = alert_with(r#""fd.name":"/etc/shadow""#);
+        assert_eq!(object_acted_on(&file).as_deref(), Some("/etc/shadow"));
+        let drift = alert_with(r#""evt.arg.filename":"/var/tmp/.cache/kworkerd""#);
+        assert_eq!(object_acted_on(&drift).as_deref(), Some("/var/tmp/.cache/kworkerd"));
+        assert_eq!(object_acted_on(&alert_with(r#""proc.name":"bash""#)), None);
     }
 }

@@ -191,8 +191,12 @@ impl<'a> CallBuilder<'a> {
         let narrows = narrows
             || (self.category.is_some()
                 && matches!(intent, Intent::Summary | Intent::Explain | Intent::Report | Intent::FalsePositive));
-        let follows_an_incident =
-            matches!(intent, Intent::AttackPath | Intent::RootCause | Intent::Mitre | Intent::Report);
+        // Cleaning up after an incident covers what it left behind (the files the miner's
+        // dropper wrote), which the detections of its name alone do not show.
+        let follows_an_incident = matches!(
+            intent,
+            Intent::AttackPath | Intent::RootCause | Intent::Mitre | Intent::Report | Intent::Remediation
+        );
         if follows_an_incident
             && self.entities.rules.is_empty()
             && let Some(scope) = self.containers_of_the_rule_in_focus()
