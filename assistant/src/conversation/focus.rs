@@ -64,6 +64,11 @@ pub struct Focus {
     /// changes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded: Vec<String>,
+    /// Several objects of one kind the conversation is about ("tcpdump and nc"), as `in` scope
+    /// terms (`proc.name in (tcpdump, nc)`): kept for the questions after the one that named
+    /// them ("is that a false positive?"), until a question names something else.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub one_of: Vec<String>,
     /// The Falco exception YAML the last turn that wrote one generated: "validate that" checks
     /// it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +91,7 @@ impl Focus {
         terms
             .iter()
             .filter_map(|(field, value)| value.as_ref().map(|value| format!("{field}={}", quote_value(value))))
+            .chain(self.one_of.iter().cloned())
             .chain(self.excluded.iter().cloned())
             .collect::<Vec<_>>()
             .join(" and ")

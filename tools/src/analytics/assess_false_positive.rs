@@ -109,6 +109,10 @@ pub struct AssessedSet {
     pub last_seen: String,
     /// Highest priority among the examined alerts.
     pub highest_priority: String,
+    /// The newest alert of the set, so that the analyst sees which pattern was weighed (its
+    /// pod, command line and user) when no one alert was asked about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newest: Option<AlertSummary>,
 }
 
 /// The thresholds the score was read against.
@@ -319,6 +323,7 @@ impl Assessment {
             first_seen: first,
             last_seen: last,
             highest_priority: self.highest_priority(),
+            newest: self.observed.last().map(|seen| AlertSummary::of(&seen.alert)),
         }
     }
 

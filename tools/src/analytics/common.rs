@@ -68,6 +68,9 @@ pub struct AlertSummary {
     /// Command line.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cmdline: Option<String>,
+    /// The user the process ran as (`www-data` for a shell a web server spawned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
     /// File or connection.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
@@ -113,6 +116,7 @@ impl AlertSummary {
             container_id: dimensions.container_id.clone(),
             process: dimensions.process.name.clone(),
             cmdline: dimensions.process.cmdline.clone(),
+            user: dimensions.user.clone(),
             file: dimensions.file.clone().or_else(|| path_acted_on(alert)),
             output_excerpt: excerpt(&alert.output, EXCERPT_CHARS),
         }

@@ -363,8 +363,17 @@ impl<'a> CallBuilder<'a> {
         let mut call = self.on_alerts("generate_exception", window);
         if call.arguments.get("alert_id").is_none() && self.entities.rules.is_empty() && self.focus.rule.is_none() {
             let rules = (self.context.rules_in)(&self.scope, self.focus.time.as_ref());
+            // Else the one detection of the scope that is not a generic one: the network tool
+            // launched in netshoot, not the interactive shell it was launched from.
+            let chosen = || {
+                let mut specific = rules.iter().filter(|rule| !is_generic((self.context.rule_category)(rule)));
+                match (specific.next(), specific.next()) {
+                    (Some(only), None) => Some(only.clone()),
+                    _ => None,
+                }
+            };
             if rules.len() > 1
-                && let Some(rule) = rule_described_by(self.question, &rules)
+                && let Some(rule) = rule_described_by(self.question, &rules).or_else(chosen)
                 && let Value::Object(arguments) = &mut call.arguments
             {
                 arguments.insert("rule".into(), json!(rule));
@@ -433,9 +442,21 @@ impl<'a> CallBuilder<'a> {
                 terms.push(term(Dimension::Priority, Operator::In, priorities));
             }
             terms.extend(self.entities.pasted_terms.iter().cloned());
+            for kept in &focus.one_of {
+                if !terms.contains(kept) {
+                    terms.push(kept.clone());
+                }
+            }
         }
-        // What the analyst left out stays out, at every level.
+        // What the analyst left out stays out, at every level, and so does what this question
+        // alone leaves out ("beyond ledger-api?").
         terms.extend(focus.excluded.iter().cloned());
+        for (dimension, value) in &self.entities.excluded {
+            let excluded = term(*dimension, Operator::NotEqual, vec![value.clone()]);
+            if !terms.contains(&excluded) {
+                terms.push(excluded);
+            }
+        }
         terms
     }
 

@@ -32,10 +32,17 @@ pub struct Entities {
     /// Scope terms pasted into the question (`k8s.ns.name=foo`), in scope syntax.
     pub pasted_terms: Vec<String>,
     /// Further values of a dimension already linked ("tcpdump and nc"): with the first, they
-    /// become one `in` term of [`Entities::pasted_terms`].
+    /// become one `in` term of [`Entities::pasted_terms`] and of [`Entities::one_of`].
     pub additional: Vec<(Dimension, String)>,
+    /// The `in` terms of several values of one kind named together (`proc.name in (tcpdump,
+    /// nc)`), which the focus keeps.
+    pub one_of: Vec<String>,
     /// Linked values the question leaves out ("excluding gitlab-runner", 「ci 以外」).
     pub excluded: Vec<(Dimension, String)>,
+    /// Whether the exclusions ask only whether the incident reached beyond them ("has it spread
+    /// beyond ledger-api?", 「ledger-api 以外にも広がってる?」): they hold for this question, not
+    /// for the turns after it, which are still about the object left out.
+    pub excluded_for_this_question: bool,
     /// Names that matched nothing or several values.
     pub notices: Vec<Notice>,
     /// Literal values pasted into the question (addresses, ports, paths, domains, users) that
@@ -154,6 +161,7 @@ pub fn link(question: &Question, vocabulary: &Vocabulary) -> Entities {
     let (excluded, kept): (Vec<_>, Vec<_>) =
         entities.linked.drain(..).partition(|(_, value)| left_out(question, value));
     entities.linked = kept;
+    entities.excluded_for_this_question = !excluded.is_empty() && asks_beyond(question);
     entities.excluded = excluded;
     merge_additional(&mut entities);
     let named = |text: &str| {
@@ -314,6 +322,9 @@ const EXCLUDING: &[&str] = &[
     "apart from",
     "ignoring",
     "not counting",
+    "beyond",
+    "outside",
+    "outside of",
 ];
 
 /// Words after a name that leave it out, in Japanese.
@@ -333,6 +344,29 @@ fn left_out(question: &Question, value: &str) -> bool {
             .strip_suffix(word)
             .is_some_and(|rest| rest.chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric()))
     }) || EXCLUDING_JA.iter().any(|word| after.trim_start().starts_with(word))
+}
+
+/// Words of a question that asks whether something reached past what it leaves out.
+const BEYOND: &[&str] = &[
+    "beyond",
+    "spread",
+    "too",
+    "also",
+    "as well",
+    "elsewhere",
+    "anywhere else",
+    "以外にも",
+    "以外でも",
+    "以外に",
+    "広が",
+    "他にも",
+    "ほかにも",
+];
+
+/// Whether the question asks if the incident went past its exclusions (see
+/// [`Entities::excluded_for_this_question`]).
+fn asks_beyond(question: &Question) -> bool {
+    question.has_any(BEYOND)
 }
 
 /// Whether a word, on its own, says nothing of what is asked: no cue of an intent, no
@@ -435,7 +469,9 @@ fn merge_additional(entities: &mut Entities) {
         let Some(position) = entities.linked.iter().position(|(found, _)| *found == dimension) else { continue };
         let (_, first) = entities.linked.remove(position);
         let values: Vec<String> = std::iter::once(first).chain(more).collect();
-        entities.pasted_terms.push(term(dimension, Operator::In, values));
+        let one_of = term(dimension, Operator::In, values);
+        entities.pasted_terms.push(one_of.clone());
+        entities.one_of.push(one_of);
     }
 }
 
@@ -959,6 +995,11 @@ mod tests {
         assert_eq!(entities.get(Dimension::Cluster), Some("prod-recon-eks"));
         assert_eq!(linked("storefront 以外で何件?").excluded, vec![(Dimension::Namespace, "storefront".to_string())]);
         assert_eq!(linked("storefront 抜きだと?").excluded.len(), 1);
+        // "Beyond X?" leaves X out of this question only; "without X" of the turns after it too.
+        assert!(linked("has it spread beyond the checkout-api workload?").excluded_for_this_question);
+        assert!(linked("影響範囲は?checkout-api以外にも広がってる?").excluded_for_this_question);
+        assert!(!linked("alerts in prod-recon-eks excluding the checkout-api workload").excluded_for_this_question);
+        assert!(!linked("storefront 以外で何件?").excluded_for_this_question);
         assert!(linked("alerts in storefront").excluded.is_empty());
     }
 

@@ -91,7 +91,14 @@ pub fn update(before: &Focus, question: &Question, entities: &Entities, time: &T
     if entities.get(Dimension::Cluster).is_some_and(|cluster| before.cluster.as_deref() != Some(cluster)) {
         focus.excluded.clear();
     }
-    for (dimension, value) in &entities.excluded {
+    // Several objects named together are the focus until a question names something else.
+    if !entities.one_of.is_empty() {
+        focus.one_of.clone_from(&entities.one_of);
+    } else if entities.names_anything() || question.has_any(WIDEN) {
+        focus.one_of.clear();
+    }
+    let lasting = if entities.excluded_for_this_question { &[][..] } else { &entities.excluded[..] };
+    for (dimension, value) in lasting {
         let term = term(*dimension, Operator::NotEqual, vec![value.clone()]);
         if !focus.excluded.contains(&term) {
             focus.excluded.push(term);
@@ -154,6 +161,35 @@ mod tests {
         assert_eq!(after.process.as_deref(), Some("easyminer"));
         let after = update(&before, &Question::new("summarize risk-12"), &named, &TimeSpec::Unspecified);
         assert_eq!(after.process, None, "a new question about another namespace starts afresh");
+    }
+
+    #[test]
+    fn objects_named_together_stay_in_focus_until_something_else_is_named() {
+        let one_of = "proc.name in (tcpdump, nc)".to_string();
+        let named = Entities { one_of: vec![one_of.clone()], ..Entities::default() };
+        let after =
+            update(&Focus::default(), &Question::new("who runs tcpdump and nc?"), &named, &TimeSpec::Unspecified);
+        assert_eq!(after.one_of, vec![one_of.clone()]);
+        let kept =
+            update(&after, &Question::new("is that a false positive?"), &Entities::default(), &TimeSpec::Unspecified);
+        assert_eq!(kept.one_of, vec![one_of]);
+        let other = entities(&[(Dimension::Pod, "netshoot")]);
+        let cleared = update(&kept, &Question::new("only the netshoot pod"), &other, &TimeSpec::Unspecified);
+        assert!(cleared.one_of.is_empty());
+    }
+
+    #[test]
+    fn an_exclusion_asked_beyond_is_not_kept() {
+        let left_out = Entities {
+            excluded: vec![(Dimension::Workload, "ledger-api".into())],
+            excluded_for_this_question: true,
+            ..Entities::default()
+        };
+        let after = update(&Focus::default(), &Question::new("beyond ledger-api?"), &left_out, &TimeSpec::Unspecified);
+        assert!(after.excluded.is_empty());
+        let lasting = Entities { excluded_for_this_question: false, ..left_out };
+        let after = update(&Focus::default(), &Question::new("without ledger-api"), &lasting, &TimeSpec::Unspecified);
+        assert_eq!(after.excluded, vec!["workload!=ledger-api".to_string()]);
     }
 
     #[test]

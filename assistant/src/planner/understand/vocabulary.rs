@@ -80,6 +80,8 @@ const GENERIC_RULE_WORDS: &[&str] = &[
     "password",
     "pool",
     "port",
+    // The usual short form of "process" ("kill the easyminer procs"), not the /proc file system.
+    "proc",
     "process",
     "program",
     "protocol",
