@@ -191,6 +191,12 @@ impl<'a> CallBuilder<'a> {
         let narrows = narrows
             || (self.category.is_some()
                 && matches!(intent, Intent::Summary | Intent::Explain | Intent::Report | Intent::FalsePositive));
+        // A process or value this question names is what it is about, not the category an
+        // earlier turn was ("how many nc in the last 7 days?" after the reconnaissance report
+        // counts every nc alert).
+        let names_its_own = self.category.is_none()
+            && (self.entities.get(Dimension::Process).is_some() || !self.entities.values.is_empty());
+        let narrows = narrows && !names_its_own;
         // Cleaning up after an incident covers what it left behind (the files the miner's
         // dropper wrote), which the detections of its name alone do not show.
         let follows_an_incident = matches!(

@@ -71,10 +71,11 @@ impl Entities {
 /// almost always English: linked only when quoted or next to a dimension word.
 const COMMON_WORDS: &[&str] = &[
     "a", "about", "alert", "alerts", "all", "and", "any", "are", "at", "attack", "by", "can", "cat", "cause", "date",
-    "did", "do", "env", "event", "events", "file", "find", "for", "from", "give", "groups", "head", "how", "id", "in",
-    "install", "is", "it", "join", "kill", "last", "less", "link", "list", "make", "me", "more", "most", "my", "of",
-    "on", "or", "path", "ps", "root", "script", "show", "sleep", "sort", "tail", "test", "the", "this", "time", "to",
-    "top", "true", "users", "w", "wall", "was", "watch", "were", "what", "which", "who", "why", "with", "write", "yes",
+    "did", "do", "env", "event", "events", "file", "find", "for", "from", "give", "grep", "groups", "head", "how",
+    "id", "in", "install", "is", "it", "join", "kill", "last", "less", "link", "list", "make", "me", "more", "most",
+    "my", "of", "on", "or", "path", "ps", "root", "script", "show", "sleep", "sort", "tail", "test", "the", "this",
+    "time", "to", "top", "true", "users", "w", "wall", "was", "watch", "were", "what", "which", "who", "why", "with",
+    "write", "yes",
 ];
 
 /// Words that tell which kind of object a nearby name is.
@@ -243,6 +244,17 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
     if by_prefix.is_empty() && name_like {
         by_prefix = vocabulary.by_part(text);
     }
+    // A part of a name right before its kind ("the shield cluster", 「shieldクラスタ」 for
+    // risks-aws-eks-workloads-shield), when one value of that kind has it.
+    if by_prefix.is_empty()
+        && let Some(kind) = kind_right_after(question, token)
+    {
+        let mut holders = vocabulary.by_part(text).into_iter().filter(|(found, _)| *found == kind);
+        if let (Some((dimension, only)), None) = (holders.next(), holders.next()) {
+            add(entities, dimension, only);
+            return;
+        }
+    }
     if !by_prefix.is_empty() {
         let dimension = preferred_dimension(by_prefix.iter().map(|(dimension, _)| *dimension), &hinted);
         let candidates: Vec<String> =
@@ -283,6 +295,21 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
             suggestions: vocabulary.closest(dimension, text, 3),
         });
     }
+}
+
+/// The kind of object a word right after the token names ("shield cluster", 「shieldクラスタ」).
+fn kind_right_after(question: &Question, token: Token<'_>) -> Option<Dimension> {
+    let after = question.folded[token.end..].trim_start();
+    DIMENSION_WORDS.iter().find_map(|(dimension, words)| {
+        words
+            .iter()
+            .any(|word| {
+                after
+                    .strip_prefix(word)
+                    .is_some_and(|rest| rest.chars().next().is_none_or(|c| !c.is_ascii_alphanumeric()))
+            })
+            .then_some(*dimension)
+    })
 }
 
 /// A name with a wildcard ("the risk-* pods", `ledger*`): every value of its kind that starts
@@ -986,6 +1013,17 @@ mod tests {
             entities.linked.is_empty() && entities.notices.is_empty(),
             "several values: none, silently: {entities:?}"
         );
+    }
+
+    #[test]
+    fn a_part_of_a_name_right_before_its_kind_links_the_one_value_that_has_it() {
+        for question in ["how many crit alerts in the shield cluster?", "shieldクラスタで何が起きてる?"] {
+            let entities = linked(question);
+            assert_eq!(entities.get(Dimension::Cluster), Some("risks-aws-eks-workloads-shield"), "{question}");
+            assert!(entities.notices.is_empty(), "{question}: {:?}", entities.notices);
+        }
+        // Not a word before something else.
+        assert!(linked("list the attack tools and process names").linked.is_empty());
     }
 
     #[test]

@@ -78,6 +78,10 @@ const FOLLOW_UP: &[&str] = &[
     "以外だと",
 ];
 
+/// Words that ask for the impacted workloads as such, whatever values the question names.
+const IMPACT_WORDS: &[&str] =
+    &["impacted", "impact", "affected", "blast radius", "blast-radius", "影響", "被害", "侵害"];
+
 /// Words that make a question about the alerts at all.
 const DOMAIN_WORDS: &[&str] = &[
     "alert",
@@ -188,6 +192,10 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         Intent::Explain if !pasted.is_empty() && entities.rules.is_empty() && entities.alert_id.is_none() => {
             Intent::Search
         }
+        // "Which of those ran the nc to 203.0.113.9?", 「/etc/shadow 読まれたのどの Pod?」: the
+        // alerts that mention the value say which pods, and more; only the impact words
+        // themselves ask for the workload inventory.
+        Intent::ImpactedWorkloads if !pasted.is_empty() && !question.has_any(IMPACT_WORDS) => Intent::Search,
         other => other,
     };
     // A question about another product's detections is not about these alerts: decline it
@@ -391,6 +399,12 @@ mod tests {
             assert_eq!(plan.readings.len(), 2, "{question}: {:?}", plan.readings);
             assert!(!plan.readings.contains(&Intent::Search), "{question}");
         }
+        // "Which pods" of a pasted value is answered by the alerts that mention it; the impact
+        // words ask for the workloads themselves.
+        let plan = plan_of("and which pods ran the nc to 203.0.113.9?", &demo());
+        assert_eq!(plan.intent, Intent::Search, "{plan:?}");
+        let plan = plan_of("impacted workloads for anything talking to 203.0.113.9", &demo());
+        assert_eq!(plan.intent, Intent::ImpactedWorkloads, "{plan:?}");
         // A clear intent keeps its tool and offers nothing.
         let plan = plan_of("root cause of the alerts from 198.51.100.23", &demo());
         assert_eq!((plan.intent, plan.readings.len()), (Intent::RootCause, 0), "{plan:?}");

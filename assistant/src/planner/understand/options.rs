@@ -197,6 +197,8 @@ pub fn search_query(question: &Question) -> Option<String> {
         "with the string ",
         "matching ",
         "search for ",
+        "grep for ",
+        "grep the alerts for ",
         "look for ",
         "that read ",
         "reading ",
