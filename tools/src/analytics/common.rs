@@ -68,6 +68,10 @@ pub struct AlertSummary {
     /// Command line.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cmdline: Option<String>,
+    /// The parent's command line (the `bash -c ... /dev/tcp/...` a reverse shell's `bash -i`
+    /// was started by).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_cmdline: Option<String>,
     /// The user the process ran as (`www-data` for a shell a web server spawned).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
@@ -116,6 +120,7 @@ impl AlertSummary {
             container_id: dimensions.container_id.clone(),
             process: dimensions.process.name.clone(),
             cmdline: dimensions.process.cmdline.clone(),
+            parent_cmdline: dimensions.process.pcmdline.clone(),
             user: dimensions.user.clone(),
             file: dimensions.file.clone().or_else(|| path_acted_on(alert)),
             output_excerpt: excerpt(&alert.output, EXCERPT_CHARS),

@@ -126,14 +126,16 @@ impl Tool for SearchEvents {
         let evidence = Evidence::of(context.store, &filter)?;
         let page = context.store.search(&filter, args.query.as_deref(), order, offset, limit)?;
         let shown = (offset + page.alerts.len()) as u64;
-        let (found_in, other_places) = match args.query.as_deref().map(str::trim).filter(|query| !query.is_empty()) {
-            Some(query) if page.total > 0 => {
-                let places = context.store.search_tuple_counts(
-                    &filter,
-                    query,
-                    &[Dimension::Cluster, Dimension::Namespace, Dimension::Workload],
-                    PLACES,
-                )?;
+        // Where the hits are, with or without words to search for ("where is tcpdump run?").
+        const PLACE_KEY: [Dimension; 3] = [Dimension::Cluster, Dimension::Namespace, Dimension::Workload];
+        let query = args.query.as_deref().map(str::trim).filter(|query| !query.is_empty());
+        let (found_in, other_places) = match query {
+            _ if page.total == 0 => (Vec::new(), 0),
+            query => {
+                let places = match query {
+                    Some(query) => context.store.search_tuple_counts(&filter, query, &PLACE_KEY, PLACES)?,
+                    None => context.store.tuple_counts(&filter, &PLACE_KEY, PLACES)?,
+                };
                 let rows = places
                     .rows
                     .into_iter()
@@ -146,18 +148,16 @@ impl Tool for SearchEvents {
                     .collect();
                 (rows, places.other_rows)
             }
-            _ => (Vec::new(), 0),
         };
         // A first page of hits in several places starts with the newest hit of each, so that
         // no place hides behind a busier one ("port 4444": the miner's pool and the reverse
         // shell both show).
         let mut alerts: Vec<AlertSummary> = page.alerts.iter().map(AlertSummary::of).collect();
         if offset == 0 && args.order != Order::Relevance && found_in.len() > 1 {
-            let query = args.query.as_deref().unwrap_or_default();
             let mut leading: Vec<AlertSummary> = Vec::new();
             for place in found_in.iter().take(limit) {
                 let narrowed = AlertFilter { scope: filter.scope.and(&place_scope(place)), time: filter.time };
-                let first = context.store.search(&narrowed, Some(query), order, 0, 1)?;
+                let first = context.store.search(&narrowed, query, order, 0, 1)?;
                 leading.extend(first.alerts.iter().map(AlertSummary::of));
             }
             let newest_first = args.order == Order::Newest;

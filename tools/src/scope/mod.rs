@@ -17,6 +17,18 @@ mod normalise;
 mod parser;
 mod serde_impl;
 
+/// The terms an expression requires together: the operands of its top-level `and`s.
+fn conjuncts(expr: &ScopeExpr) -> Vec<&ScopeExpr> {
+    match expr {
+        ScopeExpr::And(left, right) => {
+            let mut terms = conjuncts(left);
+            terms.extend(conjuncts(right));
+            terms
+        }
+        other => vec![other],
+    }
+}
+
 #[cfg(test)]
 mod parse_tests;
 #[cfg(test)]
@@ -65,6 +77,10 @@ impl Scope {
         match (&self.expr, &other.expr) {
             (None, _) => other.clone(),
             (_, None) => self.clone(),
+            // What the scope already requires is not required twice (`rule=X and rule=X`).
+            (Some(left), Some(right)) if conjuncts(right).iter().all(|term| conjuncts(left).contains(term)) => {
+                self.clone()
+            }
             (Some(left), Some(right)) => Scope::from_expr(ScopeExpr::and(left.clone(), right.clone())),
         }
     }
@@ -167,6 +183,18 @@ mod tests {
         assert_eq!(Scope::all().and(&analyst), analyst);
         assert_eq!(analyst.and(&Scope::all()).text(), "kubernetes.cluster.name=prod");
         assert!(Scope::all().and(&Scope::all()).is_all());
+    }
+
+    #[test]
+    fn conjunction_does_not_require_a_term_twice() {
+        let explained = scope("k8s.cluster.name=prod and rule=\"Reverse Shell\"");
+        let rule = scope("rule=\"Reverse Shell\"");
+        assert_eq!(explained.and(&rule), explained);
+        assert_eq!(rule.and(&rule).to_string(), "rule=\"Reverse Shell\"");
+        assert_eq!(
+            rule.and(&explained).to_string(),
+            "rule=\"Reverse Shell\" and (k8s.cluster.name=prod and rule=\"Reverse Shell\")"
+        );
     }
 
     #[test]

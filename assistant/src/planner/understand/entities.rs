@@ -107,6 +107,11 @@ pub fn link(question: &Question, vocabulary: &Vocabulary) -> Entities {
             entities.rules.push(rule.to_string());
         }
     }
+    if entities.rules.is_empty()
+        && let Some(rule) = vocabulary.rule_nearly_named(&question.folded)
+    {
+        entities.rules.push(rule);
+    }
     let quoted: Vec<String> = question.quoted().iter().map(|part| part.to_lowercase()).collect();
     let rule_spans: Vec<(usize, usize)> = entities
         .rules

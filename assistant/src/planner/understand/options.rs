@@ -118,7 +118,19 @@ pub fn category(question: &Question) -> Option<Category> {
             ],
         ),
         (Category::DriftDetection, &["drift", "ドリフト"]),
-        (Category::CommandAndControl, &["command and control", "c2", "reverse shell", "リバースシェル"]),
+        (
+            Category::CommandAndControl,
+            &[
+                "command and control",
+                "c2",
+                "reverse shell",
+                "revshell",
+                "rev shell",
+                "リバースシェル",
+                "リバシェ",
+                "c&c",
+            ],
+        ),
         (
             Category::CredentialAccess,
             &[

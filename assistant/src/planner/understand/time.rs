@@ -27,7 +27,7 @@ pub fn time_spec(question: &Question, now: DateTime<Utc>) -> TimeSpec {
     if question.has_any(&["all time", "all-time", "ever", "全期間", "すべての期間", "全ての期間"]) {
         return TimeSpec::AllTime;
     }
-    if let Some(range) = explicit_dates(question) {
+    if let Some(range) = explicit_dates(question, now) {
         return TimeSpec::Range(range);
     }
     if let Some(length) = rolling_length(text) {
@@ -60,6 +60,73 @@ pub fn time_spec(question: &Question, now: DateTime<Utc>) -> TimeSpec {
         }
         _ => TimeSpec::Unspecified,
     }
+}
+
+/// English month names and their usual abbreviations, by month number.
+const MONTHS: [&[&str]; 12] = [
+    &["jan", "january"],
+    &["feb", "february"],
+    &["mar", "march"],
+    &["apr", "april"],
+    &["may"],
+    &["jun", "june"],
+    &["jul", "july"],
+    &["aug", "august"],
+    &["sep", "sept", "september"],
+    &["oct", "october"],
+    &["nov", "november"],
+    &["dec", "december"],
+];
+
+/// Dates written without a year, as analysts type them: "nov 10", "10 nov", "november 10th",
+/// `11/10` (month first) and 「11月10日」; each in the latest year that puts it on or before
+/// `today`, with its byte offset in the question.
+fn spoken_dates(question: &Question, today: NaiveDate) -> Vec<(usize, NaiveDate)> {
+    let dated = |month: u32, day: u32| {
+        let this_year = NaiveDate::from_ymd_opt(today.year(), month, day)?;
+        if this_year <= today { Some(this_year) } else { NaiveDate::from_ymd_opt(today.year() - 1, month, day) }
+    };
+    let month_of = |word: &str| MONTHS.iter().position(|names| names.contains(&word)).map(|index| index as u32 + 1);
+    let day_of = |word: &str| {
+        let word = word.trim_end_matches(',');
+        let digits = ["st", "nd", "rd", "th"].iter().find_map(|suffix| word.strip_suffix(suffix)).unwrap_or(word);
+        digits.parse::<u32>().ok().filter(|day| (1..=31).contains(day))
+    };
+    let tokens = question.tokens();
+    let mut found = Vec::new();
+    for (index, token) in tokens.iter().enumerate() {
+        let next = tokens.get(index + 1).map(|next| next.text);
+        if let Some(month) = month_of(token.text) {
+            // "may" is a month only before a day ("may 3"), never alone.
+            if let Some(date) = next.and_then(day_of).and_then(|day| dated(month, day)) {
+                found.push((token.start, date));
+            }
+        } else if let Some(day) = day_of(token.text)
+            && let Some(month) = next.and_then(month_of)
+            && let Some(date) = dated(month, day)
+        {
+            found.push((token.start, date));
+        } else if let Some((month, day)) = token.text.split_once('/')
+            && let (Ok(month), Ok(day)) = (month.parse::<u32>(), day.parse::<u32>())
+            && token.text.bytes().all(|byte| byte.is_ascii_digit() || byte == b'/')
+            && let Some(date) = dated(month, day)
+        {
+            found.push((token.start, date));
+        }
+    }
+    let folded = question.folded.as_str();
+    for (position, _) in folded.match_indices('月') {
+        let month_text = super::text::trailing_run(&folded[..position], |c| c.is_ascii_digit());
+        let rest = &folded[position + '月'.len_utf8()..];
+        let day: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        if rest[day.len()..].starts_with('日')
+            && let (Ok(month), Ok(day)) = (month_text.parse::<u32>(), day.parse::<u32>())
+            && let Some(date) = dated(month, day)
+        {
+            found.push((position - month_text.len(), date));
+        }
+    }
+    found
 }
 
 /// Calendar words a question can count on from ("since yesterday", 「先週から」).
@@ -192,8 +259,8 @@ fn starts_with_word(text: &str, word: &str) -> bool {
 }
 
 /// "since 2026-11-19", "from 2026-11-18 to 2026-11-19", "on 2026-11-19", 「2026-11-19以降」.
-fn explicit_dates(question: &Question) -> Option<TimeFocus> {
-    let dates: Vec<(usize, NaiveDate)> = question
+fn explicit_dates(question: &Question, now: DateTime<Utc>) -> Option<TimeFocus> {
+    let mut dates: Vec<(usize, NaiveDate)> = question
         .tokens()
         .iter()
         .filter_map(|token| {
@@ -201,6 +268,8 @@ fn explicit_dates(question: &Question) -> Option<TimeFocus> {
             NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(|date| (token.start, date))
         })
         .collect();
+    dates.extend(spoken_dates(question, now.date_naive()));
+    dates.sort();
     let day = |date: NaiveDate| format_time(date.and_time(NaiveTime::MIN).and_utc());
     match dates.as_slice() {
         [] => None,
@@ -336,6 +405,18 @@ mod tests {
 
     fn between(since: &str, until: &str) -> TimeSpec {
         TimeSpec::Range(TimeFocus { since: Some(since.into()), until: Some(until.into()), last: None })
+    }
+
+    #[test]
+    fn dates_without_a_year_are_the_latest_before_now() {
+        let since = |date: &str| TimeSpec::Range(TimeFocus { since: Some(date.into()), ..TimeFocus::default() });
+        assert_eq!(spec("how many times did it fire since nov 10?"), since("2026-11-10T00:00:00Z"));
+        assert_eq!(spec("alerts on 11/18"), between("2026-11-18T00:00:00Z", "2026-11-19T00:00:00Z"));
+        assert_eq!(spec("11月18日のアラート何件?"), between("2026-11-18T00:00:00Z", "2026-11-19T00:00:00Z"));
+        assert_eq!(spec("between nov 12 and 14th nov"), between("2026-11-12T00:00:00Z", "2026-11-15T00:00:00Z"));
+        // A day after today is last year's; "may" alone is a verb.
+        assert_eq!(spec("since december 24th"), since("2025-12-24T00:00:00Z"));
+        assert_eq!(spec("may i see the alerts"), TimeSpec::Unspecified);
     }
 
     #[test]

@@ -253,6 +253,38 @@ impl Vocabulary {
         found.into_iter().map(|(_, name)| name).collect()
     }
 
+    /// The one rule whose name the question gives nearly whole, as analysts retype it: every
+    /// word that tells rules apart (all but one of five or more), in any order, misspelt by up
+    /// to two letters in a long word, or inflected ("Redirect STDOUT/STDIN to Network
+    /// Connection" for "... in Container", "Basic Interactive Reconnaisance"). `None` when no
+    /// rule or several rules are named so.
+    pub fn rule_nearly_named(&self, folded: &str) -> Option<String> {
+        let asked: Vec<&str> = words_of(folded).collect();
+        let mut best: Option<(usize, &String)> = None;
+        let mut tied = false;
+        for (lower, name) in &self.rules {
+            let telling: Vec<&str> = words_of(lower).filter(|word| !RULE_FILLER_WORDS.contains(word)).collect();
+            if telling.len() < 3 {
+                continue;
+            }
+            let matched =
+                telling.iter().filter(|word| asked.iter().any(|candidate| same_word(candidate, word))).count();
+            let needed = if telling.len() >= 5 { telling.len() - 1 } else { telling.len() };
+            if matched < needed {
+                continue;
+            }
+            match best {
+                Some((count, _)) if count > matched => {}
+                Some((count, _)) if count == matched => tied = true,
+                _ => {
+                    best = Some((matched, name));
+                    tied = false;
+                }
+            }
+        }
+        best.filter(|_| !tied).map(|(_, name)| name.clone())
+    }
+
     /// The rule named exactly `name` (any case).
     pub fn rule(&self, name: &str) -> Option<&str> {
         let lower = name.trim().to_lowercase();
@@ -308,6 +340,24 @@ fn has_run_of_parts(name: &str, run: &str) -> bool {
             && before.is_some_and(|c| NAME_SEPARATORS.contains(&c))
             && after.is_none_or(|c| NAME_SEPARATORS.contains(&c))
     })
+}
+
+/// Words of rule names that do not tell one rule from another.
+const RULE_FILLER_WORDS: &[&str] =
+    &["a", "an", "the", "to", "in", "from", "and", "of", "for", "with", "on", "by", "using", "container", "containers"];
+
+/// The words of a text: runs of letters and digits.
+fn words_of(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty())
+}
+
+/// Whether an asked word is a rule's word: the same, inflected ("launched", "tools"), or a
+/// long word misspelt by at most two letters.
+fn same_word(asked: &str, word: &str) -> bool {
+    asked == word
+        || singular(asked) == word
+        || (word.len() >= 4 && asked.starts_with(word) && asked.len() <= word.len() + 3)
+        || (word.chars().count() >= 7 && edit_distance(asked, word) <= 2)
 }
 
 /// Levenshtein distance over characters.
@@ -423,6 +473,24 @@ pub(crate) mod tests {
         let vocabulary = Vocabulary::from_values(values);
         let found: Vec<Dimension> = vocabulary.exact("netshoot").iter().map(|(dimension, _)| *dimension).collect();
         assert_eq!(found, vec![Dimension::Workload, Dimension::Image]);
+    }
+
+    #[test]
+    fn a_rule_retyped_nearly_whole_is_named() {
+        let vocabulary = demo();
+        for question in [
+            "what does drop and execute new binary detect",
+            "explain the Drop & Execute New Binaries rule",
+            "途中の「drop and execute new binary」って何",
+        ] {
+            assert_eq!(
+                vocabulary.rule_nearly_named(&question.to_lowercase()).as_deref(),
+                Some("Drop and execute new binary in container"),
+                "{question}"
+            );
+        }
+        assert_eq!(vocabulary.rule_nearly_named("explain the terminal shell rule"), None, "too few words");
+        assert_eq!(vocabulary.rule_nearly_named("a new binary was dropped"), None, "not the whole name");
     }
 
     #[test]
