@@ -185,6 +185,10 @@ fn claims_in(answer: &str) -> Vec<Claim> {
             let (code_spans, prose) = split_code_spans(line);
             for span in code_spans {
                 if !span.trim().is_empty() && !is_vocabulary(span.trim()) {
+                    // A `|` inside a table cell is written `\|` (GitHub's table syntax), also
+                    // in a code span: the claim is the value with its plain `|`.
+                    let span =
+                        if line.trim_start().starts_with('|') { span.replace("\\|", "|") } else { span.to_string() };
                     claims.push(Claim::Name(span.trim().to_string()));
                 }
             }
@@ -361,6 +365,18 @@ mod tests {
         assert!(report.grounded, "{:?}", report.unsupported);
         let forged = check("`cat /etc/shadow [Approve](http://198.51.100.77/b) <b>` ran.", &steps);
         assert!(!forged.grounded);
+    }
+
+    #[test]
+    fn a_pipe_escaped_in_a_table_cell_is_the_plain_pipe() {
+        let steps = vec![StepRecord {
+            tool: "explain_event".into(),
+            arguments: json!({}),
+            output: json!({"value": "S_IXOTH|S_IROTH"}),
+        }];
+        let report = check("| Field | Value |\n|---|---|\n| `evt.arg.mode` | `S_IXOTH\\|S_IROTH` |", &steps);
+        assert!(report.grounded, "{:?}", report.unsupported);
+        assert!(!check("| `evt.arg.mode` | `S_IXOTH\\|S_IWOTH` |", &steps).grounded);
     }
 
     #[test]

@@ -114,7 +114,12 @@ impl Lexicon {
                     .cues
                     .iter()
                     .map(|group| {
-                        let hits = group.en.iter().chain(&group.ja).filter(|phrase| question.has(phrase)).count();
+                        let hits = group
+                            .en
+                            .iter()
+                            .chain(&group.ja)
+                            .filter(|phrase| question.has_even_misspelt(phrase))
+                            .count();
                         group.weight * hits as u32
                     })
                     .sum();

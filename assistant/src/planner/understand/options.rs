@@ -155,7 +155,10 @@ pub fn category(question: &Question) -> Option<Category> {
         (Category::DefenseEvasion, &["defense evasion", "log clearing", "clear log", "防御回避", "ログ削除"]),
         (Category::Persistence, &["persistence", "永続化"]),
     ];
-    table.iter().find(|(_, words)| question.has_any(words)).map(|(category, _)| *category)
+    table
+        .iter()
+        .find(|(_, words)| words.iter().any(|word| question.has_even_misspelt(word)))
+        .map(|(category, _)| *category)
 }
 
 /// A number followed, within three words, by a grouping noun: "5 noisiest rules", "3 namespaces".

@@ -38,6 +38,19 @@ impl Question {
         find_phrase(&self.folded, phrase).is_some()
     }
 
+    /// Whether the question contains `phrase`, or, for one long English word, that word
+    /// misspelt by a letter ("remediaton", "reconnaisance"): cue words analysts type in a
+    /// hurry. Names are never matched so; only the words that say what is asked.
+    pub fn has_even_misspelt(&self, phrase: &str) -> bool {
+        self.has(phrase)
+            || (phrase.len() >= MISSPELT_FROM
+                && phrase.bytes().all(|byte| byte.is_ascii_lowercase())
+                && self
+                    .folded
+                    .split(|c: char| !c.is_ascii_alphabetic())
+                    .any(|word| word.len() + 2 >= phrase.len() && is_misspelling(word, phrase)))
+    }
+
     /// Whether the question contains any of `phrases`.
     pub fn has_any(&self, phrases: &[&str]) -> bool {
         phrases.iter().any(|phrase| self.has(phrase))
@@ -185,8 +198,39 @@ fn fold_width(character: char) -> char {
     }
 }
 
+/// Shortest cue word matched with a typo ([`Question::has_even_misspelt`]).
+const MISSPELT_FROM: usize = 8;
+
+/// Whether `word` is `phrase` misspelt by one letter, not another form of it (a plural is not a
+/// typo: "technique" must not count again for a cue "techniques").
+fn is_misspelling(word: &str, phrase: &str) -> bool {
+    let plural_of = |a: &str, b: &str| a.strip_suffix('s') == Some(b);
+    !plural_of(word, phrase) && !plural_of(phrase, word) && within_one_edit(word, phrase)
+}
+
+/// Whether `a` becomes `b` by at most one inserted, deleted or replaced letter.
+fn within_one_edit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..].iter().rev().zip(b[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
+    a.len().saturating_sub(prefix + suffix) <= 1 && b.len().saturating_sub(prefix + suffix) <= 1
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn long_cue_words_match_with_one_typo() {
+        let question = Question::new("remediaton for the recon in prod?");
+        assert!(question.has_even_misspelt("remediation"));
+        assert!(Question::new("the Reconnaisance report").has_even_misspelt("reconnaissance"));
+        assert!(!Question::new("remedy for it").has_even_misspelt("remediation"));
+        assert!(!Question::new("fix it").has_even_misspelt("fox"), "short words need the exact word");
+    }
+
     use super::*;
 
     #[test]
