@@ -72,10 +72,19 @@ impl<'a> CallBuilder<'a> {
                     "全環境",
                 ]) && self.focus.cluster.is_none()
                     && !self.analyst_scope_names(Dimension::Cluster);
+                // The levels below the object in focus, down to the pods and the processes
+                // that ran there: a namespace's summary names its pods, not itself again.
+                let names = |dimension: Dimension| self.analyst_scope_names(dimension);
                 let group_by = if clusters_asked {
                     json!(["cluster", "rule", "namespace", "workload"])
+                } else if self.focus.pod.is_some() || self.focus.container.is_some() || names(Dimension::Pod) {
+                    json!(["rule", "process"])
+                } else if self.focus.workload.is_some() || names(Dimension::Workload) {
+                    json!(["rule", "pod", "process"])
+                } else if self.focus.namespace.is_some() || names(Dimension::Namespace) {
+                    json!(["rule", "workload", "pod", "process"])
                 } else {
-                    json!(["rule", "namespace", "workload"])
+                    json!(["rule", "namespace", "workload", "pod"])
                 };
                 vec![call("event_stats", json!({"group_by": group_by, "limit": 10}))]
             }

@@ -198,6 +198,16 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         Intent::ImpactedWorkloads if !pasted.is_empty() && !question.has_any(IMPACT_WORDS) => Intent::Search,
         other => other,
     };
+    // A rule named with little more than "what?" ("wtf is 'Drop and execute new binary'?",
+    // 「Terminal shell in container って何?」) asks what it means.
+    let intent = match intent {
+        Intent::Summary | Intent::Unknown
+            if !entities.rules.is_empty() && asks_what_it_is(&phrasing) && pasted.is_empty() =>
+        {
+            Intent::Explain
+        }
+        other => other,
+    };
     // A question about another product's detections is not about these alerts: decline it
     // rather than answer with Falco's figures.
     let another_product = asks_about_another_product(&question);
@@ -239,7 +249,9 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     // comparison (it has the figures per period).
     let category = options::category(&phrasing);
     let intent = match intent {
-        Intent::Count if category.is_some() && entities.rules.is_empty() => Intent::ComparePeriods,
+        Intent::Count if category.is_some() && entities.rules.is_empty() && !counts_objects(&phrasing) => {
+            Intent::ComparePeriods
+        }
         other => other,
     };
     let mut focus = focus::update(context.focus, &question, &entities, &time);
@@ -290,6 +302,56 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         focus.time = Some(TimeFocus { last: Some(last.to_string()), ..TimeFocus::default() });
     }
     Plan { intent, calls, scope, focus, notices: Vec::new(), readings }
+}
+
+/// Whether a count asks how many objects (pods, workloads, containers, clusters), not alerts:
+/// 「マイナーに感染した pod はいくつ?」 is about the pods, not the trend of the miner's alerts.
+fn counts_objects(phrasing: &Question) -> bool {
+    phrasing.has_any(&[
+        "pod",
+        "pods",
+        "workload",
+        "workloads",
+        "container",
+        "containers",
+        "namespace",
+        "namespaces",
+        "cluster",
+        "clusters",
+        "ポッド",
+        "ワークロード",
+        "コンテナ",
+        "名前空間",
+        "ネームスペース",
+        "クラスタ",
+    ])
+}
+
+/// Words that ask what something is or means.
+const WHAT_WORDS: &[&str] = &[
+    "what",
+    "whats",
+    "what's",
+    "wtf",
+    "meaning",
+    "mean",
+    "means",
+    "何",
+    "なに",
+    "なん",
+    "意味",
+    "どういう",
+    "マズ",
+    "まず",
+    "ヤバ",
+    "やば",
+];
+
+/// Whether a question, its names removed, asks only what the named thing is: a few words with
+/// a word for "what" among them.
+fn asks_what_it_is(phrasing: &Question) -> bool {
+    let words = phrasing.folded.split_whitespace().count();
+    words <= 6 && phrasing.has_any(WHAT_WORDS)
 }
 
 /// Words that open an English yes-or-no question about whether something happened (not "any":
@@ -410,6 +472,27 @@ mod tests {
         assert_eq!((plan.intent, plan.readings.len()), (Intent::RootCause, 0), "{plan:?}");
         // Nothing linked at all is still not understood.
         assert_eq!(plan_of("hello there", &demo()).intent, Intent::Unknown);
+    }
+
+    #[test]
+    fn a_rule_named_with_a_bare_what_is_explained_and_counts_stay_counts() {
+        for question in
+            ["wtf is 'Drop and execute new binary in container'?", "Drop and execute new binary in container って何?"]
+        {
+            assert_eq!(plan_of(question, &demo()).intent, Intent::Explain, "{question}");
+        }
+        let plan = plan_of("Drop and execute new binary in container は何件?", &demo());
+        assert_eq!(plan.intent, Intent::Count, "{plan:?}");
+        // How many pods a category hit is about the pods, not the category's trend.
+        assert_eq!(plan_of("マイナーに感染したpodはいくつ?", &demo()).intent, Intent::ImpactedWorkloads);
+    }
+
+    #[test]
+    fn a_summary_groups_by_the_levels_below_its_object() {
+        let plan = plan_of("what's going on in namespace storefront", &demo());
+        assert_eq!(plan.calls[0].arguments["group_by"], serde_json::json!(["rule", "workload", "pod", "process"]));
+        let plan = plan_of("summarize the events", &demo());
+        assert_eq!(plan.calls[0].arguments["group_by"], serde_json::json!(["rule", "namespace", "workload", "pod"]));
     }
 
     #[test]
