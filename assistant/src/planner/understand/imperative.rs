@@ -76,6 +76,14 @@ const VERBS_JA: &[(&str, ActionKind)] = &[
     ("キルして", ActionKind::KillProcess),
     ("殺して", ActionKind::KillProcess),
     ("削除して", ActionKind::DeletePod),
+    // Wanting to act is asking for it (「その3つのpod止めたい」).
+    ("隔離したい", ActionKind::IsolateWorkload),
+    ("切り離したい", ActionKind::IsolateWorkload),
+    ("遮断したい", ActionKind::IsolateWorkload),
+    ("一時停止したい", ActionKind::PauseContainer),
+    ("止めたい", ActionKind::StopContainer),
+    ("停止したい", ActionKind::StopContainer),
+    ("killしたい", ActionKind::KillProcess),
 ];
 
 /// Words in a Japanese request that make it a question about acting, not a request.
@@ -121,6 +129,10 @@ fn english_verb(question: &Question) -> Option<ActionKind> {
                     break;
                 }
             }
+            // "Cut every pod that talked to the pool off the network."
+            if rest.starts_with("cut ") && sentence.contains(" off") {
+                return Some(ActionKind::IsolateWorkload);
+            }
             VERBS.iter().find_map(|(verb, kind)| {
                 let after = rest.strip_prefix(verb)?;
                 let object = after.trim_start();
@@ -164,6 +176,8 @@ mod tests {
         assert_eq!(kind("一旦 pause しといて"), Some(ActionKind::PauseContainer));
         assert_eq!(containment(&Question::new("nc、kill して"), true, false), Some(ActionKind::KillProcess));
         assert_eq!(containment(&Question::new("quarantine /dev/shm/x"), false, true), Some(ActionKind::QuarantineFile));
+        assert_eq!(kind("その3つのpod止めたい"), Some(ActionKind::StopContainer));
+        assert_eq!(kind("cut every pod that talked to the pool off the network"), Some(ActionKind::IsolateWorkload));
     }
 
     #[test]

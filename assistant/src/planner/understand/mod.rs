@@ -359,7 +359,8 @@ fn asks_what_it_is(phrasing: &Question) -> bool {
 const WHETHER_WORDS: &[&str] = &["did", "has", "have", "ever"];
 
 /// Endings of a Japanese question about whether something is there or happened.
-const WHETHER_ENDINGS_JA: &[&str] = &["あった", "出てる", "出た", "した", "してた", "された"];
+const WHETHER_ENDINGS_JA: &[&str] =
+    &["あった", "ある", "出てる", "出た", "した", "してた", "された", "されてない", "れてない", "てない"];
 
 /// Whether the question asks if anything of a kind is there or happened at all.
 fn asks_whether_any(question: &Question) -> bool {

@@ -22,6 +22,9 @@ pub enum ValueKind {
     Domain,
     /// A user name introduced as one ("user www-data", 「www-data ユーザー」).
     User,
+    /// An opaque identifier copied from an alert (a wallet `49fAKEwALLETeXAMPLEnOTrEAL`, a
+    /// token): a long run of letters and digits that is not hexadecimal (ids are linked).
+    Identifier,
 }
 
 /// One literal value of the question.
@@ -43,6 +46,7 @@ impl PastedValue {
         match self.kind {
             ValueKind::Port => self.text.clone(),
             ValueKind::User => phrase(&self.text),
+            ValueKind::Identifier => self.text.clone(),
             ValueKind::Cidr => {
                 let (address, bits) = self.text.split_once('/').unwrap_or((self.text.as_str(), "32"));
                 let bits: usize = bits.parse().unwrap_or(32);
@@ -113,9 +117,24 @@ pub fn pasted_values(question: &Question) -> Vec<PastedValue> {
         }
         if is_user_name(text) && introduced_as_a_user(question, token.start, token.end) {
             push(ValueKind::User, text);
+            continue;
+        }
+        if is_identifier(text) {
+            push(ValueKind::Identifier, text);
         }
     }
     values
+}
+
+/// Shortest opaque identifier ([`ValueKind::Identifier`]).
+const IDENTIFIER_FROM: usize = 16;
+
+/// Whether a token is an opaque identifier: letters and digits only, both, and not hex.
+fn is_identifier(text: &str) -> bool {
+    text.len() >= IDENTIFIER_FROM
+        && text.bytes().all(|byte| byte.is_ascii_alphanumeric())
+        && text.bytes().any(|byte| byte.is_ascii_digit())
+        && text.bytes().any(|byte| byte.is_ascii_alphabetic() && !byte.is_ascii_hexdigit())
 }
 
 /// Whether a token is an address, block, URL, path or domain: a value to search for, never
@@ -319,6 +338,19 @@ mod tests {
         assert_eq!(values("ポート 4444 への通信"), vec![(ValueKind::Port, "4444".into())]);
         assert!(values("alerts in the last 24 hours, top 5").is_empty());
         assert!(values("version 1.2.3.4.5 and 300.1.1.1").is_empty());
+    }
+
+    #[test]
+    fn opaque_identifiers_but_not_ids_or_names() {
+        assert_eq!(
+            values("ウォレットっぽい 49fAKEwALLETeXAMPLEnOTrEAL で引っかかるイベントある?"),
+            vec![(ValueKind::Identifier, "49fakewalletexamplenotreal".into())]
+        );
+        assert!(
+            values("explain alert 9ca8860ca8ce93b7500fad8218151b63").is_empty(),
+            "hex ids are linked, not searched"
+        );
+        assert!(values("risk-10-aws-bedrock-java-fvsm52jnp-bddn7 and reconnaissance").is_empty());
     }
 
     #[test]
