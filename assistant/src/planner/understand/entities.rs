@@ -289,7 +289,7 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
         .or_else(|| named_by_following_keyword(question, token))
         .filter(|_| !keyword_closes_a_name(question, vocabulary, token));
     if name_like || named.is_some() {
-        if is_vocabulary_word(text) {
+        if is_vocabulary_word(text) || in_brackets(question, token) {
             return;
         }
         let dimension =
@@ -300,6 +300,14 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
             suggestions: vocabulary.closest(dimension, text, 3),
         });
     }
+}
+
+/// Whether the token stands in square brackets, as a ticket reference does ("[SEC-4412]"):
+/// not a name to look up, nor to report missing.
+fn in_brackets(question: &Question, token: Token<'_>) -> bool {
+    let before = question.folded[..token.start].trim_end();
+    let after = question.folded[token.end..].trim_start();
+    (before.ends_with('[') && after.starts_with(']')) || (token.text.starts_with('[') && token.text.ends_with(']'))
 }
 
 /// The kind of object a word right after the token names ("shield cluster", 「shieldクラスタ」).
@@ -1029,6 +1037,12 @@ mod tests {
         }
         // Not a word before something else.
         assert!(linked("list the attack tools and process names").linked.is_empty());
+    }
+
+    #[test]
+    fn a_ticket_reference_in_brackets_is_not_a_missing_name() {
+        let entities = linked("[SEC-4412] Critical: reverse shell in web - need RC");
+        assert!(entities.notices.is_empty(), "{:?}", entities.notices);
     }
 
     #[test]
