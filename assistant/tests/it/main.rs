@@ -16,6 +16,8 @@ mod fuzz_ingest_body;
 mod hardening;
 mod llm_backend;
 mod llm_exceptions;
+mod metrics;
+mod operations;
 mod planner_conversation;
 mod planner_paraphrases;
 mod planner_render;
