@@ -13,6 +13,7 @@ pub mod conversation;
 pub mod escalation;
 pub mod llm;
 pub mod markup;
+pub mod mcp;
 pub mod metrics;
 pub mod planner;
 pub mod report;

@@ -21,6 +21,7 @@ mod demo;
 mod eval;
 mod exception;
 mod ingest;
+mod mcp;
 mod report;
 mod rules;
 mod serve;
@@ -79,8 +80,11 @@ enum Command {
     /// An interactive multi-turn conversation (`/help` lists its commands).
     Chat(chat::ChatArgs),
     /// Serve the HTTP API: ingest, chat over Server-Sent Events, sessions, tools, event feed,
-    /// `/metrics` (Prometheus).
+    /// `/metrics` (Prometheus) and `/mcp` (MCP over streamable HTTP).
     Serve(serve::ServeArgs),
+    /// The MCP server over stdio: the investigation tools, `ask` and the event feed for an
+    /// agent that runs Saker as a subprocess.
+    Mcp(mcp::McpArgs),
     /// Falco rule exceptions: `validate FILE` checks them in layers against the loaded rules.
     Exception(exception::ExceptionArgs),
     /// Reports: `recon` (the reconnaissance report with its chart), `deliver` (the scheduled
@@ -107,6 +111,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ask(arguments) => ask::run(arguments),
         Command::Chat(arguments) => chat::run(arguments),
         Command::Serve(arguments) => serve::run(arguments),
+        Command::Mcp(arguments) => mcp::run(arguments),
         Command::Exception(arguments) => exception::run(arguments),
         Command::Report(arguments) => report::run(arguments),
         Command::Eval(arguments) => eval::run(arguments),

@@ -36,7 +36,7 @@ struct TurnLabels {
     outcome: String,
 }
 
-/// A tool call: the tool, where it was called from (`chat`, `api`) and how it ended.
+/// A tool call: the tool, where it was called from (`chat`, `api`, `mcp`) and how it ended.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ToolLabels {
     tool: String,
@@ -216,7 +216,7 @@ impl Metrics {
         self.inner.chat_turn_seconds.get_or_create(&labels).observe(elapsed.as_secs_f64());
     }
 
-    /// Records one tool call from `caller` (`chat`, `api`).
+    /// Records one tool call from `caller` (`chat`, `api`, `mcp`).
     pub fn record_tool_call(&self, tool: &str, caller: &str, succeeded: bool, elapsed: Duration) {
         let labels = ToolLabels {
             tool: tool.to_string(),

@@ -4,7 +4,7 @@
 //! statuses), [`ingest_body`] and [`ingest_worker`] (request bodies into the store),
 //! [`same_origin`] (cross-site requests that could change state are refused) and [`body_type`]
 //! (the content types such routes accept); [`request_log`] gives every request an id and logs
-//! it; `/metrics` sits beside the API.
+//! it; `/metrics` and `/mcp` (the MCP server, [`crate::mcp`]) sit beside the API.
 
 pub mod auth;
 pub mod body_type;
@@ -32,9 +32,11 @@ pub use state::{AppParts, AppState, DEFAULT_MAX_BODY_BYTES, ResponseParts, Serve
 /// The API's router over `state`.
 pub fn router(state: AppState) -> Router {
     let limit = state.limits().max_body_bytes;
+    let mcp = crate::mcp::http::service(state.orchestrator().clone(), state.limits().tool_deadline, limit);
     let router = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/metrics", get(routes::metrics::metrics))
+        .nest_service("/mcp", mcp)
         .route("/v1/events", post(routes::events::ingest).get(routes::feed::events))
         .route("/events", get(web::feed_page::events))
         .route("/v1/chat", post(routes::chat::chat))
@@ -103,7 +105,7 @@ async fn no_route(method: Method, uri: Uri) -> ApiError {
     ApiError::not_found(
         "no_route",
         format!(
-            "no route for {method} {}; the API has /healthz, /metrics, /v1/events, /v1/chat, /v1/sessions, /v1/tools, /v1/actions",
+            "no route for {method} {}; the API has /healthz, /metrics, /mcp, /v1/events, /v1/chat, /v1/sessions, /v1/tools, /v1/actions",
             uri.path()
         ),
     )

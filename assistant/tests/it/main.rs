@@ -16,6 +16,7 @@ mod fuzz_ingest_body;
 mod hardening;
 mod llm_backend;
 mod llm_exceptions;
+mod mcp;
 mod metrics;
 mod operations;
 mod planner_conversation;
