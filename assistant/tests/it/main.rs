@@ -9,6 +9,7 @@ mod cli_llm;
 mod cli_query;
 mod conversation;
 mod crash_recovery;
+mod deploy;
 mod escalation;
 mod exception_cli;
 mod false_positive_conversation;
