@@ -1,6 +1,7 @@
 //! Running it as an operator does: `saker --version` names the commit the binary was built
 //! from, and `saker --log-format json serve` writes one JSON object a line with the request id
-//! of each request (the client's `x-request-id`, else a new one, echoed in the response).
+//! of each request (the client's `x-request-id` when it is short and plain, else a new one,
+//! echoed in the response).
 
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::process::{Command, Stdio};
@@ -58,6 +59,14 @@ fn json_logs_carry_the_request_id() {
         let generated = client.get(format!("{address}/v1/nothing")).send().await.expect("GET");
         assert_eq!(generated.status(), reqwest::StatusCode::NOT_FOUND);
         let generated = generated.headers()["x-request-id"].to_str().expect("ASCII").to_string();
+        let overlong = client
+            .get(format!("{address}/healthz"))
+            .header("x-request-id", "x".repeat(500))
+            .send()
+            .await
+            .expect("GET /healthz");
+        let replaced = overlong.headers()["x-request-id"].to_str().expect("ASCII").to_string();
+        assert!(uuid::Uuid::parse_str(&replaced).is_ok(), "an unusable id is replaced: {replaced}");
         (given, generated)
     });
     assert_eq!(given, "req-from-the-client-1", "the client's id is kept and echoed");
