@@ -2,8 +2,8 @@
 //! and `/mcp` on a real server over streamable HTTP with API tokens. The client lists the
 //! tools (the registry's, with the very schemas `/v1/tools` publishes, and `ask`), reads the
 //! event feed as resources, and gets the seed's root-cause answer both from the `root_cause`
-//! tool and from `ask`; a viewer is refused the write tools, a request without a token the
-//! endpoint.
+//! tool and from `ask`; a viewer is refused the write tools, a request without a token or from
+//! another site's page the endpoint.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -209,7 +209,41 @@ async fn mcp_over_streamable_http_is_confined_to_the_callers_role() {
         let Err(error) = http_client(&url, token).await else { panic!("{token:?}: no valid token, no MCP") };
         assert!(error.contains("Auth required"), "{token:?}: {error}");
     }
+    // A web page elsewhere cannot drive the MCP endpoint through the analyst's browser.
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "page", "version": "1"}}});
+    let response = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(ANALYST)
+        .header("origin", "http://evil.example")
+        .header("accept", "application/json, text/event-stream")
+        .json(&initialize)
+        .send()
+        .await
+        .expect("POST /mcp");
+    assert_eq!(response.status(), reqwest::StatusCode::FORBIDDEN);
+    let body: Value = response.json().await.expect("the API's error body");
+    assert_eq!(body["error"]["code"], "cross_site_request", "{body}");
     for client in [analyst, viewer] {
         client.cancel().await.expect("closes");
     }
+}
+
+#[tokio::test]
+async fn a_tokenless_server_answers_mcp_only_for_loopback_host_names() {
+    let server = super::server::TestServer::demo().await;
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "rebinding", "version": "1"}}});
+    let response = reqwest::Client::new()
+        .post(server.url("/mcp"))
+        .header("host", "attacker.example:7878")
+        .header("accept", "application/json, text/event-stream")
+        .json(&initialize)
+        .send()
+        .await
+        .expect("POST /mcp");
+    assert_eq!(response.status(), reqwest::StatusCode::FORBIDDEN, "DNS rebinding is refused");
+    let local = http_client(&server.url("/mcp"), None).await.expect("the local user, on loopback");
+    assert_lists_the_tools(&local, true).await;
+    local.cancel().await.expect("closes");
 }
