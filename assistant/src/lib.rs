@@ -7,11 +7,18 @@
 
 pub mod actions;
 pub mod auth;
+pub mod build_info;
 pub mod config;
 pub mod conversation;
 pub mod escalation;
 pub mod llm;
 pub mod markup;
+pub mod mcp;
+pub mod metrics;
 pub mod planner;
 pub mod report;
 pub mod server;
+
+/// The version line of `saker --version`: the package version and the git commit the binary was
+/// built from (or why it is unknown); recorded by the build script.
+pub const VERSION: &str = env!("SAKER_VERSION_LINE");

@@ -21,6 +21,7 @@ mod demo;
 mod eval;
 mod exception;
 mod ingest;
+mod mcp;
 mod report;
 mod rules;
 mod serve;
@@ -30,16 +31,30 @@ mod tool;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 pub use common::EXIT_FAILURE;
 
 /// Saker: ask questions about your Falco alerts, in English or Japanese.
 #[derive(Debug, Parser)]
-#[command(name = "saker", version, about, long_about = None)]
+#[command(name = "saker", version = saker::VERSION, about, long_about = None)]
 pub struct Cli {
+    /// How log lines on stderr are written: `text` for people, `json` (one object a line, with
+    /// the request id of a server request) for collectors. Which lines: SAKER_LOG (default
+    /// `warn`; `info` adds one line per server request).
+    #[arg(long, global = true, value_enum, env = "SAKER_LOG_FORMAT", default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The format of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,8 +79,12 @@ enum Command {
     Ask(ask::AskArgs),
     /// An interactive multi-turn conversation (`/help` lists its commands).
     Chat(chat::ChatArgs),
-    /// Serve the HTTP API: ingest, chat over Server-Sent Events, sessions, tools, event feed.
+    /// Serve the HTTP API: ingest, chat over Server-Sent Events, sessions, tools, event feed,
+    /// `/metrics` (Prometheus) and `/mcp` (MCP over streamable HTTP).
     Serve(serve::ServeArgs),
+    /// The MCP server over stdio: the investigation tools, `ask` and the event feed for an
+    /// agent that runs Saker as a subprocess.
+    Mcp(mcp::McpArgs),
     /// Falco rule exceptions: `validate FILE` checks them in layers against the loaded rules.
     Exception(exception::ExceptionArgs),
     /// Reports: `recon` (the reconnaissance report with its chart), `deliver` (the scheduled
@@ -92,6 +111,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ask(arguments) => ask::run(arguments),
         Command::Chat(arguments) => chat::run(arguments),
         Command::Serve(arguments) => serve::run(arguments),
+        Command::Mcp(arguments) => mcp::run(arguments),
         Command::Exception(arguments) => exception::run(arguments),
         Command::Report(arguments) => report::run(arguments),
         Command::Eval(arguments) => eval::run(arguments),

@@ -18,8 +18,8 @@ pub struct ServeArgs {
     assistant: AssistantArgs,
     /// Address to listen on (default: the config's `server.listen`, else 127.0.0.1:7878); port
     /// 0 picks a free port. A non-loopback address needs API tokens (auth.tokens in saker.yaml
-    /// or SAKER_API_TOKENS).
-    #[arg(long)]
+    /// or SAKER_API_TOKENS). The container image sets SAKER_LISTEN=0.0.0.0:7878.
+    #[arg(long, env = "SAKER_LISTEN")]
     listen: Option<String>,
     /// Load the demo scenarios into the data directory first (a no-op when already there).
     #[arg(long)]
@@ -69,6 +69,10 @@ pub fn run(arguments: ServeArgs) -> anyhow::Result<ExitCode> {
             limits: ServerLimits::default(),
         }, response)
         .context("cannot start the ingest writer")?;
+        if let Some(summary) = &demo {
+            let metrics = state.orchestrator().metrics();
+            metrics.record_ingest("demo", summary.accepted, summary.duplicates, summary.rejected);
+        }
         let scheduled = deliveries.len();
         let _scheduler = saker::report::delivery::spawn_scheduler(
             deliveries,

@@ -17,6 +17,16 @@ pub enum BackendKind {
     Llm,
 }
 
+impl BackendKind {
+    /// The snake-case name, as serialised (`planner`, `llm`).
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Planner => "planner",
+            BackendKind::Llm => "llm",
+        }
+    }
+}
+
 /// One tool call of a turn, with its full (bounded) output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StepRecord {

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use super::response::{self, ResponseContext};
 use super::{ChatEvent, EventSink, StepEvent, StepPhase, StepRecord};
+use crate::metrics::Metrics;
 
 /// The tools of one turn, bound to its store, rules, clock and analyst view.
 #[derive(Clone)]
@@ -26,6 +27,7 @@ pub struct ToolExecutor {
     sink: EventSink,
     steps: Arc<Mutex<Vec<StepRecord>>>,
     response: Option<Arc<ResponseContext>>,
+    metrics: Option<Metrics>,
 }
 
 impl ToolExecutor {
@@ -53,6 +55,7 @@ impl ToolExecutor {
             sink,
             steps: Arc::new(Mutex::new(Vec::new())),
             response: None,
+            metrics: None,
         }
     }
 
@@ -62,6 +65,17 @@ impl ToolExecutor {
     pub fn with_response(mut self, context: ResponseContext) -> ToolExecutor {
         self.response = Some(Arc::new(context));
         self
+    }
+
+    /// The same executor, counting its tool calls (and a model's calls) in `metrics`.
+    pub fn with_metrics(mut self, metrics: Metrics) -> ToolExecutor {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Where this turn's calls are counted, when anywhere.
+    pub fn metrics(&self) -> Option<&Metrics> {
+        self.metrics.as_ref()
     }
 
     /// The assistant's own response tools offered besides the registry's (name, description,
@@ -115,10 +129,14 @@ impl ToolExecutor {
             arguments: arguments.clone(),
             summary: None,
         }));
+        let started = std::time::Instant::now();
         let result = match guarded {
             Ok(arguments) => self.run(tool, arguments).await,
             Err(refusal) => Err(refusal),
         };
+        if let Some(metrics) = &self.metrics {
+            metrics.record_tool_call(tool, "chat", result.is_ok(), started.elapsed());
+        }
         let (phase, summary, output) = match &result {
             Ok(output) => (StepPhase::Finished, summarize(output), output.clone()),
             Err(message) => (StepPhase::Failed, message.clone(), json!({ "error": message })),
@@ -215,7 +233,13 @@ impl ToolExecutor {
         let count = stats.pointer("/evidence/count").and_then(Value::as_u64).unwrap_or(0);
         let title = format!("Saker: {count} Falco alerts in {}", if scope.is_empty() { "all clusters" } else { scope });
         let summary = response::summary_of(title, &stats, &root_cause, &impacted);
-        context.escalate(&arguments, summary).await
+        let output = context.escalate(&arguments, summary).await?;
+        if let (Some(metrics), Some(result)) = (&self.metrics, output.get("result")) {
+            let destination = result.get("destination").and_then(Value::as_str).unwrap_or("unknown");
+            let delivered = result.get("delivered").and_then(Value::as_bool).unwrap_or(false);
+            metrics.record_escalation(destination, delivered);
+        }
+        Ok(output)
     }
 
     /// The calls made so far, in order.

@@ -25,6 +25,7 @@ use crate::actions::ActionService;
 use crate::auth::{Principal, Role};
 use crate::escalation::Escalator;
 use crate::llm::LlmBackend;
+use crate::metrics::Metrics;
 use crate::planner::Planner;
 use crate::planner::understand::action_request;
 use crate::planner::understand::text::Question;
@@ -96,6 +97,7 @@ pub struct Orchestrator {
     actions: Option<ActionService>,
     escalator: Option<Arc<Escalator>>,
     local_role: Role,
+    metrics: Metrics,
 }
 
 impl Orchestrator {
@@ -116,6 +118,7 @@ impl Orchestrator {
             actions: None,
             escalator: None,
             local_role: Role::Admin,
+            metrics: Metrics::new(),
         }
     }
 
@@ -137,6 +140,11 @@ impl Orchestrator {
     pub fn with_escalator(mut self, escalator: Escalator) -> Orchestrator {
         self.escalator = Some(Arc::new(escalator));
         self
+    }
+
+    /// The metrics this orchestrator's turns and tool calls are counted in.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The action service, when configured.
@@ -183,7 +191,16 @@ impl Orchestrator {
         principal: &Principal,
         sink: EventSink,
     ) -> Result<Answer, ConversationError> {
+        let started = std::time::Instant::now();
         let result = self.turn(request, principal, &sink).await;
+        let backend = self.backend.kind().name();
+        match &result {
+            Ok((_, intent)) => {
+                self.metrics.record_turn(backend, intent.as_deref().unwrap_or("none"), true, started.elapsed());
+            }
+            Err(_) => self.metrics.record_turn(backend, "none", false, started.elapsed()),
+        }
+        let result = result.map(|(answer, _)| answer);
         match &result {
             Ok(answer) => sink.send(ChatEvent::Done(Box::new(answer.clone()))),
             Err(error) => sink.send(ChatEvent::Error { code: error.code().to_string(), message: error.to_string() }),
@@ -196,7 +213,7 @@ impl Orchestrator {
         request: ChatRequest,
         principal: &Principal,
         sink: &EventSink,
-    ) -> Result<Answer, ConversationError> {
+    ) -> Result<(Answer, Option<String>), ConversationError> {
         let question = request.message.trim();
         if question.is_empty() {
             return Err(ConversationError::InvalidRequest("`message` is empty: ask a question".into()));
@@ -231,7 +248,8 @@ impl Orchestrator {
             request.until.clone(),
             sink.clone(),
         )
-        .with_response(self.response_context(question, principal, &session_id));
+        .with_response(self.response_context(question, principal, &session_id))
+        .with_metrics(self.metrics.clone());
         let language = Language::detect(question);
         let input =
             TurnInput { question, language, history: &session.turns, focus: &session.focus, scope: &scope_text };
@@ -252,7 +270,7 @@ impl Orchestrator {
             usage: output.usage,
         };
         self.sessions.record_turn(question, &answer, &output.focus).await?;
-        Ok(answer)
+        Ok((answer, output.focus.topic))
     }
 
     /// What this turn may do in response: from the analyst's own words only.

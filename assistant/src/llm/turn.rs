@@ -139,6 +139,18 @@ struct Turn<'a> {
 impl Turn<'_> {
     /// One model call, streamed or not; its text goes to the analyst as it arrives.
     async fn call_model(&mut self, request: &ModelRequest) -> Result<ModelReply, ConversationError> {
+        let started = std::time::Instant::now();
+        let result = self.call_model_unmetered(request).await;
+        if let Some(metrics) = self.executor.metrics() {
+            let tokens =
+                result.as_ref().ok().and_then(|reply| reply.usage).map(|usage| (usage.prompt, usage.completion));
+            let code = result.as_ref().err().map(ConversationError::code);
+            metrics.record_model_call(&self.settings.model, self.settings.stream, started.elapsed(), tokens, code);
+        }
+        result
+    }
+
+    async fn call_model_unmetered(&mut self, request: &ModelRequest) -> Result<ModelReply, ConversationError> {
         self.transcript.begin_reply();
         let reply = if self.settings.stream {
             let silence = Duration::from_secs(self.settings.timeout_seconds);

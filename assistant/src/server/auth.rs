@@ -37,8 +37,9 @@ pub fn check_listen_address(address: &SocketAddr, tokens: &TokenTable) -> Result
 const TOOL_PERMISSIONS: [(&str, Permission); 2] =
     [("propose_response_action", Permission::Propose), ("generate_exception", Permission::Propose)];
 
-/// The permission a tool call needs, by the tool's (decoded) name.
-fn tool_permission(name: &str) -> Permission {
+/// The permission a tool call needs, by the tool's (decoded) name: over `/v1/tools` and over
+/// MCP alike.
+pub fn tool_permission(name: &str) -> Permission {
     TOOL_PERMISSIONS.iter().find(|(tool, _)| *tool == name).map_or(Permission::Ask, |(_, permission)| *permission)
 }
 
@@ -62,6 +63,8 @@ fn required(method: &Method, path: &str) -> Permission {
 /// Whether a path returns alert data (and so needs a token when tokens are configured).
 fn holds_data(path: &str) -> bool {
     path.starts_with("/v1/")
+        || path == "/mcp"
+        || path.starts_with("/mcp/")
         || path == "/events"
         || path.starts_with("/events/")
         || path == "/reports"
@@ -159,7 +162,7 @@ mod tests {
 
     #[test]
     fn data_routes_are_covered_and_the_cookie_is_read() {
-        for path in ["/v1/chat", "/events", "/events/abc", "/reports/recon", "/reports"] {
+        for path in ["/v1/chat", "/mcp", "/events", "/events/abc", "/reports/recon", "/reports"] {
             assert!(holds_data(path), "{path}");
         }
         for path in ["/", "/assets/app.js", "/healthz", "/eventsx"] {

@@ -3,13 +3,15 @@
 //! resource), [`sse`] (chat events on the wire), [`error`] (the one mapping of errors to HTTP
 //! statuses), [`ingest_body`] and [`ingest_worker`] (request bodies into the store),
 //! [`same_origin`] (cross-site requests that could change state are refused) and [`body_type`]
-//! (the content types such routes accept).
+//! (the content types such routes accept); [`request_log`] gives every request an id and logs
+//! it; `/metrics` and `/mcp` (the MCP server, [`crate::mcp`]) sit beside the API.
 
 pub mod auth;
 pub mod body_type;
 pub mod error;
 pub mod ingest_body;
 pub mod ingest_worker;
+pub mod request_log;
 pub mod routes;
 pub mod same_origin;
 pub mod sse;
@@ -30,8 +32,11 @@ pub use state::{AppParts, AppState, DEFAULT_MAX_BODY_BYTES, ResponseParts, Serve
 /// The API's router over `state`.
 pub fn router(state: AppState) -> Router {
     let limit = state.limits().max_body_bytes;
-    Router::new()
+    let mcp = crate::mcp::http::service(state.orchestrator().clone(), state.limits().tool_deadline, limit);
+    let router = Router::new()
         .route("/healthz", get(routes::health::healthz))
+        .route("/metrics", get(routes::metrics::metrics))
+        .nest_service("/mcp", mcp)
         .route("/v1/events", post(routes::events::ingest).get(routes::feed::events))
         .route("/events", get(web::feed_page::events))
         .route("/v1/chat", post(routes::chat::chat))
@@ -51,7 +56,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(axum::middleware::from_fn(same_origin::refuse_cross_site))
         .layer(DefaultBodyLimit::max(limit))
-        .with_state(state)
+        .with_state(state);
+    request_log::install(router)
 }
 
 /// Serves the API on `listener` until `shutdown` completes, then lets open requests finish.
@@ -99,7 +105,7 @@ async fn no_route(method: Method, uri: Uri) -> ApiError {
     ApiError::not_found(
         "no_route",
         format!(
-            "no route for {method} {}; the API has /healthz, /v1/events, /v1/chat, /v1/sessions, /v1/tools, /v1/actions",
+            "no route for {method} {}; the API has /healthz, /metrics, /mcp, /v1/events, /v1/chat, /v1/sessions, /v1/tools, /v1/actions",
             uri.path()
         ),
     )

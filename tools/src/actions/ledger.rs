@@ -465,6 +465,26 @@ impl ActionLedger {
         Ok(actions)
     }
 
+    /// How many actions are in each status, in [`ActionStatus::ALL`]'s order (statuses no
+    /// action is in are left out): one aggregate query, for the server's metrics.
+    pub async fn count_by_status(&self) -> Result<Vec<(ActionStatus, u64)>, LedgerError> {
+        let rows = sqlx::query("SELECT status, COUNT(*) FROM response_actions GROUP BY status")
+            .fetch_all(self.db.pool())
+            .await?;
+        let mut counts = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let status: String = row.get(0);
+            let count: i64 = row.get(1);
+            let status = ActionStatus::from_name(&status).ok_or_else(|| LedgerError::Corrupt {
+                id: String::from("(count by status)"),
+                message: format!("unknown status {status:?}"),
+            })?;
+            counts.push((status, u64::try_from(count).unwrap_or(0)));
+        }
+        counts.sort_by_key(|(status, _)| ActionStatus::ALL.iter().position(|listed| listed == status));
+        Ok(counts)
+    }
+
     /// Marks actions left `executing` by a process that stopped as `failed` (interrupted), so
     /// that they can be approved again; returns their ids.
     pub async fn fail_interrupted(&self) -> Result<Vec<String>, LedgerError> {

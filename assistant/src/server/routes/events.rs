@@ -98,6 +98,7 @@ pub async fn ingest(
         IngestFailure::Stopped => ApiError::internal("internal", &failure),
     })?;
     let summary = &report.summary;
+    state.orchestrator().metrics().record_ingest("http", summary.accepted, summary.duplicates, summary.rejected);
     if let Some(log) = state.ingest_log()
         && let Err(error) =
             log.record_ingest(started_at, "http", summary.accepted, summary.duplicates, summary.rejected).await

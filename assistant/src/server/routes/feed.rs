@@ -70,6 +70,14 @@ pub async fn events(
     query: Result<Query<FeedQuery>, QueryRejection>,
 ) -> Result<Json<FeedPage>, ApiError> {
     let Query(query) = query?;
+    let store = state.store().clone();
+    let page = tokio::task::spawn_blocking(move || page(&*store, query)).await??;
+    Ok(Json(page))
+}
+
+/// One page of the feed from `store` (blocking: run it off the async threads). The HTTP feed
+/// and the MCP server's event resources both read it here.
+pub fn page(store: &dyn AlertStore, query: FeedQuery) -> Result<FeedPage, ApiError> {
     let scope_text = query.scope.as_deref().unwrap_or("").trim().to_string();
     let scope = Scope::parse(&scope_text)
         .map_err(|error| ApiError::bad_request("invalid_scope", format!("scope {scope_text:?}: {error}")))?;
@@ -83,15 +91,10 @@ pub async fn events(
     let offset = query.offset.unwrap_or(0);
     let text = query.q.filter(|text| !text.trim().is_empty());
     let filter = AlertFilter { scope, time };
-    let store = state.store().clone();
-    let page = tokio::task::spawn_blocking(move || {
-        store.search(&filter, text.as_deref(), SearchOrder::NewestFirst, offset, limit).map(|page| (filter, page))
-    })
-    .await??;
-    let (filter, page) = page;
+    let page = store.search(&filter, text.as_deref(), SearchOrder::NewestFirst, offset, limit)?;
     let format = |time: chrono::DateTime<chrono::Utc>| time.to_rfc3339_opts(SecondsFormat::AutoSi, true);
     let shown = (offset + page.alerts.len()) as u64;
-    Ok(Json(FeedPage {
+    Ok(FeedPage {
         scope: filter.scope.to_string(),
         since: filter.time.since.map(format),
         until: filter.time.until.map(format),
@@ -100,5 +103,5 @@ pub async fn events(
         limit,
         more: page.total.saturating_sub(shown),
         alerts: page.alerts,
-    }))
+    })
 }

@@ -7,5 +7,6 @@ pub mod exceptions;
 pub mod feed;
 pub mod health;
 pub mod me;
+pub mod metrics;
 pub mod sessions;
 pub mod tools;

@@ -72,11 +72,16 @@ pub async fn invoke(
     // Dropped with this future when the client disconnects: the call stops at its next read.
     let budget = CallBudget::with_deadline(state.limits().tool_deadline);
     let client_gone = budget.cancel_on_drop();
+    let started = std::time::Instant::now();
+    let metrics = orchestrator.metrics().clone();
+    let tool = name.clone();
     let output = tokio::task::spawn_blocking(move || {
         let context = ToolContext { budget, ..ToolContext::new(&**orchestrator.store(), orchestrator.rules(), now) };
         registry.invoke(&name, arguments, &context)
     })
-    .await??;
+    .await?;
+    metrics.record_tool_call(&tool, "api", output.is_ok(), started.elapsed());
+    let output = output?;
     client_gone.finish();
     Ok(Json(output))
 }
