@@ -113,7 +113,10 @@ impl<'a> CallBuilder<'a> {
             Intent::Remediation => vec![call("suggest_remediation", json!({}))],
             Intent::Isolation => {
                 let mut calls = vec![call("impacted_workloads", json!({}))];
-                calls.extend(self.blast_radius());
+                // "Isolate that pod, nothing else": the same detections elsewhere are not asked.
+                if !self.question.has_any(ONLY_THAT) {
+                    calls.extend(self.blast_radius());
+                }
                 calls.push(call("suggest_remediation", json!({})));
                 // Asked in the imperative ("isolate it now"), the isolation is proposed too.
                 if super::action_request::requested_action(self.question)
@@ -600,6 +603,19 @@ enum FocusLevel {
 fn is_generic(category: Category) -> bool {
     matches!(category, Category::Execution | Category::KubernetesActivity | Category::Other | Category::FalcoInternal)
 }
+
+/// Words that confine a request to the object named, and nothing beyond it.
+const ONLY_THAT: &[&str] = &[
+    "nothing else",
+    "only that",
+    "just that",
+    "only this",
+    "just this",
+    "only the one",
+    "それだけ",
+    "そのpodだけ",
+    "他はいい",
+];
 
 /// How broad an object is: clusters hold namespaces, which hold workloads, then pods,
 /// containers and the rest.
