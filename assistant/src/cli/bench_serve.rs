@@ -432,6 +432,22 @@ fn print_tables(report: &ServeBenchReport) -> anyhow::Result<()> {
         first.healthz_round_trip.p95_ms
     );
     let concurrency = &report.concurrency;
+    if concurrency.clients > 0 {
+        print_chat_row(concurrency)?;
+    }
+    print_ingest_row(concurrency)?;
+    out!("");
+    if concurrency.errors_by_kind.is_empty() {
+        out!("errors by kind: none");
+    } else {
+        for (kind, count) in &concurrency.errors_by_kind {
+            out!("errors: {kind}: {count}");
+        }
+    }
+    Ok(())
+}
+
+fn print_chat_row(concurrency: &ConcurrencyReport) -> anyhow::Result<()> {
     out!("");
     out!(
         "| concurrent chats | clients | seconds | completed turns | turns/s | turn p50 (ms) | turn p95 (ms) | turn p99 (ms) | errors |"
@@ -448,6 +464,10 @@ fn print_tables(report: &ServeBenchReport) -> anyhow::Result<()> {
         concurrency.turn.p99_ms,
         concurrency.errors
     );
+    Ok(())
+}
+
+fn print_ingest_row(concurrency: &ConcurrencyReport) -> anyhow::Result<()> {
     let ingest = &concurrency.ingest;
     if ingest.clients > 0 {
         out!("");
@@ -467,14 +487,6 @@ fn print_tables(report: &ServeBenchReport) -> anyhow::Result<()> {
             ingest.request.p95_ms,
             ingest.errors
         );
-    }
-    out!("");
-    if concurrency.errors_by_kind.is_empty() {
-        out!("errors by kind: none");
-    } else {
-        for (kind, count) in &concurrency.errors_by_kind {
-            out!("errors: {kind}: {count}");
-        }
     }
     Ok(())
 }
