@@ -130,9 +130,13 @@ fn run(store: &TantivyStore, jobs: &Receiver<Job>, idle: Duration) {
                 // next time (dropping it discards what it did not commit; none of it was
                 // acknowledged).
                 open = None;
-                let message = error.to_string();
-                let mut failures = vec![Err(IngestFailure::Store(error))];
-                failures.extend(bodies.iter().skip(1).map(|_| Err(IngestFailure::SharedCommit(message.clone()))));
+                // A lock held by another process is every request's answer (503, retry later).
+                let shared = |error: &StoreError| match error {
+                    StoreError::Locked { path } => IngestFailure::Store(StoreError::Locked { path: path.clone() }),
+                    other => IngestFailure::SharedCommit(other.to_string()),
+                };
+                let mut failures: Vec<_> = bodies.iter().skip(1).map(|_| Err(shared(&error))).collect();
+                failures.insert(0, Err(IngestFailure::Store(error)));
                 failures
             }
         };
