@@ -1,6 +1,8 @@
 //! The server's single index writer: one thread that ingests request bodies in arrival order
-//! (one writer at a time), commits each before answering (nothing acknowledged is lost) and
-//! refreshes the reader so the next question sees the new alerts.
+//! (one writer at a time), commits before answering (nothing acknowledged is lost) and
+//! refreshes the reader so the next question sees the new alerts. Requests that arrive while
+//! a commit runs wait together and then share one commit (group commit): with several senders
+//! a commit and a reader refresh per body cost more than the bodies themselves.
 //!
 //! The writer stays open between requests (Falco's `http_output` posts one alert per request;
 //! reopening would rescan every stored id each time) and is closed after a few idle seconds,
@@ -20,6 +22,9 @@ use super::ingest_body::{BodyError, BodyShape, split_body};
 
 /// How long the writer stays open without requests.
 pub const WRITER_IDLE: Duration = Duration::from_secs(5);
+
+/// Most waiting requests that share one commit.
+const GROUP_COMMIT_MAX: usize = 16;
 
 /// What one ingest request did.
 #[derive(Debug, Clone)]
@@ -42,6 +47,10 @@ pub enum IngestFailure {
     /// The worker thread is gone.
     #[error("the ingest worker has stopped")]
     Stopped,
+    /// A request that shared its commit with this one made the store fail; nothing of this
+    /// request was committed.
+    #[error("the event store failed while committing this request with others: {0}")]
+    SharedCommit(String),
 }
 
 struct Job {
@@ -81,8 +90,11 @@ struct OpenWriter<'store> {
 
 fn run(store: &TantivyStore, jobs: &Receiver<Job>, idle: Duration) {
     let mut open: Option<OpenWriter<'_>> = None;
+    let mut next: Option<Job> = None;
     loop {
-        let job = if open.is_some() {
+        let job = if let Some(job) = next.take() {
+            job
+        } else if open.is_some() {
             match jobs.recv_timeout(idle) {
                 Ok(job) => job,
                 Err(RecvTimeoutError::Timeout) => {
@@ -97,42 +109,87 @@ fn run(store: &TantivyStore, jobs: &Receiver<Job>, idle: Duration) {
                 Err(_) => break,
             }
         };
-        let result = ingest_job(store, &mut open, &job.body, job.cluster);
-        if result.is_err() {
-            // After a failed commit the writer's state is unknown: start afresh next time.
-            open = None;
+        // The requests already waiting for the same cluster share this one's commit.
+        let cluster = ingest_cluster(job.cluster.clone());
+        let mut group = vec![job];
+        while group.len() < GROUP_COMMIT_MAX {
+            match jobs.try_recv() {
+                Ok(waiting) if ingest_cluster(waiting.cluster.clone()) == cluster => group.push(waiting),
+                Ok(waiting) => {
+                    next = Some(waiting);
+                    break;
+                }
+                Err(_) => break,
+            }
         }
-        let _ = job.reply.send(result);
+        let (bodies, replies): (Vec<Bytes>, Vec<_>) = group.into_iter().map(|job| (job.body, job.reply)).unzip();
+        let results = match ingest_group(store, &mut open, &bodies, cluster) {
+            Ok(results) => results,
+            Err(error) => {
+                // After a failed add or commit the writer's state is unknown: start afresh
+                // next time (dropping it discards what it did not commit; none of it was
+                // acknowledged).
+                open = None;
+                // A lock held by another process is every request's answer (503, retry later).
+                let shared = |error: &StoreError| match error {
+                    StoreError::Locked { path } => IngestFailure::Store(StoreError::Locked { path: path.clone() }),
+                    other => IngestFailure::SharedCommit(other.to_string()),
+                };
+                let mut failures: Vec<_> = bodies.iter().skip(1).map(|_| Err(shared(&error))).collect();
+                failures.insert(0, Err(IngestFailure::Store(error)));
+                failures
+            }
+        };
+        for (reply, result) in replies.into_iter().zip(results) {
+            let _ = reply.send(result);
+        }
     }
 }
 
-fn ingest_job<'store>(
+/// The cluster a request asks to assume, `None` for none or blank.
+fn ingest_cluster(cluster: Option<String>) -> Option<String> {
+    cluster.filter(|cluster| !cluster.trim().is_empty())
+}
+
+/// Ingests the bodies of one group on the writer for `cluster`, then commits once and
+/// refreshes the reader. A body that holds no JSON fails alone; a store failure fails the
+/// whole group (the `Err`).
+fn ingest_group<'store>(
     store: &'store TantivyStore,
     open: &mut Option<OpenWriter<'store>>,
-    body: &[u8],
+    bodies: &[Bytes],
     cluster: Option<String>,
-) -> Result<IngestReport, IngestFailure> {
-    let cluster = cluster.filter(|cluster| !cluster.trim().is_empty());
-    let split = split_body(body)?;
+) -> Result<Vec<Result<IngestReport, IngestFailure>>, StoreError> {
     if open.as_ref().is_none_or(|current| current.cluster != cluster) {
         *open = None;
         store.set_writer_settings(WriterSettings { ingest_cluster: cluster.clone(), ..WriterSettings::default() });
         *open = Some(OpenWriter { cluster: cluster.clone(), writer: store.writer()? });
     }
     let Some(current) = open.as_mut() else {
-        return Err(IngestFailure::Stopped);
+        return Ok(bodies.iter().map(|_| Err(IngestFailure::Stopped)).collect());
     };
-    let settings = IngestSettings { default_cluster: cluster, ..IngestSettings::default() };
-    let mut ingestor = Ingestor::new(Box::new(Borrowed(current.writer.as_mut())), settings);
-    for item in &split.items {
-        match item.text {
-            Ok(text) => ingestor.ingest_text("request", item.place.position(), text)?,
-            Err(not_text) => ingestor.reject("request", item.place.position(), not_text.to_string()),
+    let mut results = Vec::with_capacity(bodies.len());
+    for body in bodies {
+        let split = match split_body(body) {
+            Ok(split) => split,
+            Err(error) => {
+                results.push(Err(IngestFailure::Body(error)));
+                continue;
+            }
+        };
+        let settings = IngestSettings { default_cluster: cluster.clone(), ..IngestSettings::default() };
+        let mut ingestor = Ingestor::new(Box::new(Borrowed(current.writer.as_mut())), settings);
+        for item in &split.items {
+            match item.text {
+                Ok(text) => ingestor.ingest_text("request", item.place.position(), text)?,
+                Err(not_text) => ingestor.reject("request", item.place.position(), not_text.to_string()),
+            }
         }
+        results.push(Ok(IngestReport { shape: split.shape, summary: ingestor.into_summary() }));
     }
-    let summary = ingestor.finish()?;
+    current.writer.commit()?;
     store.refresh()?;
-    Ok(IngestReport { shape: split.shape, summary })
+    Ok(results)
 }
 
 /// Lends the long-lived writer to one request's [`Ingestor`].

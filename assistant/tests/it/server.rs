@@ -590,3 +590,62 @@ async fn exceptions_validate_answers_a_report_for_yaml_and_structured_bodies() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "invalid_body");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_ingest_requests_get_their_own_counts_and_are_all_committed() {
+    let server = Arc::new(TestServer::empty(ServerLimits::default()).await);
+    // Eight senders at once (the worker commits the requests that wait together once), each
+    // with 50 alerts of its own and one alert every sender posts.
+    let shared = alert("Clear Log Activities", 7, json!({ "proc.name": "shred", "k8s.ns.name": "shop" }));
+    let body = |sender: usize| -> String {
+        let mut lines: String = (0..50u32)
+            .map(|n| {
+                let mut line = alert("Terminal shell in container", n % 60, json!({ "proc.name": "sh" }));
+                line["uuid"] = json!(format!("sender-{sender}-{n}"));
+                format!("{line}\n")
+            })
+            .collect();
+        lines.push_str(&format!("{shared}\n"));
+        lines
+    };
+    let senders: Vec<_> = (0..8)
+        .map(|sender| {
+            let (server, body) = (Arc::clone(&server), body(sender));
+            tokio::spawn(
+                async move { server.post_as("/v1/events?cluster=prod-eu", "application/x-ndjson", body).await },
+            )
+        })
+        .collect();
+    let bad = {
+        let server = Arc::clone(&server);
+        tokio::spawn(async move { server.post("/v1/events?cluster=prod-eu", "{not json").await })
+    };
+    let other = {
+        let server = Arc::clone(&server);
+        let mut line = alert("Terminal shell in container", 9, json!({ "proc.name": "bash" }));
+        line["uuid"] = json!("other-cluster-1");
+        tokio::spawn(async move { server.post("/v1/events?cluster=prod-us", line.to_string()).await })
+    };
+    let (mut accepted, mut duplicates) = (0, 0);
+    for sender in senders {
+        let (status, body) = sender.await.expect("sender task");
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (sent_accepted, sent_duplicates) =
+            (body["accepted"].as_u64().unwrap_or(0), body["duplicates"].as_u64().unwrap_or(0));
+        assert_eq!(sent_accepted + sent_duplicates, 51, "{body}");
+        assert!(sent_accepted >= 50, "a sender's own alerts are new: {body}");
+        accepted += sent_accepted;
+        duplicates += sent_duplicates;
+    }
+    assert_eq!((accepted, duplicates), (8 * 50 + 1, 7), "the shared alert is stored once");
+    let (status, body) = bad.await.expect("bad task");
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = other.await.expect("other task");
+    assert_eq!((status, body["accepted"].as_u64()), (StatusCode::OK, Some(1)), "{body}");
+
+    // Every acknowledged alert is committed and visible, under the cluster its request named.
+    let (_, feed) = server.get("/v1/events?scope=kubernetes.cluster.name%3Dprod-eu&limit=1").await;
+    assert_eq!(feed["total"], 8 * 50 + 1, "{feed}");
+    let (_, feed) = server.get("/v1/events?scope=kubernetes.cluster.name%3Dprod-us&limit=1").await;
+    assert_eq!(feed["total"], 1, "{feed}");
+}

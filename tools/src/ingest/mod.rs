@@ -120,6 +120,13 @@ impl<'writer> Ingestor<'writer> {
         Ok(self.summary)
     }
 
+    /// The summary without a final commit: the caller commits the writer itself (the server
+    /// lets requests that waited together share one commit) and must not acknowledge anything
+    /// before that commit succeeds.
+    pub fn into_summary(self) -> IngestSummary {
+        self.summary
+    }
+
     /// The summary so far.
     pub fn summary(&self) -> &IngestSummary {
         &self.summary

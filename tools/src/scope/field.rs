@@ -123,8 +123,10 @@ impl Dimension {
 
     /// The dimension one of whose [`Dimension::aliases`] is `name`, in any ASCII case.
     pub fn by_alias(name: &str) -> Option<Dimension> {
-        let lowered = name.to_ascii_lowercase();
-        Dimension::ALL.into_iter().find(|dimension| dimension.aliases().contains(&lowered.as_str()))
+        // No lowered copy: ingest asks this for every `output_fields` key of every alert.
+        Dimension::ALL
+            .into_iter()
+            .find(|dimension| dimension.aliases().iter().any(|alias| alias.eq_ignore_ascii_case(name)))
     }
 
     /// True for dimensions an alert may have several values of (tags, MITRE IDs, tools).
@@ -146,6 +148,19 @@ impl FieldRef {
             Some(dimension) => FieldRef::Dimension(dimension),
             None => FieldRef::OutputField(key),
         }
+    }
+
+    /// Whether [`FieldRef::resolve`] makes `name` a dimension, without allocating (ingest asks
+    /// this for every `output_fields` key of every alert).
+    pub fn names_dimension(name: &str) -> bool {
+        Dimension::by_alias(name).is_some()
+            || name.strip_prefix("kubernetes.").is_some_and(|rest| {
+                Dimension::ALL.iter().any(|dimension| {
+                    dimension.aliases().iter().any(|alias| {
+                        alias.strip_prefix("k8s.").is_some_and(|alias_rest| alias_rest.eq_ignore_ascii_case(rest))
+                    })
+                })
+            })
     }
 
     /// The name printed in a canonical scope: the dimension's canonical name or the key.
@@ -216,5 +231,33 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Dimension::ALL.len());
+    }
+
+    #[test]
+    fn names_dimension_agrees_with_resolve() {
+        let names = [
+            "k8s.ns.name",
+            "KUBERNETES.ns.name",
+            "kubernetes.ns.name",
+            "kubernetes.NS.Name",
+            "Proc.Name",
+            "proc.pname",
+            "kubernetes.pod.name",
+            "kubernetes.k8s.pod.name",
+            "kubernetes.",
+            "k8s.",
+            "fd.name",
+            "fd.lport",
+            "evt.time",
+            "container.image.tag",
+            "TAGS",
+            "",
+            "kubernetes.cluster.name",
+            "kubernetes.deployment.name",
+        ];
+        for name in names {
+            let resolved = matches!(FieldRef::resolve(name), FieldRef::Dimension(_));
+            assert_eq!(FieldRef::names_dimension(name), resolved, "field {name:?}");
+        }
     }
 }

@@ -95,6 +95,7 @@ pub async fn ingest(
             ApiError::bad_request(code, error.to_string())
         }
         IngestFailure::Store(error) => ApiError::from(error),
+        IngestFailure::SharedCommit(_) => ApiError::internal("storage", &failure),
         IngestFailure::Stopped => ApiError::internal("internal", &failure),
     })?;
     let summary = &report.summary;

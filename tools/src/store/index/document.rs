@@ -66,9 +66,7 @@ pub fn is_indexed_output_key(key: &str) -> bool {
         "thread.tid",
         "thread.vtid",
     ];
-    !UNIQUE_VALUED.contains(&key)
-        && !key.starts_with("proc.apid[")
-        && !matches!(FieldRef::resolve(key), FieldRef::Dimension(_))
+    !UNIQUE_VALUED.contains(&key) && !key.starts_with("proc.apid[") && !FieldRef::names_dimension(key)
 }
 
 /// The text searched by full-text queries.
