@@ -154,12 +154,7 @@ async fn token_server() -> (String, tokio::sync::oneshot::Sender<()>, tempfile::
         ResponseParts { tokens: token_table(), actions: None, escalator: None },
     )
     .expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(saker::server::serve(listener, state, async move {
-        let _ = stopped.await;
-    }));
+    let (address, stop) = super::support::serve_on_loopback(state).await;
     (format!("http://{address}/mcp"), stop, data)
 }
 

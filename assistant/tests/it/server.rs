@@ -43,12 +43,7 @@ impl TestServer {
             limits,
         })
         .expect("state");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let address = listener.local_addr().expect("address");
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(saker::server::serve(listener, state, async move {
-            let _ = stopped.await;
-        }));
+        let (address, stop) = super::support::serve_on_loopback(state).await;
         dirs.push(sessions_dir);
         TestServer { base: format!("http://{address}"), client: reqwest::Client::new(), _stop: stop, _dirs: dirs }
     }

@@ -110,3 +110,17 @@ pub async fn orchestrator_with(
     let sessions = saker::conversation::SessionStore::open(sessions_dir).await.expect("session store");
     saker::conversation::Orchestrator::new(Arc::new(store), Arc::new(rules), sessions, backend)
 }
+
+/// Serves `state` on a loopback port of its own until the returned sender is dropped or fires:
+/// real HTTP for the server tests.
+pub async fn serve_on_loopback(
+    state: saker::server::AppState,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(saker::server::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    (address, stop)
+}
