@@ -93,11 +93,16 @@ fn path_acted_on(alert: &crate::alert::Alert) -> Option<String> {
     PATH_FIELDS.iter().find_map(|key| alert.field_text(key).filter(|path| path.starts_with('/')))
 }
 
+/// The file or connection an alert's event acted on: `fd.name`, else the path of a file event.
+fn file_acted_on(alert: &crate::alert::Alert) -> Option<String> {
+    alert.dimensions.file.clone().or_else(|| path_acted_on(alert))
+}
+
 /// What an alert's event acted on, in the few words an analyst compares: the file, or the
 /// remote end of a connection (`198.51.100.23:4444` of `10.0.3.202:42175->198.51.100.23:4444`,
 /// whose local port changes with every connection).
 pub(crate) fn object_acted_on(alert: &crate::alert::Alert) -> Option<String> {
-    let object = alert.dimensions.file.clone().or_else(|| path_acted_on(alert))?;
+    let object = file_acted_on(alert)?;
     Some(match object.split_once("->") {
         Some((_, remote)) if !remote.is_empty() => remote.to_string(),
         _ => object,
@@ -122,7 +127,7 @@ impl AlertSummary {
             cmdline: dimensions.process.cmdline.clone(),
             parent_cmdline: dimensions.process.pcmdline.clone(),
             user: dimensions.user.clone(),
-            file: dimensions.file.clone().or_else(|| path_acted_on(alert)),
+            file: file_acted_on(alert),
             output_excerpt: excerpt(&alert.output, EXCERPT_CHARS),
         }
     }

@@ -659,8 +659,6 @@ fn and_text(left: &str, right: &str) -> String {
     match (left.is_empty(), right.is_empty()) {
         (true, _) => right.to_string(),
         (_, true) => left.to_string(),
-        // A term the scope already requires is not required twice.
-        _ if left.split(" and ").any(|term| term == right) => left.to_string(),
         _ => format!("{left} and {right}"),
     }
 }

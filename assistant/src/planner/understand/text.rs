@@ -205,18 +205,7 @@ const MISSPELT_FROM: usize = 8;
 /// typo: "technique" must not count again for a cue "techniques").
 fn is_misspelling(word: &str, phrase: &str) -> bool {
     let plural_of = |a: &str, b: &str| a.strip_suffix('s') == Some(b);
-    !plural_of(word, phrase) && !plural_of(phrase, word) && within_one_edit(word, phrase)
-}
-
-/// Whether `a` becomes `b` by at most one inserted, deleted or replaced letter.
-fn within_one_edit(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len().abs_diff(b.len()) > 1 {
-        return false;
-    }
-    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let suffix = a[prefix..].iter().rev().zip(b[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
-    a.len().saturating_sub(prefix + suffix) <= 1 && b.len().saturating_sub(prefix + suffix) <= 1
+    !plural_of(word, phrase) && !plural_of(phrase, word) && super::vocabulary::edit_distance(word, phrase) <= 1
 }
 
 #[cfg(test)]
