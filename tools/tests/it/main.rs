@@ -15,6 +15,7 @@ mod fuzz;
 mod response_actions;
 mod root_cause;
 mod rules;
+mod postgres_server;
 mod scope;
 mod snapshots_core;
 mod store;
