@@ -63,8 +63,43 @@ fn strip_database(url: &str) -> String {
     }
 }
 
-/// The newest `/usr/lib/postgresql/<version>/bin`.
+/// The newest `/usr/lib/postgresql/<version>/bin`, installing Debian's `postgresql` with apt
+/// first when it is missing and the tests run as root (so `cargo test --workspace` sets up a
+/// fresh machine by itself, as README says).
 fn server_binaries() -> PathBuf {
+    if newest_server_binaries().is_none() && running_as_root() {
+        install_postgresql();
+    }
+    match newest_server_binaries() {
+        Some(bin) => bin,
+        None => panic!(
+            "these tests need PostgreSQL's server binaries under /usr/lib/postgresql/<version>/bin \
+             (apt-get install postgresql; .ci/run installs it), or SAKER_TEST_DATABASE_URL naming a server"
+        ),
+    }
+}
+
+/// `apt-get install postgresql`, retried while another test binary holds apt's lock.
+fn install_postgresql() {
+    eprintln!("postgres_server: installing Debian's postgresql with apt-get for the PostgreSQL tests");
+    for _attempt in 0..30 {
+        if newest_server_binaries().is_some() {
+            return;
+        }
+        let installed = Command::new("sh")
+            .args(["-c", "(apt-get install -y -qq --no-install-recommends postgresql || (apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql)) >/dev/null 2>&1"])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map(|status| status.success())
+            .unwrap_or(false);
+        if installed {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    }
+}
+
+fn newest_server_binaries() -> Option<PathBuf> {
     let root = Path::new("/usr/lib/postgresql");
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(root)
         .into_iter()
@@ -77,13 +112,7 @@ fn server_binaries() -> PathBuf {
         })
         .collect();
     versions.sort();
-    match versions.pop() {
-        Some((_, bin)) => bin,
-        None => panic!(
-            "these tests need PostgreSQL's server binaries under /usr/lib/postgresql/<version>/bin \
-             (apt-get install postgresql; .ci/run installs it), or SAKER_TEST_DATABASE_URL naming a server"
-        ),
-    }
+    versions.pop().map(|(_, bin)| bin)
 }
 
 fn running_as_root() -> bool {
