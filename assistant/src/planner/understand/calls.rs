@@ -10,6 +10,7 @@ use super::Context;
 use super::entities::Entities;
 use super::options;
 use super::text::Question;
+use super::words::words;
 use crate::conversation::{Focus, TimeFocus};
 use crate::planner::plan::{Intent, Notice, PlannedCall};
 
@@ -114,7 +115,7 @@ impl<'a> CallBuilder<'a> {
             Intent::Isolation => {
                 let mut calls = vec![call("impacted_workloads", json!({}))];
                 // "Isolate that pod, nothing else": the same detections elsewhere are not asked.
-                if !self.question.has_any(ONLY_THAT) {
+                if !self.question.has_any(&words().only_that.all) {
                     calls.extend(self.blast_radius());
                 }
                 calls.push(call("suggest_remediation", json!({})));
@@ -603,19 +604,6 @@ enum FocusLevel {
 fn is_generic(category: Category) -> bool {
     matches!(category, Category::Execution | Category::KubernetesActivity | Category::Other | Category::FalcoInternal)
 }
-
-/// Words that confine a request to the object named, and nothing beyond it.
-const ONLY_THAT: &[&str] = &[
-    "nothing else",
-    "only that",
-    "just that",
-    "only this",
-    "just this",
-    "only the one",
-    "それだけ",
-    "そのpodだけ",
-    "他はいい",
-];
 
 /// How broad an object is: clusters hold namespaces, which hold workloads, then pods,
 /// containers and the rest.

@@ -9,6 +9,7 @@ use super::calls::term;
 use super::text::{Question, Token};
 use super::values::{PastedValue, is_literal, pasted_values};
 use super::vocabulary::{LINKED, Vocabulary};
+use super::words::words;
 use super::{intent, options};
 use crate::conversation::quote_value;
 use crate::planner::plan::Notice;
@@ -350,26 +351,6 @@ fn wildcard_term(question: &Question, vocabulary: &Vocabulary, token: Token<'_>)
     Some(term(dimension, Operator::StartsWith, vec![stored_prefix]))
 }
 
-/// Words before a name that leave it out.
-const EXCLUDING: &[&str] = &[
-    "excluding",
-    "except",
-    "except for",
-    "without",
-    "minus",
-    "other than",
-    "besides",
-    "apart from",
-    "ignoring",
-    "not counting",
-    "beyond",
-    "outside",
-    "outside of",
-];
-
-/// Words after a name that leave it out, in Japanese.
-const EXCLUDING_JA: &[&str] = &["抜き", "以外", "を除", "除く", "除いて", "を除外", "は除", "を抜いて", "は抜いて"];
-
 /// Whether the question leaves the linked `value` out: "without gitlab-runner", 「ci 以外」.
 fn left_out(question: &Question, value: &str) -> bool {
     let lower = value.to_lowercase();
@@ -379,34 +360,17 @@ fn left_out(question: &Question, value: &str) -> bool {
     let (before, after) = question.around(start, start + lower.len(), 16);
     let before = before.trim_end();
     let before = before.strip_suffix("the").unwrap_or(before).trim_end();
-    EXCLUDING.iter().any(|word| {
+    words().excluding.en.iter().any(|word| {
         before
             .strip_suffix(word)
             .is_some_and(|rest| rest.chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric()))
-    }) || EXCLUDING_JA.iter().any(|word| after.trim_start().starts_with(word))
+    }) || words().excluding.ja.iter().any(|word| after.trim_start().starts_with(word))
 }
-
-/// Words of a question that asks whether something reached past what it leaves out.
-const BEYOND: &[&str] = &[
-    "beyond",
-    "spread",
-    "too",
-    "also",
-    "as well",
-    "elsewhere",
-    "anywhere else",
-    "以外にも",
-    "以外でも",
-    "以外に",
-    "広が",
-    "他にも",
-    "ほかにも",
-];
 
 /// Whether the question asks if the incident went past its exclusions (see
 /// [`Entities::excluded_for_this_question`]).
 fn asks_beyond(question: &Question) -> bool {
-    question.has_any(BEYOND)
+    question.has_any(&words().beyond.all)
 }
 
 /// Whether a word, on its own, says nothing of what is asked: no cue of an intent, no
@@ -424,37 +388,12 @@ fn part_of_a_phrase(question: &Question, token: Token<'_>) -> bool {
     cues(question) != cues(&without) || options::category(question) != options::category(&without)
 }
 
-/// Words after a name that say it is an incident, an application or a place.
-const OBJECT_NOUNS: &[&str] = &[
-    "incident",
-    "app",
-    "application",
-    "service",
-    "stack",
-    "env",
-    "environment",
-    "side",
-    "one",
-    "stuff",
-    "thing",
-    "system",
-    "project",
-    "インシデント",
-    "件",
-    "環境",
-    "アプリ",
-    "サービス",
-    "案件",
-    "系",
-    "側",
-];
-
-/// Whether the word after `token` (past a Japanese の) is one of [`OBJECT_NOUNS`].
+/// Whether the word after `token` (past a Japanese の) is one of the `object_nouns` words.
 fn next_to_an_object_noun(question: &Question, token: Token<'_>) -> bool {
     let (_, after) = question.around(token.start, token.end, 16);
     let after = after.trim_start();
     let after = after.strip_prefix('の').unwrap_or(after).trim_start();
-    OBJECT_NOUNS.iter().any(|noun| {
+    words().object_nouns.all.iter().any(|noun| {
         after.strip_prefix(noun).is_some_and(|rest| {
             !noun.is_ascii() || rest.chars().next().is_none_or(|next| !next.is_ascii_alphanumeric())
         })
@@ -471,29 +410,9 @@ fn add(entities: &mut Entities, dimension: Dimension, value: String) {
     }
 }
 
-/// Words that ask for every object a name could mean ("the prod clusters", 「両方」).
-const ALL_OF_THEM: &[&str] = &[
-    "namespaces",
-    "workloads",
-    "pods",
-    "clusters",
-    "containers",
-    "nodes",
-    "hosts",
-    "both",
-    "all",
-    "every",
-    "両方",
-    "全部",
-    "全て",
-    "すべて",
-    "だけ",
-    "たち",
-];
-
 /// Whether the question means every object of a kind a name could be.
 fn means_all_of_them(question: &Question) -> bool {
-    question.has_any(ALL_OF_THEM)
+    question.has_any(&words().all_of_them.all)
 }
 
 /// Several values of one dimension ("tcpdump and nc", "risk-3 and risk-7"): one `in` term

@@ -10,36 +10,13 @@ use super::calls::{rank, term};
 use super::entities::Entities;
 use super::text::Question;
 use super::time::TimeSpec;
+use super::words::words;
 use crate::conversation::Focus;
-
-/// Phrases that widen the focus to the analyst's scope or cluster.
-const WIDEN: &[&str] = &[
-    "whole cluster",
-    "entire cluster",
-    "all namespaces",
-    "every namespace",
-    "cluster-wide",
-    "cluster wide",
-    "across the cluster",
-    "all workloads",
-    "everything",
-    "overall",
-    "クラスタ全体",
-    "クラスター全体",
-    "すべての名前空間",
-    "全ての名前空間",
-    "全名前空間",
-    "すべてのワークロード",
-];
-
-/// Words of a follow-up that narrows the previous question to another object.
-const NARROWING: &[&str] =
-    &["just", "only", "what about", "how about", "and for", "same for", "だけ", "のみ", "では", "の場合"];
 
 /// The focus after `question`, given the focus before it.
 pub fn update(before: &Focus, question: &Question, entities: &Entities, time: &TimeSpec) -> Focus {
     let mut focus = before.clone();
-    if question.has_any(WIDEN) {
+    if question.has_any(&words().widen.all) {
         focus.namespace = None;
         clear_below_namespace(&mut focus);
     }
@@ -94,7 +71,7 @@ pub fn update(before: &Focus, question: &Question, entities: &Entities, time: &T
     // Several objects named together are the focus until a question names something else.
     if !entities.one_of.is_empty() {
         focus.one_of.clone_from(&entities.one_of);
-    } else if entities.names_anything() || question.has_any(WIDEN) {
+    } else if entities.names_anything() || question.has_any(&words().widen.all) {
         focus.one_of.clear();
     }
     let lasting = if entities.excluded_for_this_question { &[][..] } else { &entities.excluded[..] };
@@ -106,7 +83,7 @@ pub fn update(before: &Focus, question: &Question, entities: &Entities, time: &T
     }
     // "Just risk-12?", 「risk-12 だけ?」: the same question narrowed to another object keeps
     // the process and rule it was about.
-    if question.has_any(NARROWING) && focus.process.is_none() && focus.rule.is_none() {
+    if question.has_any(&words().narrowing.all) && focus.process.is_none() && focus.rule.is_none() {
         focus.process.clone_from(&before.process);
         focus.rule.clone_from(&before.rule);
     }

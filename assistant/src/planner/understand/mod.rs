@@ -22,6 +22,7 @@ pub mod text;
 pub mod time;
 pub mod values;
 pub mod vocabulary;
+pub mod words;
 
 use chrono::{DateTime, Utc};
 use saker_tools::analytics::categories::Category;
@@ -30,6 +31,7 @@ use self::calls::CallBuilder;
 use self::text::Question;
 use self::time::TimeSpec;
 pub use self::vocabulary::Vocabulary;
+use self::words::words;
 use super::plan::{Intent, Plan};
 use crate::conversation::{Focus, TimeFocus};
 
@@ -59,79 +61,9 @@ pub struct Context<'a> {
 /// Most containers an incident word is followed into (see [`Context::containers_in`]).
 pub const INCIDENT_CONTAINERS: usize = 20;
 
-/// Phrases of a follow-up that repeats the previous question for other objects ("what about
-/// risk-3?", 「risk-3 は?」).
-const FOLLOW_UP: &[&str] = &[
-    "what about",
-    "how about",
-    "and for",
-    "and in",
-    "same for",
-    "and without",
-    "and excluding",
-    "では",
-    "については",
-    "の場合",
-    "だと?",
-    "だと？",
-    "抜きだと",
-    "以外だと",
-];
-
-/// Words that ask for the impacted workloads as such, whatever values the question names.
-const IMPACT_WORDS: &[&str] =
-    &["impacted", "impact", "affected", "blast radius", "blast-radius", "影響", "被害", "侵害"];
-
-/// Words that make a question about the alerts at all.
-const DOMAIN_WORDS: &[&str] = &[
-    "alert",
-    "event",
-    "detection",
-    "activity",
-    "security",
-    "attack",
-    "incident",
-    "falco",
-    "アラート",
-    "イベント",
-    "検知",
-    "検出",
-    "攻撃",
-    "セキュリティ",
-    "インシデント",
-];
-
-/// Other security products whose alerts Saker does not hold.
-const OTHER_PRODUCTS: &[&str] = &[
-    "crowdstrike",
-    "sentinelone",
-    "defender for",
-    "microsoft defender",
-    "guardduty",
-    "security hub",
-    "splunk",
-    "datadog",
-    "wiz",
-    "prisma cloud",
-    "aqua security",
-    "qualys",
-    "tenable",
-    "snyk",
-    "trend micro",
-    "palo alto",
-    "carbon black",
-    "cortex xdr",
-    "elastic security",
-    "suricata",
-    "zeek",
-    "snort",
-    "wazuh",
-    "tetragon",
-];
-
 /// Whether the question asks about another product's detections (and not about Falco's).
 fn asks_about_another_product(question: &Question) -> bool {
-    question.has_any(OTHER_PRODUCTS) && !question.has_any(&["falco", "saker"])
+    question.has_any(&words().other_products.all) && !question.has_any(&["falco", "saker"])
 }
 
 /// Understands one question.
@@ -159,15 +91,17 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     let phrasing = question.without_names(entities.rules.iter().chain(names));
     // A follow-up with no cue of its own ("what about risk-3?") repeats the previous question,
     // whatever exemplar its few words resemble.
-    let repeats_previous = (period_before.is_some() || question.has_any(FOLLOW_UP) && intent::has_no_cue(&phrasing))
+    let repeats_previous = (period_before.is_some()
+        || question.has_any(&words().follow_up.all) && intent::has_no_cue(&phrasing))
         && previous_topic.is_some_and(|topic| topic != Intent::Unknown);
     let recognised = if repeats_previous { None } else { intent::recognise(&phrasing) };
     let intent = match recognised {
         Some(intent) => intent,
         None if entities.names_anything()
-            || question.has_any(FOLLOW_UP)
+            || question.has_any(&words().follow_up.all)
             || options::category(&phrasing).is_some()
-            || (time != TimeSpec::Unspecified && (previous_topic.is_some() || question.has_any(DOMAIN_WORDS))) =>
+            || (time != TimeSpec::Unspecified
+                && (previous_topic.is_some() || question.has_any(&words().domain.all))) =>
         {
             previous_topic.filter(|topic| *topic != Intent::Unknown).unwrap_or(Intent::Summary)
         }
@@ -195,7 +129,7 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         // "Which of those ran the nc to 203.0.113.9?", 「/etc/shadow 読まれたのどの Pod?」: the
         // alerts that mention the value say which pods, and more; only the impact words
         // themselves ask for the workload inventory.
-        Intent::ImpactedWorkloads if !pasted.is_empty() && !question.has_any(IMPACT_WORDS) => Intent::Search,
+        Intent::ImpactedWorkloads if !pasted.is_empty() && !question.has_any(&words().impact.all) => Intent::Search,
         other => other,
     };
     // A rule named with little more than "what?" ("wtf is 'Drop and execute new binary'?",
@@ -307,67 +241,22 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
 /// Whether a count asks how many objects (pods, workloads, containers, clusters), not alerts:
 /// 「マイナーに感染した pod はいくつ?」 is about the pods, not the trend of the miner's alerts.
 fn counts_objects(phrasing: &Question) -> bool {
-    phrasing.has_any(&[
-        "pod",
-        "pods",
-        "workload",
-        "workloads",
-        "container",
-        "containers",
-        "namespace",
-        "namespaces",
-        "cluster",
-        "clusters",
-        "ポッド",
-        "ワークロード",
-        "コンテナ",
-        "名前空間",
-        "ネームスペース",
-        "クラスタ",
-    ])
+    phrasing.has_any(&words().counted_objects.all)
 }
-
-/// Words that ask what something is or means.
-const WHAT_WORDS: &[&str] = &[
-    "what",
-    "whats",
-    "what's",
-    "wtf",
-    "meaning",
-    "mean",
-    "means",
-    "何",
-    "なに",
-    "なん",
-    "意味",
-    "どういう",
-    "マズ",
-    "まず",
-    "ヤバ",
-    "やば",
-];
 
 /// Whether a question, its names removed, asks only what the named thing is: a few words with
 /// a word for "what" among them.
 fn asks_what_it_is(phrasing: &Question) -> bool {
-    let words = phrasing.folded.split_whitespace().count();
-    words <= 6 && phrasing.has_any(WHAT_WORDS)
+    let word_count = phrasing.folded.split_whitespace().count();
+    word_count <= 6 && phrasing.has_any(&words().what.all)
 }
-
-/// Words that open an English yes-or-no question about whether something happened (not "any":
-/// "anything weird going on?" asks for the overview).
-const WHETHER_WORDS: &[&str] = &["did", "has", "have", "ever"];
-
-/// Endings of a Japanese question about whether something is there or happened.
-const WHETHER_ENDINGS_JA: &[&str] =
-    &["あった", "ある", "出てる", "出た", "した", "してた", "された", "されてない", "れてない", "てない"];
 
 /// Whether the question asks if anything of a kind is there or happened at all.
 fn asks_whether_any(question: &Question) -> bool {
     let text = question.folded.trim_end_matches(['?', '？', ' ', 'か', 'の']);
     let first_words = question.folded.trim_start();
-    WHETHER_WORDS.iter().any(|word| first_words.strip_prefix(word).is_some_and(|rest| rest.starts_with(' ')))
-        || WHETHER_ENDINGS_JA.iter().any(|ending| text.ends_with(ending))
+    words().whether.en.iter().any(|word| first_words.strip_prefix(word).is_some_and(|rest| rest.starts_with(' ')))
+        || words().whether.ja.iter().any(|ending| text.ends_with(ending))
 }
 
 /// Readings offered when none was clear, most usual first.
