@@ -117,6 +117,15 @@ impl Planner {
                     incident_containers(&*store, &base_scope, scope, time, now)
                 },
                 rule_category: &|rule: &str| rule_category(&rules, rule),
+                pods_found: &|scope: &str, query: &str, time: Option<&TimeFocus>| {
+                    pods_with_text(&*store, &base_scope, scope, query, time, now)
+                },
+                text_found: &|text: &str| {
+                    let filter = saker_tools::store::AlertFilter::scoped(base_scope.clone());
+                    store
+                        .search(&filter, Some(text), saker_tools::store::SearchOrder::NewestFirst, 0, 1)
+                        .is_ok_and(|page| page.total > 0)
+                },
             };
             understand::understand(&question, &context)
         })
@@ -218,6 +227,25 @@ fn incident_containers(
     let Some(filter) = incident_filter(base_scope, scope, time, now) else { return Vec::new() };
     match store.group_counts(&filter, GroupKey::Dimension(Dimension::ContainerId), understand::INCIDENT_CONTAINERS) {
         Ok(counts) if counts.other_groups == 0 => counts.groups.into_iter().map(|(container, _)| container).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The pods of the alerts `query` finds in `scope` (within the analyst's scope and `time`), at
+/// most [`understand::INCIDENT_CONTAINERS`]; empty when there are more or the store fails.
+fn pods_with_text(
+    store: &dyn AlertStore,
+    base_scope: &Scope,
+    scope: &str,
+    query: &str,
+    time: Option<&TimeFocus>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<String> {
+    let Some(filter) = incident_filter(base_scope, scope, time, now) else { return Vec::new() };
+    match store.search_tuple_counts(&filter, query, &[Dimension::Pod], understand::INCIDENT_CONTAINERS) {
+        Ok(counts) if counts.other_rows == 0 => {
+            counts.rows.into_iter().filter_map(|(key, _)| key.into_iter().next().flatten()).collect()
+        }
         _ => Vec::new(),
     }
 }

@@ -795,7 +795,12 @@ impl Assessment {
         for (rule, seen) in ordered.into_iter().take(RULES_EXPLAINED) {
             let explained = ExplainEvent::call(
                 context,
-                ExplainEventArgs { alert_id: Some(seen.example.id.clone()), rule: None, window: Window::default() },
+                ExplainEventArgs {
+                    alert_id: Some(seen.example.id.clone()),
+                    rule: None,
+                    query: None,
+                    window: Window::default(),
+                },
             )?;
             let lineages: Vec<LineageClass> = seen.classes.into_iter().collect();
             let more_cases = explained.benign_cases.len().saturating_sub(CASES_PER_RULE) as u64;

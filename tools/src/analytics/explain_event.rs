@@ -31,7 +31,13 @@ pub struct ExplainEventArgs {
     #[serde(default)]
     #[schemars(length(max = super::arg_limits::MAX_NAME_CHARS))]
     pub rule: Option<String>,
-    /// With `rule`: which alerts to count and take the example from.
+    /// Or words pasted from an alert (a command line, a path, an address): the newest alert in
+    /// the window that they find (full text, as `search_events` searches) is explained, so "why
+    /// did Falco flag `cat /proc/1/environ`" needs no id. With `rule`, only that rule's alerts.
+    #[serde(default)]
+    #[schemars(length(max = super::arg_limits::MAX_QUERY_CHARS))]
+    pub query: Option<String>,
+    /// With `rule` or `query`: which alerts to count and take the example from.
     #[serde(flatten)]
     pub window: Window,
 }
@@ -134,7 +140,8 @@ impl Tool for ExplainEvent {
     type Output = ExplainEventOutput;
 
     fn description() -> &'static str {
-        "Explains one Falco alert (alert_id) or one rule (rule): the rule's description, condition and \
+        "Explains one Falco alert (alert_id, or the newest alert a full-text query such as a pasted \
+         command line finds) or one rule (rule): the rule's description, condition and \
          output template from the loaded rules files, which of the alert's field values the condition \
          and its macros looked at (e.g. proc.name=nmap in list network_tool_binaries, fd.name=/dev/shm/x \
          matching /dev/shm), priority, tags, MITRE tactics and techniques with names, and the \
@@ -144,11 +151,22 @@ impl Tool for ExplainEvent {
     }
 
     fn call(context: &ToolContext<'_>, args: ExplainEventArgs) -> Result<ExplainEventOutput, ToolError> {
+        let query = args.query.as_deref().map(str::trim).filter(|query| !query.is_empty());
+        if let (None, Some(query)) = (&args.alert_id, query) {
+            return explain_found(context, &args, query);
+        }
         let (alert, rule_name, evidence) = match (&args.alert_id, &args.rule) {
             (Some(_), Some(_)) | (None, None) => {
                 return Err(ToolError::InvalidArguments {
                     tool: Self::NAME,
-                    problems: "give exactly one of alert_id or rule".to_string(),
+                    problems: "give exactly one of alert_id, rule or query (query may go with rule)".to_string(),
+                });
+            }
+            (Some(_), None) if query.is_some() => {
+                return Err(ToolError::InvalidArguments {
+                    tool: Self::NAME,
+                    problems: "give alert_id alone: an alert id names one alert, a query would not narrow it"
+                        .to_string(),
                 });
             }
             (Some(id), None) => {
@@ -186,6 +204,31 @@ impl Tool for ExplainEvent {
         };
         Ok(explain(context.rules, alert.as_ref(), rule_name, evidence))
     }
+}
+
+/// Explains the newest alert in the window (of `args.rule` when given) that `query` finds.
+fn explain_found(
+    context: &ToolContext<'_>,
+    args: &ExplainEventArgs,
+    query: &str,
+) -> Result<ExplainEventOutput, ToolError> {
+    let window = args.window.filter(context)?;
+    let scope = match &args.rule {
+        Some(rule) => window.scope.and(&dimension_scope(Dimension::Rule, vec![rule.clone()])),
+        None => window.scope,
+    };
+    let filter = AlertFilter { scope, time: window.time };
+    let newest = context.store.search(&filter, Some(query), SearchOrder::NewestFirst, 0, 1)?;
+    let Some(alert) = newest.alerts.into_iter().next() else {
+        return Err(ToolError::NotFound(format!("an alert matching {query:?} (none in the current scope and time)")));
+    };
+    let id_filter = AlertFilter {
+        scope: context.base_scope.and(&dimension_scope(Dimension::Id, vec![alert.id.clone()])),
+        ..Default::default()
+    };
+    let evidence = Evidence::with_count(&id_filter, 1, vec![alert.id.clone()]);
+    let rule = alert.rule.clone();
+    Ok(explain(context.rules, Some(&alert), rule, evidence))
 }
 
 fn explain(catalog: &RulesCatalog, alert: Option<&Alert>, rule_name: String, evidence: Evidence) -> ExplainEventOutput {

@@ -75,6 +75,7 @@ fn place_scope(place: &HitPlace) -> Scope {
         (Dimension::Cluster, &place.cluster),
         (Dimension::Namespace, &place.namespace),
         (Dimension::Workload, &place.workload),
+        (Dimension::Pod, &place.pod),
     ]
     .into_iter()
     .filter_map(|(dimension, value)| value.clone().map(|value| dimension_scope(dimension, vec![value])))
@@ -96,6 +97,9 @@ pub struct HitPlace {
     /// The workload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<String>,
+    /// The pod: containment acts on pods, so "which pod ran X" is answered by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
     /// Hits there.
     pub count: u64,
 }
@@ -127,7 +131,8 @@ impl Tool for SearchEvents {
         let page = context.store.search(&filter, args.query.as_deref(), order, offset, limit)?;
         let shown = (offset + page.alerts.len()) as u64;
         // Where the hits are, with or without words to search for ("where is tcpdump run?").
-        const PLACE_KEY: [Dimension; 3] = [Dimension::Cluster, Dimension::Namespace, Dimension::Workload];
+        const PLACE_KEY: [Dimension; 4] =
+            [Dimension::Cluster, Dimension::Namespace, Dimension::Workload, Dimension::Pod];
         let query = args.query.as_deref().map(str::trim).filter(|query| !query.is_empty());
         let (found_in, other_places) = match query {
             _ if page.total == 0 => (Vec::new(), 0),
@@ -140,10 +145,11 @@ impl Tool for SearchEvents {
                     .rows
                     .into_iter()
                     .map(|(mut key, count)| {
+                        let pod = key.pop().flatten();
                         let workload = key.pop().flatten();
                         let namespace = key.pop().flatten();
                         let cluster = key.pop().flatten();
-                        HitPlace { cluster, namespace, workload, count }
+                        HitPlace { cluster, namespace, workload, pod, count }
                     })
                     .collect();
                 (rows, places.other_rows)

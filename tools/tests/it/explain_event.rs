@@ -125,13 +125,28 @@ fn a_rule_missing_from_the_catalog_is_still_explained_from_its_alerts() {
 }
 
 #[test]
+fn a_pasted_command_line_explains_the_newest_alert_it_finds() {
+    let output = call(json!({"query": "\"nc -e /bin/sh\""})).expect("found");
+    assert_eq!(output["rule"], "Netcat Remote Code Execution in Container", "{output}");
+    assert_eq!(output["evidence"]["count"], 1);
+    let cmdline = output["alert"]["cmdline"].as_str().expect("the alert's command line");
+    assert!(cmdline.contains("nc -e /bin/sh"), "{cmdline}");
+    // With a rule, only that rule's alerts are looked at.
+    let error =
+        call(json!({"query": "\"nc -e /bin/sh\"", "rule": "Clear Log Activities"})).expect_err("none of that rule");
+    assert!(error.contains("nc -e /bin/sh"), "{error}");
+}
+
+#[test]
 fn unknown_ids_and_rules_and_bad_arguments_are_clear_errors() {
     let error = call(json!({"alert_id": "no-such-alert"})).expect_err("unknown id");
     assert!(error.contains("no-such-alert"), "{error}");
     let error = call(json!({"rule": "No Such Rule"})).expect_err("unknown rule");
     assert!(error.contains("No Such Rule"), "{error}");
     let error = call(json!({})).expect_err("neither");
-    assert!(error.contains("alert_id or rule"), "{error}");
+    assert!(error.contains("alert_id, rule or query"), "{error}");
+    let error = call(json!({"query": "\"no such command line anywhere\""})).expect_err("nothing found");
+    assert!(error.contains("no such command line anywhere"), "{error}");
     let alert = first_of("false_positive", "Clear Log Activities");
     let error = call(json!({"alert_id": alert.id, "rule": "Clear Log Activities"})).expect_err("both");
     assert!(error.contains("exactly one"), "{error}");

@@ -354,6 +354,16 @@ impl<'a> CallBuilder<'a> {
         if let Some(id) = &self.entities.alert_id {
             return vec![PlannedCall { tool: "explain_event", arguments: json!({"alert_id": id}) }];
         }
+        // Values pasted from an alert ("why did falco flag `cat /proc/1/environ`"): the newest
+        // alert they find is the one explained (of the rule named with them, if any).
+        if !self.entities.values.is_empty() {
+            let query: Vec<String> = self.entities.values.iter().map(|value| value.search_term()).collect();
+            let mut arguments = json!({"query": query.join(" ")});
+            if let (Some(rule), Value::Object(map)) = (self.entities.rules.first(), &mut arguments) {
+                map.insert("rule".into(), json!(rule));
+            }
+            return vec![PlannedCall { tool: "explain_event", arguments: merge(window, arguments) }];
+        }
         let rule = self
             .entities
             .rules

@@ -6,6 +6,7 @@
 use saker_tools::scope::{Dimension, FieldRef, Operator};
 
 use super::calls::term;
+use super::command_line::{command_lines, inside};
 use super::text::{Question, Token};
 use super::values::{PastedValue, is_literal, pasted_values};
 use super::vocabulary::{LINKED, Vocabulary};
@@ -130,8 +131,20 @@ pub fn link(question: &Question, vocabulary: &Vocabulary) -> Entities {
         .filter(|word| !word.is_empty())
         .collect();
 
+    // The words of a pasted command line are searched for together, not linked one by one.
+    let commands = command_lines(question);
     for token in question.tokens() {
         if rule_spans.iter().any(|(start, end)| token.start >= *start && token.end <= *end) {
+            continue;
+        }
+        if inside(&commands, token.start, token.end) {
+            // Its program, when the alerts know it, is the process the question is about.
+            if commands.iter().any(|command| command.span.0 == token.start)
+                && let Some((_, program)) =
+                    vocabulary.exact(token.text).iter().find(|(dimension, _)| *dimension == Dimension::Process)
+            {
+                add(&mut entities, Dimension::Process, program.clone());
+            }
             continue;
         }
         if pasted_words.iter().any(|word| word == token.text || token.text.starts_with(&format!("{word}."))) {
@@ -484,13 +497,22 @@ fn hinted_dimensions(question: &Question, token: Token<'_>) -> Vec<Dimension> {
 /// never names.
 const FUNCTION_WORDS: &[&str] = &[
     "a", "alert", "alerts", "an", "and", "are", "be", "been", "called", "detected", "event", "events", "had", "has",
-    "have", "in", "is", "named", "of", "on", "or", "that", "the", "was", "were", "where", "which", "with",
+    "have", "in", "is", "named", "of", "on", "or", "that", "the", "was", "were", "where", "which", "with", "will",
+    "would", "should", "could", "may", "might", "must", "shall", "does", "got", "gets", "looks", "seems",
 ];
+
+/// Whether a word after a kind word is prose about the question rather than a name: a word
+/// that leaves something out or reaches past it ("any cluster besides the shield one") or
+/// an intent's cue on its own ("is this cluster trending up").
+fn says_how_it_is_asked(word: &str) -> bool {
+    let words = words();
+    words.excluding.en.contains(&word) || words.beyond.en.contains(&word) || !intent::has_no_cue(&Question::new(word))
+}
 
 /// The dimension a name is introduced by: a singular English keyword right before it
 /// ("namespace foo", "pod bar") or a Japanese one right after it (「foo 名前空間」).
 fn named_by_keyword(question: &Question, token: Token<'_>) -> Option<Dimension> {
-    if FUNCTION_WORDS.contains(&token.text) || COMMON_WORDS.contains(&token.text) {
+    if FUNCTION_WORDS.contains(&token.text) || COMMON_WORDS.contains(&token.text) || says_how_it_is_asked(token.text) {
         return None;
     }
     // Container ids are hex ("container 3f2a9c1e0b7d"); after "container" any other word is

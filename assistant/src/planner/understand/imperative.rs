@@ -47,6 +47,58 @@ const VERBS: &[(&str, ActionKind)] = &[
     ("kill", ActionKind::KillProcess),
     ("terminate", ActionKind::KillProcess),
     ("delete", ActionKind::DeletePod),
+    ("nuke", ActionKind::DeletePod),
+    ("take down", ActionKind::StopContainer),
+    ("bring down", ActionKind::StopContainer),
+    ("deny", ActionKind::IsolateWorkload),
+];
+
+/// What a network cut acts on ("cut egress", "cut its network"): the verb "cut" isolates.
+const NETWORK_WORDS: &[&str] = &[
+    "egress",
+    "ingress",
+    "network",
+    "traffic",
+    "outbound",
+    "inbound",
+    "connectivity",
+    "its network",
+    "their network",
+    "the network",
+    "all traffic",
+];
+
+/// English words that open a question, not a request ("do we need it isolated?").
+const QUESTION_OPENERS: &[&str] = &[
+    "do", "does", "should", "would", "is", "are", "can", "could", "how", "why", "what", "when", "who", "which", "if",
+    "whether", "have", "has", "did", "was", "were", "will",
+];
+
+/// Words that make a sentence about wanting a deed a question about it ("i need the steps to
+/// get it isolated").
+const ABOUT_ACTING: &[&str] = &["how to", "how do", "steps", "should", "whether", "plan", "runbook"];
+
+/// Wanting something done is asking for it: "i want X network isolated", "we need the pod
+/// killed". The words of wanting, then the past participles with the kind each asks for.
+const WANTING: &[&str] =
+    &["i want", "we want", "i need", "we need", "i'd like", "we'd like", "i would like", "want", "need", "get", "have"];
+const PARTICIPLES: &[(&str, ActionKind)] = &[
+    ("isolated", ActionKind::IsolateWorkload),
+    ("contained", ActionKind::IsolateWorkload),
+    ("quarantined", ActionKind::IsolateWorkload),
+    ("cut off", ActionKind::IsolateWorkload),
+    ("locked down", ActionKind::IsolateWorkload),
+    ("blocked", ActionKind::IsolateWorkload),
+    ("paused", ActionKind::PauseContainer),
+    ("frozen", ActionKind::PauseContainer),
+    ("suspended", ActionKind::PauseContainer),
+    ("stopped", ActionKind::StopContainer),
+    ("shut down", ActionKind::StopContainer),
+    ("taken down", ActionKind::StopContainer),
+    ("killed", ActionKind::KillProcess),
+    ("terminated", ActionKind::KillProcess),
+    ("deleted", ActionKind::DeletePod),
+    ("nuked", ActionKind::DeletePod),
 ];
 
 /// Nouns after which a verb word is a noun phrase ("kill chain for the wordpress compromise").
@@ -84,6 +136,57 @@ const VERBS_JA: &[(&str, ActionKind)] = &[
     ("止めたい", ActionKind::StopContainer),
     ("停止したい", ActionKind::StopContainer),
     ("killしたい", ActionKind::KillProcess),
+];
+
+/// Japanese containment nouns (and verb stems that take する) with their kinds: a request is
+/// the noun followed by one of [`REQUEST_ENDINGS_JA`] (「NW遮断お願いします」, 「全部隔離で」).
+const NOUNS_JA: &[(&str, ActionKind)] = &[
+    ("隔離", ActionKind::IsolateWorkload),
+    ("遮断", ActionKind::IsolateWorkload),
+    ("封じ込め", ActionKind::IsolateWorkload),
+    ("切り離し", ActionKind::IsolateWorkload),
+    ("一時停止", ActionKind::PauseContainer),
+    ("pause", ActionKind::PauseContainer),
+    ("停止", ActionKind::StopContainer),
+    ("stop", ActionKind::StopContainer),
+    ("kill", ActionKind::KillProcess),
+    ("キル", ActionKind::KillProcess),
+    ("削除", ActionKind::DeletePod),
+    ("delete", ActionKind::DeletePod),
+];
+
+/// Endings after a containment noun that make it a request.
+const REQUEST_ENDINGS_JA: &[&str] = &[
+    "しちゃって",
+    "しちゃお",
+    "しておいて",
+    "してほしい",
+    "して欲しい",
+    "してくれ",
+    "をお願い",
+    "お願い",
+    "おねがい",
+    "を頼",
+    "頼む",
+    "頼み",
+    "よろしく",
+    "でお願い",
+    "でよろしく",
+    "で頼",
+];
+
+/// Japanese verbs in the te-form or wanting form, beyond those of [`VERBS_JA`]: 落とす (bring
+/// down) and 切る (cut, of a network).
+const VERB_FORMS_JA: &[(&str, ActionKind)] = &[
+    ("落として", ActionKind::StopContainer),
+    ("落としと", ActionKind::StopContainer),
+    ("落としちゃ", ActionKind::StopContainer),
+    ("落としたい", ActionKind::StopContainer),
+    ("止めちゃ", ActionKind::StopContainer),
+    ("殺しちゃ", ActionKind::KillProcess),
+    ("切って", ActionKind::IsolateWorkload),
+    ("切っと", ActionKind::IsolateWorkload),
+    ("切っちゃ", ActionKind::IsolateWorkload),
 ];
 
 /// Words in a Japanese request that make it a question about acting, not a request.
@@ -129,9 +232,14 @@ fn english_verb(question: &Question) -> Option<ActionKind> {
                     break;
                 }
             }
-            // "Cut every pod that talked to the pool off the network."
-            if rest.starts_with("cut ") && sentence.contains(" off") {
+            // "Cut every pod that talked to the pool off the network", "cut egress for all of them".
+            if let Some(object) = rest.strip_prefix("cut ")
+                && (sentence.contains(" off") || NETWORK_WORDS.iter().any(|word| object.starts_with(word)))
+            {
                 return Some(ActionKind::IsolateWorkload);
+            }
+            if let Some(kind) = wanted_done(rest) {
+                return Some(kind);
             }
             VERBS.iter().find_map(|(verb, kind)| {
                 let after = rest.strip_prefix(verb)?;
@@ -151,7 +259,52 @@ fn japanese_verb(question: &Question) -> Option<ActionKind> {
     if NOT_A_REQUEST_JA.iter().any(|phrase| text.contains(phrase)) {
         return None;
     }
-    VERBS_JA.iter().find(|(verb, _)| text.contains(verb)).map(|(_, kind)| *kind)
+    // 落として also means "downloading" (「何か落としてる」, 「落としてきてる」): a request ends
+    // there, it does not go on into a progressive or past form.
+    let requested = |verb: &str| {
+        text.match_indices(verb).any(|(at, _)| {
+            !verb.ends_with('て') || !text[at + verb.len()..].starts_with(['る', 'き', 'た', 'な', 'い', 'ま'])
+        })
+    };
+    if let Some((_, kind)) = VERBS_JA
+        .iter()
+        .find(|(verb, _)| text.contains(verb))
+        .or_else(|| VERB_FORMS_JA.iter().find(|(verb, _)| requested(verb)))
+    {
+        // 切って cuts a network only ("NW切って"), not "a cut" of anything else.
+        let cuts = VERB_FORMS_JA.iter().any(|(verb, _)| verb.starts_with('切') && requested(verb));
+        if !cuts || ["ネットワーク", "nw", "通信", "egress", "ネット"].iter().any(|word| text.contains(word))
+        {
+            return Some(*kind);
+        }
+    }
+    NOUNS_JA.iter().find_map(|(noun, kind)| {
+        let asked = text.match_indices(noun).any(|(at, _)| {
+            let after = &text[at + noun.len()..];
+            REQUEST_ENDINGS_JA.iter().any(|ending| after.starts_with(ending))
+                || after
+                    .strip_prefix('で')
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['。', '!', '！', '、', '.']))
+        });
+        asked.then_some(*kind)
+    })
+}
+
+/// "I want X network isolated", "get the pod killed": wanting the deed done, said with its
+/// past participle, in a sentence that is not a question.
+fn wanted_done(sentence: &str) -> Option<ActionKind> {
+    let first = sentence.split_whitespace().next()?;
+    if QUESTION_OPENERS.contains(&first)
+        || ABOUT_ACTING.iter().any(|phrase| super::text::find_phrase(sentence, phrase).is_some())
+    {
+        return None;
+    }
+    let wants = WANTING.iter().position(|want| super::text::find_phrase(sentence, want).is_some())?;
+    let after = &sentence[super::text::find_phrase(sentence, WANTING[wants])?..];
+    PARTICIPLES
+        .iter()
+        .find(|(participle, _)| super::text::find_phrase(after, participle).is_some())
+        .map(|(_, kind)| *kind)
 }
 
 #[cfg(test)]
@@ -178,6 +331,15 @@ mod tests {
         assert_eq!(containment(&Question::new("quarantine /dev/shm/x"), false, true), Some(ActionKind::QuarantineFile));
         assert_eq!(kind("その3つのpod止めたい"), Some(ActionKind::StopContainer));
         assert_eq!(kind("cut every pod that talked to the pool off the network"), Some(ActionKind::IsolateWorkload));
+        assert_eq!(kind("cut egress for all of them"), Some(ActionKind::IsolateWorkload));
+        assert_eq!(kind("ok i want ledger-api network isolated, my call"), Some(ActionKind::IsolateWorkload));
+        assert_eq!(kind("we need that container stopped asap"), Some(ActionKind::StopContainer));
+        assert_eq!(kind("nuke the pod"), Some(ActionKind::DeletePod));
+        assert_eq!(kind("そのプロセス落として"), Some(ActionKind::KillProcess));
+        assert_eq!(kind("risk-7 のpod落としちゃって。マイナー動いてるし"), Some(ActionKind::StopContainer));
+        assert_eq!(kind("risk-10のpod2つともNW遮断お願いします"), Some(ActionKind::IsolateWorkload));
+        assert_eq!(kind("そのpodたち全部隔離で"), Some(ActionKind::IsolateWorkload));
+        assert_eq!(kind("ネットワーク切っといて"), Some(ActionKind::IsolateWorkload));
     }
 
     #[test]
@@ -192,6 +354,14 @@ mod tests {
             "isolation steps please",
             "the stop was clean",
             "kill chain for the wordpress compromise pls",
+            "do we need it isolated?",
+            "should i want it stopped",
+            "隔離でいいかな",
+            "隔離手順を教えて",
+            "ログを切って",
+            "i need the steps to get it isolated",
+            "wgetで何か落としてるアラートある?",
+            "これの根本原因なに?どこから落としてきてる?",
         ] {
             assert_eq!(kind(text), None, "{text}");
         }

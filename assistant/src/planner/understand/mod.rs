@@ -11,6 +11,7 @@
 
 pub mod action_request;
 mod calls;
+pub mod command_line;
 pub mod entities;
 mod focus;
 pub mod imperative;
@@ -56,6 +57,13 @@ pub struct Context<'a> {
     /// The analyst category of a rule (from its tags in the rules files): which rules an
     /// incident word ("the miner", 偵察) names, and which rules are generic.
     pub rule_category: &'a dyn Fn(&str) -> Category,
+    /// Whether a full-text query finds any alert within the analyst's scope: how much of a
+    /// pasted command line is the command ("nc -e reverse shell to ..." searches `nc -e`).
+    pub text_found: &'a dyn Fn(&str) -> bool,
+    /// The pods of the alerts a full-text query finds in a scope (within the analyst's scope
+    /// and the focus's time), at most [`INCIDENT_CONTAINERS`]; empty when there are more: the
+    /// pods "them" means after a search for a pasted value ("cut egress for all of them").
+    pub pods_found: &'a dyn Fn(&str, &str, Option<&TimeFocus>) -> Vec<String>,
 }
 
 /// Most containers an incident word is followed into (see [`Context::containers_in`]).
@@ -70,13 +78,14 @@ fn asks_about_another_product(question: &Question) -> bool {
 pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     let question = Question::new(question_text);
     // A pasted rules file is the thing to validate, not a list of names to scope by.
-    let entities = match intent::pasted_yaml(&question)
+    let mut entities = match intent::pasted_yaml(&question)
         .and_then(|yaml| question.original.find(yaml.as_str()))
         .filter(|start| *start > 0)
     {
         Some(start) => entities::link(&Question::new(&question.original[..start]), context.vocabulary),
         None => entities::link(&question, context.vocabulary),
     };
+    entities.values = command_line::as_found(std::mem::take(&mut entities.values), context.text_found);
     let time = time::time_spec(&question, context.now);
     // "And the week before that?": the same question over the period before the focus's.
     let period_before = match time {
@@ -123,7 +132,14 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         {
             Intent::Search
         }
-        Intent::Explain if !pasted.is_empty() && entities.rules.is_empty() && entities.alert_id.is_none() => {
+        // An explanation asked of an address or a path is a search for it; of a pasted command
+        // line ("why did falco flag `cat /proc/1/environ`") it explains the alert it finds.
+        Intent::Explain
+            if !pasted.is_empty()
+                && entities.rules.is_empty()
+                && entities.alert_id.is_none()
+                && !pasted.iter().any(|value| value.kind == values::ValueKind::Command) =>
+        {
             Intent::Search
         }
         // "Which of those ran the nc to 203.0.113.9?", 「/etc/shadow 読まれたのどの Pod?」: the
@@ -235,6 +251,19 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         let last = if period == "day" { "1d" } else { "7d" };
         focus.time = Some(TimeFocus { last: Some(last.to_string()), ..TimeFocus::default() });
     }
+    // A search for pasted values: the pods it found are what "them" means next.
+    if intent == Intent::Search
+        && !pasted.is_empty()
+        && let Some(search) = calls.iter().find(|call| call.tool == "search_events")
+        && let Some(query) = search.arguments.get("query").and_then(serde_json::Value::as_str)
+    {
+        let searched_scope = search.arguments.get("scope").and_then(serde_json::Value::as_str).unwrap_or("");
+        let pods = (context.pods_found)(searched_scope, query, focus.time.as_ref());
+        if !pods.is_empty() {
+            focus.one_of =
+                vec![calls::term(saker_tools::scope::Dimension::Pod, saker_tools::scope::Operator::In, pods)];
+        }
+    }
     Plan { intent, calls, scope, focus, notices: Vec::new(), readings }
 }
 
@@ -315,6 +344,8 @@ mod tests {
             rules_in: &rules_in,
             containers_in: &|_, _| Vec::new(),
             rule_category: &|_| Category::Other,
+            text_found: &|_| true,
+            pods_found: &|_, _, _| Vec::new(),
         };
         understand(question, &context)
     }
@@ -457,6 +488,8 @@ mod tests {
             rules_in: &rules_in,
             containers_in: &|_, _| Vec::new(),
             rule_category: &|_| Category::Other,
+            text_found: &|_| true,
+            pods_found: &|_, _, _| Vec::new(),
         };
         let mut random = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         for _ in 0..3000 {

@@ -3,6 +3,7 @@
 //! a ticket ("which pod talked to 198.51.100.23?", 「/dev/shm/easyminer はどこで実行された?」),
 //! and what a full-text search over the stored alerts finds; each becomes a search term.
 
+use super::command_line::{command_lines, inside};
 use super::text::{Question, trailing_run};
 
 /// What kind of value a pasted literal is.
@@ -25,6 +26,11 @@ pub enum ValueKind {
     /// An opaque identifier copied from an alert (a wallet `49fAKEwALLETeXAMPLEnOTrEAL`, a
     /// token): a long run of letters and digits that is not hexadecimal (ids are linked).
     Identifier,
+    /// A command line pasted from an alert (`apt-get install -y vim-tiny`), see
+    /// [`super::command_line`].
+    Command,
+    /// A file name with a script or binary extension, without its directory (`linpeas.sh`).
+    FileName,
 }
 
 /// One literal value of the question.
@@ -58,6 +64,7 @@ impl PastedValue {
                 phrase(without_scheme.trim_end_matches('/'))
             }
             ValueKind::Ipv4 | ValueKind::Path | ValueKind::Domain => phrase(self.text.trim_end_matches('/')),
+            ValueKind::Command | ValueKind::FileName => phrase(&self.text),
         }
     }
 }
@@ -84,7 +91,14 @@ pub fn pasted_values(question: &Question) -> Vec<PastedValue> {
             values.push(PastedValue { kind, text: text.to_string() });
         }
     };
+    let commands = command_lines(question);
+    for command in &commands {
+        push(ValueKind::Command, &command.text);
+    }
     for token in question.tokens() {
+        if inside(&commands, token.start, token.end) {
+            continue;
+        }
         let text = token.text.trim_end_matches([',', '?', ')']);
         if text.starts_with("http://") || text.starts_with("https://") {
             if text.len() > "https://".len() {
@@ -111,6 +125,10 @@ pub fn pasted_values(question: &Question) -> Vec<PastedValue> {
             push(ValueKind::Domain, text);
             continue;
         }
+        if is_file_name(text) {
+            push(ValueKind::FileName, text);
+            continue;
+        }
         if is_port(text) && follows_a_port_word(question, token.start) {
             push(ValueKind::Port, text);
             continue;
@@ -124,6 +142,19 @@ pub fn pasted_values(question: &Question) -> Vec<PastedValue> {
         }
     }
     values
+}
+
+/// A file name with a script, archive or binary extension and no directory: `linpeas.sh`,
+/// `payload.tar.gz` (not a field name such as `proc.name`, nor a version such as `1.2`).
+fn is_file_name(text: &str) -> bool {
+    let Some((stem, extension)) = text.rsplit_once('.') else { return false };
+    const RUNNABLE: &[&str] =
+        &["sh", "py", "pl", "rb", "php", "js", "jar", "bin", "exe", "so", "elf", "gz", "tar", "zip", "tgz", "xz"];
+    stem.len() >= 2
+        && stem.bytes().next().is_some_and(|byte| byte.is_ascii_alphabetic())
+        && stem.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"-_.".contains(&byte))
+        && RUNNABLE.contains(&extension)
+        && !FIELD_CLASSES.contains(&stem.split('.').next().unwrap_or(""))
 }
 
 /// Shortest opaque identifier ([`ValueKind::Identifier`]).
@@ -365,7 +396,13 @@ mod tests {
             vec![(ValueKind::Url, "http://203.0.113.50/dl/easyminer".into())]
         );
         assert_eq!(values("de.minexmr.com へのアクセス"), vec![(ValueKind::Domain, "de.minexmr.com".into())]);
-        assert!(values("what ran malicious-bin-event-gen.sh and set proc.name").is_empty());
+        // A script's file name is a value; linking drops it when it is a stored process name.
+        assert_eq!(
+            values("what ran malicious-bin-event-gen.sh and set proc.name"),
+            vec![(ValueKind::FileName, "malicious-bin-event-gen.sh".into())]
+        );
+        assert_eq!(values("who dl'd linpeas.sh"), vec![(ValueKind::FileName, "linpeas.sh".into())]);
+        assert!(values("upgrade to 1.2 and check proc.name").is_empty());
         assert!(values("24/7 coverage, and/or").is_empty());
         assert_eq!(values("any alerts w/ user www-data?"), vec![(ValueKind::User, "www-data".into())]);
         assert_eq!(values("www-data ユーザーの操作"), vec![(ValueKind::User, "www-data".into())]);
