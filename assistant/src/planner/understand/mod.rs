@@ -202,6 +202,14 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         Intent::Count if category.is_some() && entities.rules.is_empty() && !counts_objects(&phrasing) => {
             Intent::ComparePeriods
         }
+        // "A category's count this week against last week, and the techniques and tools
+        // used": the weekly report, which has the techniques too.
+        Intent::Mitre
+            if category.is_some()
+                && intent::scores(&phrasing).iter().any(|(other, score)| *other == Intent::ComparePeriods && *score >= 7) =>
+        {
+            Intent::ComparePeriods
+        }
         other => other,
     };
     let mut focus = focus::update(context.focus, &question, &entities, &time);
