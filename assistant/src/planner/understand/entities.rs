@@ -369,6 +369,17 @@ fn wildcard_term(question: &Question, vocabulary: &Vocabulary, token: Token<'_>)
 /// Whether the question leaves the linked `value` out: "without gitlab-runner", 「ci 以外」.
 fn left_out(question: &Question, value: &str) -> bool {
     let lower = value.to_lowercase();
+    // The value as written, or the part of it the question named it by ("besides the shield
+    // one" for risks-aws-eks-workloads-shield).
+    let mention = if super::text::find_phrase(&question.folded, &lower).is_some() {
+        lower
+    } else {
+        match question.tokens().into_iter().find(|token| token.text.len() >= 4 && lower.contains(token.text)) {
+            Some(token) => token.text.to_string(),
+            None => return false,
+        }
+    };
+    let lower = mention;
     let Some(start) = super::text::find_phrase(&question.folded, &lower) else {
         return false;
     };
@@ -997,6 +1008,9 @@ mod tests {
         assert_eq!(linked("storefront 抜きだと?").excluded.len(), 1);
         // "Beyond X?" leaves X out of this question only; "without X" of the turns after it too.
         assert!(linked("has it spread beyond the checkout-api workload?").excluded_for_this_question);
+        // Left out by the part of its name the question used.
+        let besides = linked("is the easyminer thing in any cluster besides the shield one?");
+        assert_eq!(besides.excluded, vec![(Dimension::Cluster, "risks-aws-eks-workloads-shield".to_string())]);
         assert!(linked("影響範囲は?checkout-api以外にも広がってる?").excluded_for_this_question);
         assert!(!linked("alerts in prod-recon-eks excluding the checkout-api workload").excluded_for_this_question);
         assert!(!linked("storefront 以外で何件?").excluded_for_this_question);

@@ -206,7 +206,9 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         // used": the weekly report, which has the techniques too.
         Intent::Mitre
             if category.is_some()
-                && intent::scores(&phrasing).iter().any(|(other, score)| *other == Intent::ComparePeriods && *score >= 7) =>
+                && intent::scores(&phrasing)
+                    .iter()
+                    .any(|(other, score)| *other == Intent::ComparePeriods && *score >= 7) =>
         {
             Intent::ComparePeriods
         }
