@@ -15,9 +15,8 @@ async fn the_planner_meets_every_committed_threshold() {
     assert_thresholds(&committed_suites()).await;
 }
 
-/// The blind generalisation suites (eval/generalisation: the sealed half and three working sets),
-/// gated per turn on each; a
-/// failure of the sealed half is counted, never shown.
+/// The blind generalisation suites (eval/generalisation: the sealed half and the working sets),
+/// gated per turn on each; a failure of the sealed half is counted, never shown.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_planner_meets_the_generalisation_thresholds() {
     let directory = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/generalisation"));
