@@ -36,6 +36,9 @@ use self::words::words;
 use super::plan::{Intent, Plan};
 use crate::conversation::{Focus, TimeFocus};
 
+/// The pods of the alerts a full-text query (second) finds in a scope (first) over a time.
+pub type PodsFound<'a> = dyn Fn(&str, &str, Option<&TimeFocus>) -> Vec<String> + 'a;
+
 /// What understanding needs besides the question.
 pub struct Context<'a> {
     /// The entities in focus before this turn.
@@ -63,7 +66,7 @@ pub struct Context<'a> {
     /// The pods of the alerts a full-text query finds in a scope (within the analyst's scope
     /// and the focus's time), at most [`INCIDENT_CONTAINERS`]; empty when there are more: the
     /// pods "them" means after a search for a pasted value ("cut egress for all of them").
-    pub pods_found: &'a dyn Fn(&str, &str, Option<&TimeFocus>) -> Vec<String>,
+    pub pods_found: &'a PodsFound<'a>,
 }
 
 /// Most containers an incident word is followed into (see [`Context::containers_in`]).
