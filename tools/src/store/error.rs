@@ -76,6 +76,9 @@ pub enum StoreError {
         #[source]
         source: sqlx::migrate::MigrateError,
     },
+    /// The shared PostgreSQL database is unreachable, refused a query or could not be migrated.
+    #[error("{0}")]
+    Database(#[from] super::database::DatabaseError),
 }
 
 /// Why a caller stopped a store read.

@@ -3,6 +3,7 @@
 //! The interface is synchronous: the embedded backend does blocking I/O on memory-mapped
 //! files, so async callers (the server) run store calls on `tokio::task::spawn_blocking`.
 
+pub mod database;
 mod error;
 mod filter;
 pub mod index;
