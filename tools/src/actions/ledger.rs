@@ -21,7 +21,7 @@ use sqlx::Row as _;
 use super::model::ActionStatus;
 use super::proposal::Proposal;
 use crate::store::StoreError;
-use crate::store::state::{StatePool, StateDb};
+use crate::store::state::{StateDb, StatePool};
 
 /// Where a proposal came from. Auto-approval never applies to a language model's proposals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -521,8 +521,10 @@ impl ActionLedger {
         let not_found = || LedgerError::NotFound(id.to_string());
         let mut action = match self.db.pool() {
             StatePool::Sqlite(pool) => {
-                let row = sqlx::query("SELECT id, created_at, updated_at, status, version, origin, proposed_by, \
-                     session_id, executor, proposal FROM response_actions WHERE id = ?")
+                let row = sqlx::query(
+                    "SELECT id, created_at, updated_at, status, version, origin, proposed_by, \
+                     session_id, executor, proposal FROM response_actions WHERE id = ?",
+                )
                 .bind(id)
                 .fetch_optional(pool)
                 .await?

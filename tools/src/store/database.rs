@@ -25,7 +25,9 @@ pub enum DatabaseError {
         problem: String,
     },
     /// No connection could be made within the retries.
-    #[error("the PostgreSQL database at {address} is unreachable after {attempts} attempts over {waited_seconds} s: {source}")]
+    #[error(
+        "the PostgreSQL database at {address} is unreachable after {attempts} attempts over {waited_seconds} s: {source}"
+    )]
     Unreachable {
         /// `host:port`.
         address: String,
@@ -70,7 +72,9 @@ impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<DatabaseUrl, DatabaseError> {
         let trimmed = url.trim();
         if !(trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://")) {
-            return Err(DatabaseError::InvalidUrl { problem: "it must start with postgres:// or postgresql://".into() });
+            return Err(DatabaseError::InvalidUrl {
+                problem: "it must start with postgres:// or postgresql://".into(),
+            });
         }
         let options = PgConnectOptions::from_str(trimmed).map_err(|error| DatabaseError::InvalidUrl {
             // sqlx's parse errors describe the syntax, never the text parsed.
