@@ -6,8 +6,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 use saker::server::{self, AppParts, AppState, ResponseParts, ServerLimits};
-use saker_tools::store::AlertStore as _;
-use saker_tools::store::state::StateDb;
 
 use super::ask::AssistantArgs;
 
@@ -44,11 +42,9 @@ pub fn run(arguments: ServeArgs) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
         let opened = arguments.assistant.open(&config, false).await?;
-        let ingest_log = StateDb::open(&data.data_dir)
-            .await
-            .with_context(|| format!("cannot open the state database in {}", data.data_dir.display()))?;
+        let ingest_log = opened.state.clone();
         let backend = opened.backend.kind();
-        let alerts = opened.store.len().context("cannot read the event store")?;
+        let alerts = opened.store.store().len().context("cannot read the event store")?;
         let rules = opened.rules.rules().count();
         let response = ResponseParts { tokens: opened.tokens, actions: opened.actions, escalator: opened.escalator };
         let requested: std::net::SocketAddr = tokio::net::lookup_host(&listen)

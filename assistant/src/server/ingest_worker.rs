@@ -8,17 +8,16 @@
 //! reopening would rescan every stored id each time) and is closed after a few idle seconds,
 //! releasing the index lock for a `saker ingest` run beside the server.
 
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
 use axum::body::Bytes;
 use saker_tools::ingest::{IngestSettings, IngestSummary, Ingestor};
-use saker_tools::store::index::{TantivyStore, WriterSettings};
-use saker_tools::store::{AddOutcome, AlertStore, AlertWriter, StoreError};
+use saker_tools::store::{AddOutcome, AlertWriter, StoreError};
 use tokio::sync::oneshot;
 
 use super::ingest_body::{BodyError, BodyShape, split_body};
+use crate::storage::AlertStoreHandle;
 
 /// How long the writer stays open without requests.
 pub const WRITER_IDLE: Duration = Duration::from_secs(5);
@@ -67,7 +66,7 @@ pub struct IngestWorker {
 
 impl IngestWorker {
     /// Starts the writer thread for `store`.
-    pub fn start(store: Arc<TantivyStore>) -> Result<IngestWorker, std::io::Error> {
+    pub fn start(store: AlertStoreHandle) -> Result<IngestWorker, std::io::Error> {
         let (jobs, receiver) = std::sync::mpsc::channel();
         std::thread::Builder::new().name("saker-ingest".into()).spawn(move || run(&store, &receiver, WRITER_IDLE))?;
         Ok(IngestWorker { jobs })
@@ -88,7 +87,7 @@ struct OpenWriter<'store> {
     writer: Box<dyn AlertWriter + 'store>,
 }
 
-fn run(store: &TantivyStore, jobs: &Receiver<Job>, idle: Duration) {
+fn run(store: &AlertStoreHandle, jobs: &Receiver<Job>, idle: Duration) {
     let mut open: Option<OpenWriter<'_>> = None;
     let mut next: Option<Job> = None;
     loop {
@@ -155,15 +154,14 @@ fn ingest_cluster(cluster: Option<String>) -> Option<String> {
 /// refreshes the reader. A body that holds no JSON fails alone; a store failure fails the
 /// whole group (the `Err`).
 fn ingest_group<'store>(
-    store: &'store TantivyStore,
+    store: &'store AlertStoreHandle,
     open: &mut Option<OpenWriter<'store>>,
     bodies: &[Bytes],
     cluster: Option<String>,
 ) -> Result<Vec<Result<IngestReport, IngestFailure>>, StoreError> {
     if open.as_ref().is_none_or(|current| current.cluster != cluster) {
         *open = None;
-        store.set_writer_settings(WriterSettings { ingest_cluster: cluster.clone(), ..WriterSettings::default() });
-        *open = Some(OpenWriter { cluster: cluster.clone(), writer: store.writer()? });
+        *open = Some(OpenWriter { cluster: cluster.clone(), writer: store.writer_for(cluster.clone())? });
     }
     let Some(current) = open.as_mut() else {
         return Ok(bodies.iter().map(|_| Err(IngestFailure::Stopped)).collect());

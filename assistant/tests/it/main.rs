@@ -23,11 +23,14 @@ mod operations;
 mod planner_conversation;
 mod planner_paraphrases;
 mod planner_render;
+#[path = "../../../tools/tests/it/postgres_server.rs"]
+mod postgres_server;
 mod prompt_injection;
 mod report;
 mod response_actions;
 mod scripted_model;
 mod seed_investigation;
 mod server;
+mod session_suite;
 mod support;
 mod web;

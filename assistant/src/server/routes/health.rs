@@ -1,8 +1,9 @@
-//! `GET /healthz`: the server is up, how many alerts it holds, which backend answers.
+//! `GET /healthz`: the server is up, how many alerts it holds, which backend answers (liveness);
+//! `GET /readyz`: whether its databases answer (readiness).
 
 use axum::Json;
 use axum::extract::State;
-use saker_tools::store::AlertStore;
+use axum::http::StatusCode;
 use serde::Serialize;
 
 use crate::conversation::BackendKind;
@@ -24,4 +25,36 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiE
     // The count comes from the open reader's segment metadata: no I/O.
     let alerts = state.store().len()?;
     Ok(Json(Health { status: "ok", alerts, backend: state.orchestrator().backend().kind() }))
+}
+
+/// The readiness answer.
+#[derive(Debug, Serialize)]
+pub struct Readiness {
+    /// Whether this replica can answer: its databases respond.
+    pub ready: bool,
+    /// Why not (`database unreachable: ...`, naming the database without its password).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `GET /readyz`: 200 when the state and session databases answer now, else 503 with the
+/// reason, so a load balancer sends no requests to a replica that cannot record them.
+/// `/healthz` stays liveness: the process answers.
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let checked = async {
+        if let Some(ingest_log) = state.ingest_log() {
+            ingest_log.ping().await.map_err(|error| error.to_string())?;
+        }
+        state.orchestrator().sessions().ping().await.map_err(|error| error.to_string())
+    };
+    match checked.await {
+        Ok(()) => (StatusCode::OK, Json(Readiness { ready: true, reason: None })),
+        Err(details) => {
+            tracing::warn!(%details, "not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Readiness { ready: false, reason: Some(format!("database unreachable: {details}")) }),
+            )
+        }
+    }
 }

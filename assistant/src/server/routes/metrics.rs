@@ -4,7 +4,6 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use saker_tools::store::AlertStore as _;
 
 use crate::metrics::CONTENT_TYPE;
 use crate::server::{ApiError, AppState};
