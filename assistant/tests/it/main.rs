@@ -26,6 +26,7 @@ mod planner_render;
 #[path = "../../../tools/tests/it/postgres_server.rs"]
 mod postgres_server;
 mod prompt_injection;
+mod replicas;
 mod report;
 mod response_actions;
 mod scripted_model;

@@ -113,8 +113,9 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
-/// How a process waits for its database at start: `attempts` connections, the first retry
-/// after `first_delay`, each wait doubling up to `max_delay`.
+/// How a process waits for its database at start: `attempts` connections of at most
+/// `attempt_timeout` each, the first retry after `first_delay`, each wait doubling up to
+/// `max_delay`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectRetry {
     /// Connection attempts in all (at least one is made).
@@ -123,17 +124,25 @@ pub struct ConnectRetry {
     pub first_delay: Duration,
     /// The longest wait between two attempts.
     pub max_delay: Duration,
+    /// How long one attempt may take (sqlx retries a refused connection within it).
+    pub attempt_timeout: Duration,
 }
 
 impl Default for ConnectRetry {
-    /// Eight attempts over about 18 seconds: long enough for a database pod that starts beside
-    /// Saker, short enough that a wrong address is reported while someone is watching.
+    /// Six attempts of up to 5 s with waits of 0.25 to 4 s between them (at most about 38 s):
+    /// long enough for a database pod that starts beside Saker, short enough that a wrong
+    /// address is reported while someone is watching.
     fn default() -> Self {
-        ConnectRetry { attempts: 8, first_delay: Duration::from_millis(250), max_delay: Duration::from_secs(5) }
+        ConnectRetry {
+            attempts: 6,
+            first_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(4),
+            attempt_timeout: ACQUIRE_TIMEOUT,
+        }
     }
 }
 
-/// How long one connection attempt (and a pooled query's wait for a connection) may take.
+/// How long one connection attempt takes at most by default.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Connects a pool of at most `max_connections` to `url`, retrying as `retry` says while the
@@ -148,7 +157,7 @@ pub async fn connect(url: &DatabaseUrl, retry: ConnectRetry, max_connections: u3
         attempt += 1;
         let connected = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
-            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .acquire_timeout(retry.attempt_timeout)
             .connect_with(url.options().clone())
             .await;
         match connected {
@@ -200,9 +209,15 @@ pub async fn migrate(pool: &PgPool, migrator: &Migrator, url: &DatabaseUrl) -> R
     migrator.run(pool).await.map_err(|source| DatabaseError::Migrate { database: url.to_string(), source })
 }
 
-/// Whether the database answers a query now (for readiness checks), within `ACQUIRE_TIMEOUT`.
+/// How long a readiness check waits for the database.
+pub const PING_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Whether the database answers a query now (for readiness checks), within [`PING_TIMEOUT`].
 pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+    match tokio::time::timeout(PING_TIMEOUT, sqlx::query("SELECT 1").execute(pool)).await {
+        Ok(answered) => answered.map(|_| ()),
+        Err(_) => Err(sqlx::Error::PoolTimedOut),
+    }
 }
 
 #[cfg(test)]

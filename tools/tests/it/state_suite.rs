@@ -323,3 +323,27 @@ async fn listing_counting_and_failing_interrupted_actions_on_both_backends() {
         assert_eq!(failed.history.last().map(|event| event.event), Some(EventKind::Failed));
     }
 }
+
+/// A database nobody listens on: bounded retries with backoff, then an error naming host:port
+/// and never the password.
+#[tokio::test]
+async fn an_unreachable_database_is_named_after_bounded_retries() {
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("port").port();
+    let url = DatabaseUrl::parse(&format!("postgres://saker:s3cret@127.0.0.1:{port}/saker")).expect("url");
+    let retry = ConnectRetry {
+        attempts: 3,
+        first_delay: std::time::Duration::from_millis(20),
+        max_delay: std::time::Duration::from_millis(40),
+        attempt_timeout: std::time::Duration::from_millis(300),
+    };
+    let started = std::time::Instant::now();
+    let error = StateDb::connect_postgres(&url, retry).await.expect_err("nobody listens");
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!("127.0.0.1:{port}")) && message.contains("unreachable after 3 attempts"),
+        "{message}"
+    );
+    assert!(!message.contains("s3cret"), "{message}");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(60), "it waited between attempts");
+}
