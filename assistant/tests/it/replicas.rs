@@ -207,3 +207,35 @@ async fn two_replicas_share_conversations_and_the_action_ledger() {
         assert_eq!(status, StatusCode::OK, "liveness does not depend on the database");
     }
 }
+
+#[test]
+fn saker_migrate_runs_every_postgresql_migration_once_and_says_the_embedded_backend_needs_none() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let embedded = super::support::run(saker(data.path()).arg("migrate"));
+    assert!(embedded.status.success());
+    assert!(super::support::stdout(&embedded).contains("embedded backend needs no migration"));
+
+    std::fs::write(data.path().join("saker.yaml"), "store:\n  backend: postgres\n").expect("config");
+    let unset = super::support::run(saker(data.path()).arg("migrate").env_remove("SAKER_DATABASE_URL"));
+    assert!(!unset.status.success());
+    let message = super::support::stderr(&unset);
+    assert!(message.contains("SAKER_DATABASE_URL") && message.contains("store.url_env"), "{message}");
+
+    let url = postgres_server().fresh_database();
+    for _twice in 0..2 {
+        let migrated = super::support::run(saker(data.path()).arg("migrate").env("SAKER_DATABASE_URL", &url));
+        assert!(migrated.status.success(), "{}", super::support::stderr(&migrated));
+        assert!(super::support::stdout(&migrated).contains("migrated the PostgreSQL database"));
+    }
+    let versions = std::process::Command::new("psql")
+        .args([
+            url.as_str(),
+            "-tA",
+            "-c",
+            "SELECT string_agg(version::text, ',' ORDER BY version) FROM _sqlx_migrations",
+        ])
+        .output()
+        .expect("psql");
+    let versions = String::from_utf8_lossy(&versions.stdout).trim().to_string();
+    assert!(versions.contains("100,101") && versions.ends_with("200"), "{versions}");
+}
