@@ -39,6 +39,11 @@ pub struct Session {
     pub turns: Vec<TurnRecord>,
 }
 
+/// A session as read: created at, scope, focus (JSON).
+type SessionRow = (String, String, String);
+/// A turn as read: question, created at, answer (JSON).
+type TurnRow = (String, String, String);
+
 /// The session database: `<data-dir>/conversations.sqlite`, or the shared PostgreSQL database
 /// (migrations of `assistant/migrations/postgres/`, versions 200 and up).
 #[derive(Debug, Clone)]
@@ -120,7 +125,7 @@ impl SessionStore {
     /// Loads a session with all its turns.
     pub async fn load(&self, id: &str) -> Result<Session, ConversationError> {
         let not_found = || ConversationError::SessionNotFound(id.to_string());
-        let (head, rows): ((String, String, String), Vec<(String, String, String)>) = match &self.pool {
+        let (head, rows): (SessionRow, Vec<TurnRow>) = match &self.pool {
             SessionPool::Sqlite(pool) => {
                 let head = sqlx::query_as("SELECT created_at, scope, focus FROM sessions WHERE id = ?")
                     .bind(id)

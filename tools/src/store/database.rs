@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::PgPool;
@@ -63,7 +64,7 @@ pub enum DatabaseError {
 /// without the password, so it can appear in errors and logs.
 #[derive(Clone)]
 pub struct DatabaseUrl {
-    options: PgConnectOptions,
+    options: Arc<PgConnectOptions>,
     shown: String,
 }
 
@@ -87,7 +88,7 @@ impl DatabaseUrl {
             options.get_port(),
             options.get_database().unwrap_or(options.get_username())
         );
-        Ok(DatabaseUrl { options, shown })
+        Ok(DatabaseUrl { options: Arc::new(options), shown })
     }
 
     /// `host:port`, for the errors that say where the database was looked for.

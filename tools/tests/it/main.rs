@@ -12,6 +12,8 @@ mod exceptions_validate_data;
 mod exceptions_validate_fuzz;
 mod explain_event;
 mod fuzz;
+// The watchdog shell outlives the test process on purpose (it stops the server after it).
+#[allow(clippy::zombie_processes)]
 mod postgres_server;
 mod response_actions;
 mod root_cause;
