@@ -38,7 +38,10 @@ impl PostgresServer {
             "saker_test_{}_{}_{}",
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed),
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|time| time.as_micros()).unwrap_or(0)
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|time| time.as_micros())
+                .unwrap_or(0)
         );
         let admin = format!("{}/postgres", self.base_url);
         let output = Command::new("psql")
@@ -136,7 +139,10 @@ fn server_command(binary: &Path, as_root: bool) -> Command {
 }
 
 fn free_loopback_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).map(|address| address.port()).expect("a free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
 }
 
 fn start_throwaway_server() -> PostgresServer {
@@ -204,6 +210,8 @@ fn stop_when_tests_end(bin: &Path, data: &Path, root: &Path, as_root: bool) {
         pid = std::process::id(),
         root = root.display()
     );
+    // Never waited for: it must outlive this process to stop the server after it.
+    #[allow(clippy::zombie_processes)]
     let _watchdog = Command::new("sh")
         .args(["-c", &script])
         .stdin(Stdio::null())
