@@ -3,13 +3,15 @@
 //! embedded backend keeps them in the data directory (tantivy and SQLite); the PostgreSQL
 //! backend keeps them in one database every replica shares, reached with bounded retries and
 //! migrated at start (under PostgreSQL's advisory lock, so replicas starting together migrate
-//! once).
+//! once): the alerts in `saker_tools::store::postgres::PostgresStore`, the state and sessions
+//! on one pool of their own.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use saker_tools::store::database::{self, ConnectRetry, DatabaseError, DatabaseUrl};
 use saker_tools::store::index::{TantivyStore, WriterSettings};
+use saker_tools::store::postgres::PostgresStore;
 use saker_tools::store::state::{StateDb, StatePool};
 use saker_tools::store::{AlertStore, AlertWriter, StoreError};
 
@@ -27,21 +29,24 @@ pub enum StorageError {
     Sessions(#[from] ConversationError),
 }
 
-/// The alert store as every caller sees it (`Arc<dyn AlertStore>`), plus what only the
-/// embedded backend needs: its writer's settings (the cluster assumed for alerts carrying
-/// none) and the reader refresh that makes a commit visible at once.
+/// The alert store as every caller sees it (`Arc<dyn AlertStore>`), plus what the writer
+/// needs of the concrete backend: the cluster assumed for alerts carrying none (both backends),
+/// the embedded writer's settings and its reader refresh that makes a commit visible at once.
 #[derive(Clone)]
 pub struct AlertStoreHandle {
     store: Arc<dyn AlertStore>,
-    embedded: Option<Arc<TantivyStore>>,
+    backend: Concrete,
+}
+
+#[derive(Clone)]
+enum Concrete {
+    Embedded(Arc<TantivyStore>),
+    Postgres(Arc<PostgresStore>),
 }
 
 impl std::fmt::Debug for AlertStoreHandle {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter
-            .debug_struct("AlertStoreHandle")
-            .field("embedded", &self.embedded.as_ref().map(|store| store.path().to_path_buf()))
-            .finish()
+        formatter.debug_struct("AlertStoreHandle").field("shared", &self.is_shared()).finish_non_exhaustive()
     }
 }
 
@@ -49,12 +54,19 @@ impl AlertStoreHandle {
     /// The embedded tantivy store.
     pub fn embedded(store: Arc<TantivyStore>) -> AlertStoreHandle {
         let shared: Arc<dyn AlertStore> = store.clone();
-        AlertStoreHandle { store: shared, embedded: Some(store) }
+        AlertStoreHandle { store: shared, backend: Concrete::Embedded(store) }
     }
 
-    /// A store whose commits every reader sees at once (PostgreSQL).
-    pub fn shared(store: Arc<dyn AlertStore>) -> AlertStoreHandle {
-        AlertStoreHandle { store, embedded: None }
+    /// The PostgreSQL store several replicas share; its commits every reader sees at once.
+    pub fn postgres(store: Arc<PostgresStore>) -> AlertStoreHandle {
+        let shared: Arc<dyn AlertStore> = store.clone();
+        AlertStoreHandle { store: shared, backend: Concrete::Postgres(store) }
+    }
+
+    /// Whether other processes write the same store (so a commit may find alerts another
+    /// replica stored meanwhile, and is best made per request).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.backend, Concrete::Postgres(_))
     }
 
     /// The store, for the tools.
@@ -64,8 +76,11 @@ impl AlertStoreHandle {
 
     /// A writer for alerts ingested with `cluster` assumed for those that carry none.
     pub fn writer_for(&self, cluster: Option<String>) -> Result<Box<dyn AlertWriter + '_>, StoreError> {
-        if let Some(embedded) = &self.embedded {
-            embedded.set_writer_settings(WriterSettings { ingest_cluster: cluster, ..WriterSettings::default() });
+        match &self.backend {
+            Concrete::Embedded(embedded) => {
+                embedded.set_writer_settings(WriterSettings { ingest_cluster: cluster, ..WriterSettings::default() })
+            }
+            Concrete::Postgres(postgres) => postgres.set_ingest_cluster(cluster),
         }
         self.store.writer()
     }
@@ -73,9 +88,9 @@ impl AlertStoreHandle {
     /// Makes the last commit visible to the next query (the embedded reader reloads; a shared
     /// database needs nothing).
     pub fn refresh(&self) -> Result<(), StoreError> {
-        match &self.embedded {
-            Some(embedded) => embedded.refresh(),
-            None => Ok(()),
+        match &self.backend {
+            Concrete::Embedded(embedded) => embedded.refresh(),
+            Concrete::Postgres(_) => Ok(()),
         }
     }
 }
@@ -122,8 +137,8 @@ impl Storage {
                         problem: "the state database is not PostgreSQL".into(),
                     })));
                 };
-                let sessions = SessionStore::on_postgres(pool.clone()).await?;
-                let alerts = open_postgres_alerts(pool, url, data_dir)?;
+                let sessions = SessionStore::on_postgres(pool).await?;
+                let alerts = open_postgres_alerts(url).await?;
                 Ok(Storage { alerts, state, sessions, database: Some(url.clone()) })
             }
         }
@@ -141,17 +156,15 @@ impl Storage {
     }
 }
 
-/// The alert store of the shared database.
-///
-/// Until the PostgreSQL alert store is wired in, the alerts of a `postgres` configuration stay
-/// in the data directory's embedded index (state and sessions are shared).
-fn open_postgres_alerts(
-    _pool: sqlx::PgPool,
-    _url: &DatabaseUrl,
-    data_dir: &Path,
-) -> Result<AlertStoreHandle, StorageError> {
-    tracing::warn!("the PostgreSQL alert store is not wired in yet: alerts stay in the data directory's index");
-    Ok(AlertStoreHandle::embedded(Arc::new(TantivyStore::open(&index_dir(data_dir))?)))
+/// The alert store of the shared database, connected on the blocking pool (the store runs its
+/// own runtime and must not be opened inside an async task). The state's connection has
+/// already waited for the database and run every tools migration, the alert tables' too.
+async fn open_postgres_alerts(url: &DatabaseUrl) -> Result<AlertStoreHandle, StorageError> {
+    let secret = url.expose_secret().to_string();
+    let store = tokio::task::spawn_blocking(move || PostgresStore::connect(&secret))
+        .await
+        .map_err(|error| StoreError::Database(DatabaseError::InvalidUrl { problem: error.to_string() }))??;
+    Ok(AlertStoreHandle::postgres(Arc::new(store)))
 }
 
 /// Runs every PostgreSQL migration (the tools': alert store and state; the assistant's:

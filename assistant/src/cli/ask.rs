@@ -114,8 +114,15 @@ impl AssistantArgs {
                     }
                 },
             )?;
-        if require_alerts && storage.alerts.store().is_empty().context("cannot read the event store")? {
-            return Err(empty_hint());
+        if require_alerts {
+            let store = storage.alerts.store().clone();
+            let empty = tokio::task::spawn_blocking(move || store.is_empty())
+                .await
+                .context("the store check stopped")?
+                .context("cannot read the event store")?;
+            if empty {
+                return Err(empty_hint());
+            }
         }
         let rules = Arc::new(config.rules_catalog(&self.rules)?);
         let backend = config.backend(|name| std::env::var(name).ok())?;

@@ -4,6 +4,9 @@
 //! a commit runs wait together and then share one commit (group commit): with several senders
 //! a commit and a reader refresh per body cost more than the bodies themselves.
 //!
+//! On a shared (PostgreSQL) store each body is committed on its own, so that the alerts another
+//! replica stored meanwhile are counted as duplicates of the body that sent them.
+//!
 //! The writer stays open between requests (Falco's `http_output` posts one alert per request;
 //! reopening would rescan every stored id each time) and is closed after a few idle seconds,
 //! releasing the index lock for a `saker ingest` run beside the server.
@@ -183,7 +186,16 @@ fn ingest_group<'store>(
                 Err(not_text) => ingestor.reject("request", item.place.position(), not_text.to_string()),
             }
         }
-        results.push(Ok(IngestReport { shape: split.shape, summary: ingestor.into_summary() }));
+        let mut summary = ingestor.into_summary();
+        if store.is_shared() {
+            // Another replica may have stored some of these alerts since they were added: each
+            // body is committed on its own so that its counts say so exactly.
+            let outcome = current.writer.commit_counting()?;
+            let already_stored = outcome.already_stored.min(summary.accepted);
+            summary.accepted -= already_stored;
+            summary.duplicates += already_stored;
+        }
+        results.push(Ok(IngestReport { shape: split.shape, summary }));
     }
     current.writer.commit()?;
     store.refresh()?;
@@ -200,6 +212,10 @@ impl AlertWriter for Borrowed<'_, '_> {
 
     fn commit(&mut self) -> Result<(), StoreError> {
         self.0.commit()
+    }
+
+    fn commit_counting(&mut self) -> Result<saker_tools::store::CommitOutcome, StoreError> {
+        self.0.commit_counting()
     }
 
     fn pending(&self) -> usize {

@@ -1,5 +1,7 @@
 //! Two real `saker serve` processes (the built binary) on loopback ports sharing one PostgreSQL
-//! database (a throwaway server, `postgres_server`), with API tokens: a conversation begun on
+//! database (a throwaway server, `postgres_server`), with API tokens: the demo alerts ingested
+//! through both at once in overlapping bodies (nothing lost, no duplicate, counts exact), a
+//! conversation begun on
 //! one replica is continued on the other with the first turn's focus, a response action
 //! proposed on one is approved on the other, a second approval of the same version is refused,
 //! approvals racing on both replicas let exactly one win, and `/readyz` says ready on both, then
@@ -39,15 +41,15 @@ fn tokens() -> String {
 }
 
 impl Replica {
-    /// Starts a replica on the database at `url`, with the demo scenarios in its data
-    /// directory, and waits for its `listening on` line.
+    /// Starts a replica on the database at `url` (an empty data directory: everything is in
+    /// the database) and waits for its `listening on` line.
     fn start(url: &str) -> Replica {
         let data = tempfile::tempdir().expect("tempdir");
         std::fs::write(data.path().join("saker.yaml"), "store:\n  backend: postgres\n  url_env: SAKER_DATABASE_URL\n")
             .expect("config");
         let mut command = saker(data.path());
         command
-            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", "127.0.0.1:0"])
             .env("SAKER_DATABASE_URL", url)
             .env("SAKER_API_TOKENS", tokens())
             .stdin(Stdio::null())
@@ -77,6 +79,21 @@ impl Replica {
             reqwest::Client::new().get(format!("{}{path}", self.base)).bearer_auth(token).send().await.expect("GET");
         let status = response.status();
         (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn ingest(&self, lines: &[&str]) -> (u64, u64) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/v1/events", self.base))
+            .bearer_auth(ANALYST)
+            .header("content-type", "application/x-ndjson")
+            .body(lines.join("\n"))
+            .send()
+            .await
+            .expect("POST /v1/events");
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["rejected"], 0, "{body}");
+        (body["accepted"].as_u64().expect("accepted"), body["duplicates"].as_u64().expect("duplicates"))
     }
 
     async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
@@ -111,6 +128,16 @@ impl Replica {
     }
 }
 
+/// Sends `lines` to `replica` in bodies of 50; returns (accepted, duplicates) in all.
+async fn ingest_in_bodies(replica: &Replica, lines: &[&str]) -> (u64, u64) {
+    let mut counts = (0, 0);
+    for body in lines.chunks(50) {
+        let (accepted, duplicates) = replica.ingest(body).await;
+        counts = (counts.0 + accepted, counts.1 + duplicates);
+    }
+    counts
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_replicas_share_conversations_and_the_action_ledger() {
     let url = postgres_server().fresh_database();
@@ -124,9 +151,32 @@ async fn two_replicas_share_conversations_and_the_action_ledger() {
     for replica in [&first, &second] {
         let (status, ready) = replica.get("/readyz", ANALYST).await;
         assert_eq!((status, ready["ready"].clone()), (StatusCode::OK, json!(true)), "{ready}");
-        let (status, _) = replica.get("/healthz", ANALYST).await;
-        assert_eq!(status, StatusCode::OK);
+        let (status, health) = replica.get("/healthz", ANALYST).await;
+        assert_eq!((status, health["alerts"].clone()), (StatusCode::OK, json!(0)), "{health}");
     }
+
+    // The demo alerts through both replicas at once, in overlapping bodies: each replica sends
+    // its half plus a third of the other's, in bodies of 50 lines, concurrently.
+    let lines: Vec<&str> = saker_fixtures::scenario_files()
+        .into_iter()
+        .flat_map(|(_, text)| text.lines())
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    let total = lines.len();
+    assert!(total > 500, "{total}");
+    let (half, third) = (total / 2, total / 3);
+    let for_first: Vec<&str> = lines[..half + third].to_vec();
+    let for_second: Vec<&str> = lines[half - third..].to_vec();
+    let sent = (for_first.len() + for_second.len()) as u64;
+    let (a, b) = tokio::join!(ingest_in_bodies(&first, &for_first), ingest_in_bodies(&second, &for_second));
+    assert_eq!(a.0 + b.0, total as u64, "every alert accepted exactly once across the replicas ({a:?} {b:?})");
+    assert_eq!(a.1 + b.1, sent - total as u64, "every overlap counted as a duplicate");
+    for replica in [&first, &second] {
+        let (_, health) = replica.get("/healthz", ANALYST).await;
+        assert_eq!(health["alerts"], json!(total), "both replicas see every alert once: {health}");
+    }
+    let again = first.ingest(&lines[..10]).await;
+    assert_eq!(again, (0, 10), "re-ingesting is a no-op");
 
     // A conversation begun on one replica continues on the other, with its focus.
     let now = saker_fixtures::DEMO_NOW;

@@ -65,6 +65,7 @@ pub enum DatabaseError {
 #[derive(Clone)]
 pub struct DatabaseUrl {
     options: Arc<PgConnectOptions>,
+    secret: Arc<str>,
     shown: String,
 }
 
@@ -88,7 +89,7 @@ impl DatabaseUrl {
             options.get_port(),
             options.get_database().unwrap_or(options.get_username())
         );
-        Ok(DatabaseUrl { options: Arc::new(options), shown })
+        Ok(DatabaseUrl { options: Arc::new(options), secret: Arc::from(trimmed), shown })
     }
 
     /// `host:port`, for the errors that say where the database was looked for.
@@ -99,6 +100,12 @@ impl DatabaseUrl {
     /// The connection options (with the password).
     pub fn options(&self) -> &PgConnectOptions {
         &self.options
+    }
+
+    /// The URL as given, with its password: only for connecting (the alert store takes a URL),
+    /// never for a message.
+    pub fn expose_secret(&self) -> &str {
+        &self.secret
     }
 }
 

@@ -22,5 +22,6 @@ mod scope;
 mod snapshots_core;
 mod state_suite;
 mod store;
+mod store_suite;
 mod suggest_remediation;
 mod support;

@@ -210,6 +210,8 @@ fn stop_when_tests_end(bin: &Path, data: &Path, root: &Path, as_root: bool) {
         pid = std::process::id(),
         root = root.display()
     );
+    // Never waited for: it must outlive this process to stop the server after it.
+    #[allow(clippy::zombie_processes)]
     let _watchdog = Command::new("sh")
         .args(["-c", &script])
         .stdin(Stdio::null())

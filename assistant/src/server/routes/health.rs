@@ -7,24 +7,34 @@ use axum::http::StatusCode;
 use serde::Serialize;
 
 use crate::conversation::BackendKind;
-use crate::server::{ApiError, AppState};
+use crate::server::AppState;
 
 /// The health answer.
 #[derive(Debug, Serialize)]
 pub struct Health {
     /// Always `ok` when the server answers.
     pub status: &'static str,
-    /// Alerts in the event store.
-    pub alerts: u64,
+    /// Alerts in the event store; `null` when the store cannot be read right now (a shared
+    /// database away: `/readyz` says so, and liveness does not depend on it).
+    pub alerts: Option<u64>,
     /// Which backend answers questions.
     pub backend: BackendKind,
 }
 
 /// `GET /healthz`.
-pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    // The count comes from the open reader's segment metadata: no I/O.
-    let alerts = state.store().len()?;
-    Ok(Json(Health { status: "ok", alerts, backend: state.orchestrator().backend().kind() }))
+pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
+    // Embedded: the open reader's segment metadata, no I/O; shared: one query, off the async
+    // workers.
+    let store = state.store().clone();
+    let alerts = match tokio::task::spawn_blocking(move || store.len()).await {
+        Ok(Ok(alerts)) => Some(alerts),
+        Ok(Err(error)) => {
+            tracing::warn!(details = %error, "cannot count the alerts for /healthz");
+            None
+        }
+        Err(_) => None,
+    };
+    Json(Health { status: "ok", alerts, backend: state.orchestrator().backend().kind() })
 }
 
 /// The readiness answer.
