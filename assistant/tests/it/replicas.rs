@@ -158,7 +158,7 @@ async fn two_replicas_share_conversations_and_the_action_ledger() {
     // The demo alerts through both replicas at once, in overlapping bodies: each replica sends
     // its half plus a third of the other's, in bodies of 50 lines, concurrently.
     let lines: Vec<&str> = saker_fixtures::scenario_files()
-        .into_iter()
+        .iter()
         .flat_map(|(_, text)| text.lines())
         .filter(|line| !line.trim().is_empty())
         .collect();
