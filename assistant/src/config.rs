@@ -1,5 +1,5 @@
-//! The configuration file (`saker.yaml`): how to reach a language model, which Falco rules to
-//! read and where the server listens. Parsed once at start into typed settings, then passed
+//! The configuration file (`saker.yaml`): where alerts and state are kept (`store:`), how to
+//! reach a language model, which Falco rules to read and where the server listens. Parsed once at start into typed settings, then passed
 //! down; nothing reads the file or the environment later.
 //!
 //! The file is found at `--config PATH` (or `SAKER_CONFIG`), else at `<data-dir>/saker.yaml`
@@ -49,6 +49,43 @@ pub struct SakerConfig {
     /// Escalation to Slack and Jira.
     #[serde(default)]
     pub escalation: Option<crate::escalation::EscalationSettings>,
+    /// Where alerts, state and sessions are kept (default: the embedded files of the data
+    /// directory).
+    #[serde(default)]
+    pub store: Option<StoreSettings>,
+}
+
+/// The `store:` section: `backend: embedded` (the default: tantivy and SQLite in the data
+/// directory) or `backend: postgres`, one PostgreSQL database several replicas share, whose
+/// URL is read from the environment variable `url_env` (default `SAKER_DATABASE_URL`) so that
+/// the password stays out of the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    /// `embedded` or `postgres` (read as text so that an unknown name is an error naming what
+    /// is allowed).
+    #[serde(default)]
+    pub backend: Option<String>,
+    /// The environment variable holding the PostgreSQL URL (`postgres` only).
+    #[serde(default)]
+    pub url_env: Option<String>,
+}
+
+/// The environment variable the PostgreSQL URL is read from by default.
+pub const DEFAULT_DATABASE_URL_ENV: &str = "SAKER_DATABASE_URL";
+
+/// Which store backend the configuration picks.
+#[derive(Debug, Clone)]
+pub enum StoreBackend {
+    /// The data directory's tantivy index and SQLite files.
+    Embedded,
+    /// One PostgreSQL database shared by every replica.
+    Postgres {
+        /// Its URL (displayed without the password).
+        url: saker_tools::store::database::DatabaseUrl,
+        /// The environment variable it came from, for messages.
+        url_env: String,
+    },
 }
 
 /// The `server:` section.
@@ -176,6 +213,59 @@ impl SakerConfig {
             .map_err(|message| ConfigError::Invalid { section: "actions", message })
     }
 
+    /// The action service over an open state database (embedded or shared), with the
+    /// `actions:` executors and auto-approval rules (quarantine under `data_dir` unless
+    /// configured).
+    pub async fn action_service_on(
+        &self,
+        state: &saker_tools::store::state::StateDb,
+        data_dir: &Path,
+    ) -> Result<crate::actions::ActionService, ConfigError> {
+        let settings = self.actions.clone().unwrap_or_default();
+        let ledger = saker_tools::actions::ActionLedger::new(state.clone());
+        crate::actions::ActionService::start(ledger, &settings, data_dir)
+            .await
+            .map_err(|message| ConfigError::Invalid { section: "actions", message })
+    }
+
+    /// The store backend of the `store:` section, the PostgreSQL URL read through `env`.
+    /// Errors name the key and what is allowed; they never show the URL.
+    pub fn store_backend(&self, env: impl Fn(&str) -> Option<String>) -> Result<StoreBackend, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid { section: "store", message };
+        let Some(settings) = &self.store else {
+            return Ok(StoreBackend::Embedded);
+        };
+        match settings.backend.as_deref().map(str::trim) {
+            None | Some("embedded") => match &settings.url_env {
+                None => Ok(StoreBackend::Embedded),
+                Some(_) => Err(invalid(
+                    "store.url_env applies only to backend postgres (the embedded backend keeps its files in the data \
+                     directory)"
+                        .into(),
+                )),
+            },
+            Some("postgres") => {
+                let url_env = settings.url_env.clone().unwrap_or_else(|| DEFAULT_DATABASE_URL_ENV.to_string());
+                if url_env.trim().is_empty() {
+                    return Err(invalid(format!(
+                        "store.url_env is empty (allowed: the name of an environment variable, default \
+                         {DEFAULT_DATABASE_URL_ENV})"
+                    )));
+                }
+                let value = env(&url_env).filter(|value| !value.trim().is_empty()).ok_or_else(|| {
+                    invalid(format!(
+                        "store.backend is postgres but the environment variable {url_env} (store.url_env) is not set \
+                         or empty (allowed: a URL such as postgres://USER:PASSWORD@HOST:5432/DATABASE)"
+                    ))
+                })?;
+                let url = saker_tools::store::database::DatabaseUrl::parse(&value)
+                    .map_err(|error| invalid(format!("{url_env} (store.url_env): {error}")))?;
+                Ok(StoreBackend::Postgres { url, url_env })
+            }
+            Some(other) => Err(invalid(format!("store.backend {other:?} is not known (allowed: embedded, postgres)"))),
+        }
+    }
+
     /// The escalator of the `escalation:` section, when there is one.
     pub fn escalator(&self) -> Result<Option<crate::escalation::Escalator>, ConfigError> {
         self.escalation
@@ -274,6 +364,45 @@ mod tests {
         // A base URL without a model is not a configured model: the planner answers.
         let half = parse("llm:\n  base_url: http://127.0.0.1:9/v1\n").expect("parses");
         assert_eq!(half.backend(none).expect("planner").kind(), BackendKind::Planner);
+    }
+
+    #[test]
+    fn the_store_section_picks_the_backend_with_clear_errors() {
+        let none = |_: &str| None;
+        assert!(matches!(SakerConfig::default().store_backend(none), Ok(StoreBackend::Embedded)));
+        let embedded = parse("store:\n  backend: embedded\n").expect("parses");
+        assert!(matches!(embedded.store_backend(none), Ok(StoreBackend::Embedded)));
+
+        let postgres = parse("store:\n  backend: postgres\n  url_env: SAKER_DATABASE_URL\n").expect("parses");
+        let secret = |name: &str| {
+            (name == "SAKER_DATABASE_URL").then(|| "postgres://saker:s3cret@db.internal:5432/saker".to_string())
+        };
+        match postgres.store_backend(secret) {
+            Ok(StoreBackend::Postgres { url, url_env }) => {
+                assert_eq!(url.to_string(), "postgres://saker@db.internal:5432/saker");
+                assert_eq!(url_env, "SAKER_DATABASE_URL");
+            }
+            other => panic!("expected postgres, got {other:?}"),
+        }
+        // url_env defaults to SAKER_DATABASE_URL.
+        let default_env = parse("store:\n  backend: postgres\n").expect("parses");
+        assert!(matches!(default_env.store_backend(secret), Ok(StoreBackend::Postgres { .. })));
+
+        let missing = postgres.store_backend(none).expect_err("no URL");
+        let message = missing.to_string();
+        assert!(message.contains("SAKER_DATABASE_URL") && message.contains("store.url_env"), "{message}");
+        let empty = postgres.store_backend(|_: &str| Some("  ".into())).expect_err("empty URL");
+        assert!(empty.to_string().contains("not set or empty"), "{empty}");
+        let not_postgres =
+            postgres.store_backend(|_: &str| Some("mysql://root:hunter2@db/x".into())).expect_err("mysql");
+        assert!(!not_postgres.to_string().contains("hunter2"), "{not_postgres}");
+
+        let unknown = parse("store:\n  backend: mongodb\n").expect("parses").store_backend(none).expect_err("unknown");
+        let message = unknown.to_string();
+        assert!(message.contains("store.backend") && message.contains("embedded, postgres"), "{message}");
+        let stray = parse("store:\n  url_env: X\n").expect("parses").store_backend(none).expect_err("stray url_env");
+        assert!(stray.to_string().contains("only to backend postgres"), "{stray}");
+        assert!(parse("store:\n  backend: postgres\n  url: postgres://x\n").is_err(), "unknown keys are errors");
     }
 
     #[test]

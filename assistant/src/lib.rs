@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod planner;
 pub mod report;
 pub mod server;
+pub mod storage;
 
 /// The version line of `saker --version`: the package version and the git commit the binary was
 /// built from (or why it is unknown); recorded by the build script.

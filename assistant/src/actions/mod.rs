@@ -55,6 +55,10 @@ impl From<LedgerError> for ActionError {
     }
 }
 
+/// How long an action must have been `executing` in a shared database before a starting
+/// replica marks it interrupted: longer than any executor's bounded run.
+pub const SHARED_STUCK_AFTER: chrono::Duration = chrono::Duration::hours(1);
+
 /// Proposals, approvals, execution and history.
 #[derive(Debug, Clone)]
 pub struct ActionService {
@@ -80,7 +84,23 @@ impl ActionService {
     /// Opens the ledger of `data_dir` and fails the actions a stopped process left running.
     pub async fn open(data_dir: &Path, settings: &ActionSettings) -> Result<ActionService, String> {
         let ledger = ActionLedger::open(data_dir).await.map_err(|error| error.to_string())?;
-        let interrupted = ledger.fail_interrupted().await.map_err(|error| error.to_string())?;
+        ActionService::start(ledger, settings, data_dir).await
+    }
+
+    /// A service over `ledger` (embedded or shared) that first fails the actions a stopped
+    /// process left running: on an embedded database every `executing` action (this process
+    /// is the only one), on a shared one only those executing for longer than
+    /// [`SHARED_STUCK_AFTER`] (another replica may be running an executor right now).
+    pub async fn start(
+        ledger: ActionLedger,
+        settings: &ActionSettings,
+        data_dir: &Path,
+    ) -> Result<ActionService, String> {
+        let stuck_for = match ledger.state().pool() {
+            saker_tools::store::state::StatePool::Sqlite(_) => chrono::Duration::zero(),
+            saker_tools::store::state::StatePool::Postgres(_) => SHARED_STUCK_AFTER,
+        };
+        let interrupted = ledger.fail_interrupted(stuck_for).await.map_err(|error| error.to_string())?;
         if !interrupted.is_empty() {
             tracing::warn!(actions = ?interrupted, "actions left executing by a stopped process were marked failed");
         }

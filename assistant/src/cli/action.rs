@@ -94,9 +94,23 @@ pub fn run(arguments: ActionArgs) -> anyhow::Result<ExitCode> {
     let config = assistant.config()?;
     let data_dir = assistant.data.data_dir.clone();
     let runtime = runtime()?;
-    let service: ActionService = runtime
-        .block_on(config.action_service(&data_dir))
-        .with_context(|| format!("cannot open the response actions in {}", data_dir.display()))?;
+    let service: ActionService = match config.store_backend(|name| std::env::var(name).ok())? {
+        saker::config::StoreBackend::Embedded => runtime
+            .block_on(config.action_service(&data_dir))
+            .with_context(|| format!("cannot open the response actions in {}", data_dir.display()))?,
+        saker::config::StoreBackend::Postgres { url, url_env } => runtime
+            .block_on(async {
+                let state = saker_tools::store::state::StateDb::connect_postgres(
+                    &url,
+                    saker_tools::store::database::ConnectRetry::default(),
+                )
+                .await?;
+                anyhow::Ok(config.action_service_on(&state, &data_dir).await?)
+            })
+            .with_context(|| {
+                format!("cannot open the response actions in the PostgreSQL database {url} ({url_env})")
+            })?,
+    };
     let principal = Principal::local(config.tokens(|name| std::env::var(name).ok())?.local_role());
     match arguments.command {
         ActionCommand::List { status, session, limit, json, .. } => {

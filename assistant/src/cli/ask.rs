@@ -13,12 +13,15 @@ use std::sync::Arc;
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use saker::config::SakerConfig;
+use saker::config::StoreBackend;
 use saker::conversation::{
     Answer, Backend, ChatEvent, ChatRequest, ConversationError, EventSink, Orchestrator, SessionStore, StepPhase,
 };
+use saker::storage::{AlertStoreHandle, Storage};
 use saker_tools::rules::RulesCatalog;
 use saker_tools::store::AlertStore;
-use saker_tools::store::index::TantivyStore;
+use saker_tools::store::database::ConnectRetry;
+use saker_tools::store::state::StateDb;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::common::{DataDirArgs, index_dir, parse_now, runtime};
@@ -41,7 +44,9 @@ pub struct AssistantArgs {
 /// Everything an orchestrator or a server is built from.
 pub struct Opened {
     /// The event store.
-    pub store: Arc<TantivyStore>,
+    pub store: AlertStoreHandle,
+    /// Ingest history and the action ledger.
+    pub state: StateDb,
     /// The loaded rules.
     pub rules: Arc<RulesCatalog>,
     /// The session database.
@@ -59,7 +64,7 @@ pub struct Opened {
 impl Opened {
     /// An orchestrator over these parts.
     pub fn into_orchestrator(self) -> Orchestrator {
-        let store: Arc<dyn AlertStore> = self.store;
+        let store: Arc<dyn AlertStore> = self.store.store().clone();
         let mut orchestrator =
             Orchestrator::new(store, self.rules, self.sessions, self.backend).with_local_role(self.tokens.local_role());
         if let Some(actions) = self.actions {
@@ -79,8 +84,9 @@ impl AssistantArgs {
         Ok(config)
     }
 
-    /// Opens the store, rules, session database and backend. With `require_alerts`, an
-    /// empty (or absent) event store is an error that says how to fill it.
+    /// Opens the store, rules, session database and backend, on the backend `store:` names
+    /// (the shared database waited for with bounded retries). With `require_alerts`, an empty
+    /// (or absent) event store is an error that says how to fill it.
     pub async fn open(&self, config: &SakerConfig, require_alerts: bool) -> anyhow::Result<Opened> {
         let data_dir = &self.data.data_dir;
         let empty_hint = || {
@@ -90,22 +96,49 @@ impl AssistantArgs {
                 data_dir.display()
             )
         };
-        if require_alerts && !index_dir(data_dir).exists() {
+        let store_backend = config.store_backend(|name| std::env::var(name).ok())?;
+        let embedded = matches!(store_backend, StoreBackend::Embedded);
+        if require_alerts && embedded && !index_dir(data_dir).exists() {
             return Err(empty_hint());
         }
-        let store = Arc::new(self.data.open_store()?);
-        if require_alerts && store.is_empty().context("cannot read the event store")? {
-            return Err(empty_hint());
+        if embedded {
+            std::fs::create_dir_all(data_dir)
+                .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+        }
+        let storage =
+            Storage::open(&store_backend, data_dir, ConnectRetry::default()).await.with_context(
+                || match &store_backend {
+                    StoreBackend::Embedded => format!("cannot open the data directory {}", data_dir.display()),
+                    StoreBackend::Postgres { url, url_env } => {
+                        format!("cannot open the PostgreSQL database {url} ({url_env})")
+                    }
+                },
+            )?;
+        if require_alerts {
+            let store = storage.alerts.store().clone();
+            let empty = tokio::task::spawn_blocking(move || store.is_empty())
+                .await
+                .context("the store check stopped")?
+                .context("cannot read the event store")?;
+            if empty {
+                return Err(empty_hint());
+            }
         }
         let rules = Arc::new(config.rules_catalog(&self.rules)?);
-        let sessions = SessionStore::open(data_dir)
-            .await
-            .with_context(|| format!("cannot open the session database in {}", data_dir.display()))?;
         let backend = config.backend(|name| std::env::var(name).ok())?;
-        let actions = Some(config.action_service(data_dir).await?);
+        let actions = Some(config.action_service_on(&storage.state, data_dir).await?);
         let escalator = config.escalator()?;
         let tokens = config.tokens(|name| std::env::var(name).ok())?;
-        Ok(Opened { store, rules, sessions, backend, actions, escalator, tokens })
+        Ok(Opened {
+            store: storage.alerts,
+            state: storage.state,
+            rules,
+            sessions: storage.sessions,
+            backend,
+            actions,
+            escalator,
+            tokens,
+        })
     }
 }
 

@@ -126,7 +126,7 @@ pub fn run(arguments: ServeBenchArgs) -> anyhow::Result<ExitCode> {
     let report = runtime.block_on(async {
         let sessions = SessionStore::open(&sessions_dir).await?;
         let state = AppState::new(AppParts {
-            store,
+            store: store.into(),
             rules,
             sessions,
             backend: Backend::Planner(Planner::new()),

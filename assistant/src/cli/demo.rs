@@ -48,6 +48,20 @@ pub fn run(arguments: DemoArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Ingests every demo scenario into an open store (the shared one of a `postgres`
+/// configuration); ingesting again is a no-op thanks to stable alert ids. Blocking.
+pub fn load_demo_into(store: &saker::storage::AlertStoreHandle) -> anyhow::Result<IngestSummary> {
+    let writer = store.writer_for(None).context("cannot open the event store for writing")?;
+    let mut ingestor = Ingestor::new(writer, IngestSettings::default());
+    for (name, text) in saker_fixtures::scenario_files() {
+        let mut source = LineSource::from_reader(&format!("{name}.jsonl"), std::io::Cursor::new(text.as_bytes()));
+        ingestor.ingest_lines(&mut source, |_| {}).with_context(|| format!("demo scenario {name} failed"))?;
+    }
+    let summary = ingestor.finish().context("final commit failed")?;
+    store.refresh().context("cannot refresh the event store")?;
+    Ok(summary)
+}
+
 /// Ingests every demo scenario; ingesting again is a no-op thanks to stable alert ids.
 pub fn load_demo(data: &DataDirArgs) -> anyhow::Result<IngestSummary> {
     let started_at = chrono::Utc::now();

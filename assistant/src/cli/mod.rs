@@ -22,6 +22,7 @@ mod eval;
 mod exception;
 mod ingest;
 mod mcp;
+mod migrate;
 mod report;
 mod rules;
 mod serve;
@@ -97,6 +98,9 @@ enum Command {
     Action(action::ActionArgs),
     /// API tokens: `create --name NAME --role ROLE` (printed once, stored hashed), `hash`.
     Token(token::TokenArgs),
+    /// Run every PostgreSQL migration on the database `store:` names (the embedded backend
+    /// needs none).
+    Migrate(migrate::MigrateArgs),
 }
 
 /// Runs a parsed command line.
@@ -117,5 +121,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(arguments) => eval::run(arguments),
         Command::Action(arguments) => action::run(arguments),
         Command::Token(arguments) => token::run(arguments),
+        Command::Migrate(arguments) => migrate::run(arguments),
     }
 }

@@ -6,8 +6,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 use saker::server::{self, AppParts, AppState, ResponseParts, ServerLimits};
-use saker_tools::store::AlertStore as _;
-use saker_tools::store::state::StateDb;
 
 use super::ask::AssistantArgs;
 
@@ -30,7 +28,10 @@ pub struct ServeArgs {
 pub fn run(arguments: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = arguments.assistant.config()?;
     let data = &arguments.assistant.data;
-    let demo = if arguments.demo { Some(super::demo::load_demo(data)?) } else { None };
+    // The embedded store is loaded before the server opens it; a shared one once it is open.
+    let embedded =
+        matches!(config.store_backend(|name| std::env::var(name).ok())?, saker::config::StoreBackend::Embedded);
+    let mut demo = if arguments.demo && embedded { Some(super::demo::load_demo(data)?) } else { None };
     let listen = config.listen_address(arguments.listen.as_deref());
     let deliveries =
         saker::report::delivery::deliveries_from_config(config.reports.as_deref().unwrap_or_default(), |name| {
@@ -44,11 +45,25 @@ pub fn run(arguments: ServeArgs) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
         let opened = arguments.assistant.open(&config, false).await?;
-        let ingest_log = StateDb::open(&data.data_dir)
-            .await
-            .with_context(|| format!("cannot open the state database in {}", data.data_dir.display()))?;
+        let ingest_log = opened.state.clone();
+        if arguments.demo && !embedded {
+            let started_at = chrono::Utc::now();
+            let store = opened.store.clone();
+            let summary = tokio::task::spawn_blocking(move || super::demo::load_demo_into(&store))
+                .await
+                .context("the demo load stopped")??;
+            ingest_log
+                .record_ingest(started_at, "demo", summary.accepted, summary.duplicates, summary.rejected)
+                .await
+                .context("cannot record the ingest run")?;
+            demo = Some(summary);
+        }
         let backend = opened.backend.kind();
-        let alerts = opened.store.len().context("cannot read the event store")?;
+        let store = opened.store.store().clone();
+        let alerts = tokio::task::spawn_blocking(move || store.len())
+            .await
+            .context("the store count stopped")?
+            .context("cannot read the event store")?;
         let rules = opened.rules.rules().count();
         let response = ResponseParts { tokens: opened.tokens, actions: opened.actions, escalator: opened.escalator };
         let requested: std::net::SocketAddr = tokio::net::lookup_host(&listen)

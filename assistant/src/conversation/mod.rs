@@ -22,4 +22,4 @@ pub use focus::{Focus, TimeFocus, quote_value};
 pub use language::Language;
 pub use orchestrator::{Backend, Orchestrator, TurnInput, TurnOutput};
 pub use request::ChatRequest;
-pub use session::{Session, SessionStore, TurnRecord};
+pub use session::{Session, SessionStore, TurnRecord, postgres_migrator};

@@ -4,21 +4,23 @@
 //! a commit runs wait together and then share one commit (group commit): with several senders
 //! a commit and a reader refresh per body cost more than the bodies themselves.
 //!
+//! On a shared (PostgreSQL) store each body is committed on its own, so that the alerts another
+//! replica stored meanwhile are counted as duplicates of the body that sent them.
+//!
 //! The writer stays open between requests (Falco's `http_output` posts one alert per request;
 //! reopening would rescan every stored id each time) and is closed after a few idle seconds,
 //! releasing the index lock for a `saker ingest` run beside the server.
 
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
 use axum::body::Bytes;
 use saker_tools::ingest::{IngestSettings, IngestSummary, Ingestor};
-use saker_tools::store::index::{TantivyStore, WriterSettings};
-use saker_tools::store::{AddOutcome, AlertStore, AlertWriter, StoreError};
+use saker_tools::store::{AddOutcome, AlertWriter, StoreError};
 use tokio::sync::oneshot;
 
 use super::ingest_body::{BodyError, BodyShape, split_body};
+use crate::storage::AlertStoreHandle;
 
 /// How long the writer stays open without requests.
 pub const WRITER_IDLE: Duration = Duration::from_secs(5);
@@ -67,7 +69,7 @@ pub struct IngestWorker {
 
 impl IngestWorker {
     /// Starts the writer thread for `store`.
-    pub fn start(store: Arc<TantivyStore>) -> Result<IngestWorker, std::io::Error> {
+    pub fn start(store: AlertStoreHandle) -> Result<IngestWorker, std::io::Error> {
         let (jobs, receiver) = std::sync::mpsc::channel();
         std::thread::Builder::new().name("saker-ingest".into()).spawn(move || run(&store, &receiver, WRITER_IDLE))?;
         Ok(IngestWorker { jobs })
@@ -88,7 +90,7 @@ struct OpenWriter<'store> {
     writer: Box<dyn AlertWriter + 'store>,
 }
 
-fn run(store: &TantivyStore, jobs: &Receiver<Job>, idle: Duration) {
+fn run(store: &AlertStoreHandle, jobs: &Receiver<Job>, idle: Duration) {
     let mut open: Option<OpenWriter<'_>> = None;
     let mut next: Option<Job> = None;
     loop {
@@ -155,15 +157,14 @@ fn ingest_cluster(cluster: Option<String>) -> Option<String> {
 /// refreshes the reader. A body that holds no JSON fails alone; a store failure fails the
 /// whole group (the `Err`).
 fn ingest_group<'store>(
-    store: &'store TantivyStore,
+    store: &'store AlertStoreHandle,
     open: &mut Option<OpenWriter<'store>>,
     bodies: &[Bytes],
     cluster: Option<String>,
 ) -> Result<Vec<Result<IngestReport, IngestFailure>>, StoreError> {
     if open.as_ref().is_none_or(|current| current.cluster != cluster) {
         *open = None;
-        store.set_writer_settings(WriterSettings { ingest_cluster: cluster.clone(), ..WriterSettings::default() });
-        *open = Some(OpenWriter { cluster: cluster.clone(), writer: store.writer()? });
+        *open = Some(OpenWriter { cluster: cluster.clone(), writer: store.writer_for(cluster.clone())? });
     }
     let Some(current) = open.as_mut() else {
         return Ok(bodies.iter().map(|_| Err(IngestFailure::Stopped)).collect());
@@ -185,7 +186,16 @@ fn ingest_group<'store>(
                 Err(not_text) => ingestor.reject("request", item.place.position(), not_text.to_string()),
             }
         }
-        results.push(Ok(IngestReport { shape: split.shape, summary: ingestor.into_summary() }));
+        let mut summary = ingestor.into_summary();
+        if store.is_shared() {
+            // Another replica may have stored some of these alerts since they were added: each
+            // body is committed on its own so that its counts say so exactly.
+            let outcome = current.writer.commit_counting()?;
+            let already_stored = outcome.already_stored.min(summary.accepted);
+            summary.accepted -= already_stored;
+            summary.duplicates += already_stored;
+        }
+        results.push(Ok(IngestReport { shape: split.shape, summary }));
     }
     current.writer.commit()?;
     store.refresh()?;
@@ -202,6 +212,10 @@ impl AlertWriter for Borrowed<'_, '_> {
 
     fn commit(&mut self) -> Result<(), StoreError> {
         self.0.commit()
+    }
+
+    fn commit_counting(&mut self) -> Result<saker_tools::store::CommitOutcome, StoreError> {
+        self.0.commit_counting()
     }
 
     fn pending(&self) -> usize {

@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     let mcp = crate::mcp::http::service(state.orchestrator().clone(), state.limits().tool_deadline, limit);
     let router = Router::new()
         .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
         .route("/metrics", get(routes::metrics::metrics))
         .nest_service("/mcp", mcp)
         .route("/v1/events", post(routes::events::ingest).get(routes::feed::events))
@@ -105,7 +106,7 @@ async fn no_route(method: Method, uri: Uri) -> ApiError {
     ApiError::not_found(
         "no_route",
         format!(
-            "no route for {method} {}; the API has /healthz, /metrics, /mcp, /v1/events, /v1/chat, /v1/sessions, /v1/tools, /v1/actions",
+            "no route for {method} {}; the API has /healthz, /readyz, /metrics, /mcp, /v1/events, /v1/chat, /v1/sessions, /v1/tools, /v1/actions",
             uri.path()
         ),
     )

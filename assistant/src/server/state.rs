@@ -8,7 +8,6 @@ use saker_tools::analytics::DEFAULT_CALL_DEADLINE;
 
 use saker_tools::rules::RulesCatalog;
 use saker_tools::store::AlertStore;
-use saker_tools::store::index::TantivyStore;
 use saker_tools::store::state::StateDb;
 
 use super::ingest_worker::IngestWorker;
@@ -16,6 +15,7 @@ use crate::actions::ActionService;
 use crate::auth::TokenTable;
 use crate::conversation::{Backend, Orchestrator, SessionStore};
 use crate::escalation::Escalator;
+use crate::storage::AlertStoreHandle;
 
 /// The default request body limit: 32 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -37,8 +37,8 @@ impl Default for ServerLimits {
 
 /// The parts a server is built from.
 pub struct AppParts {
-    /// The event store of the data directory.
-    pub store: Arc<TantivyStore>,
+    /// The event store (embedded or shared).
+    pub store: AlertStoreHandle,
     /// The loaded Falco rules.
     pub rules: Arc<RulesCatalog>,
     /// The session database.
@@ -70,7 +70,7 @@ pub struct AppState {
 }
 
 struct Shared {
-    store: Arc<TantivyStore>,
+    store: Arc<dyn AlertStore>,
     orchestrator: Arc<Orchestrator>,
     ingest: IngestWorker,
     ingest_log: Option<StateDb>,
@@ -87,8 +87,8 @@ impl AppState {
 
     /// Like [`AppState::new`], with API tokens, response actions and escalation.
     pub fn with_response(parts: AppParts, response: ResponseParts) -> Result<AppState, std::io::Error> {
-        let store_for_tools: Arc<dyn AlertStore> = parts.store.clone();
-        let mut orchestrator = Orchestrator::new(store_for_tools, parts.rules, parts.sessions, parts.backend);
+        let mut orchestrator =
+            Orchestrator::new(parts.store.store().clone(), parts.rules, parts.sessions, parts.backend);
         if let Some(actions) = &response.actions {
             orchestrator = orchestrator.with_actions(actions.clone());
         }
@@ -98,7 +98,7 @@ impl AppState {
         let ingest = IngestWorker::start(parts.store.clone())?;
         Ok(AppState {
             inner: Arc::new(Shared {
-                store: parts.store,
+                store: parts.store.store().clone(),
                 orchestrator: Arc::new(orchestrator),
                 ingest,
                 ingest_log: parts.ingest_log,
@@ -110,7 +110,7 @@ impl AppState {
     }
 
     /// The event store.
-    pub fn store(&self) -> &Arc<TantivyStore> {
+    pub fn store(&self) -> &Arc<dyn AlertStore> {
         &self.inner.store
     }
 

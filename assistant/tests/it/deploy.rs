@@ -295,8 +295,8 @@ fn the_chart_renders_valid_manifests_beside_falco() {
     let container = &pod["containers"][0];
     assert_eq!(container["args"], json!(["serve"]));
     assert_eq!(container["image"], "saker:0.1.0");
-    for probe in ["startupProbe", "readinessProbe", "livenessProbe"] {
-        assert_eq!(container[probe]["httpGet"]["path"], "/healthz", "{probe}");
+    for (probe, path) in [("startupProbe", "/healthz"), ("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")] {
+        assert_eq!(container[probe]["httpGet"]["path"], path, "{probe}");
         assert_eq!(container[probe]["httpGet"]["port"], "http", "{probe}");
     }
     assert_eq!(container["ports"][0]["name"], "http");
@@ -393,15 +393,56 @@ fn every_option_renders_valid_manifests() {
 }
 
 #[test]
-fn no_tokens_or_the_postgresql_placeholder_fail_the_install_clearly() {
+fn no_tokens_or_a_postgresql_backend_without_its_url_fail_the_install_clearly() {
     let error = render(json!({})).expect_err("no tokens");
     assert!(error.contains("auth.tokens or auth.existingSecret") && error.contains("refuses"), "{error}");
     let mut values = token_values();
-    merge(&mut values, &json!({"postgresql": {"enabled": true, "url": "postgres://db/saker"}}));
-    let error = render(values).expect_err("no PostgreSQL backend yet");
-    assert!(error.contains("not available yet (issue 16)"), "{error}");
-    let placeholder = read_yaml(&chart_dir().join("values.yaml"));
-    assert_eq!(placeholder["postgresql"]["enabled"], false);
+    merge(&mut values, &json!({"postgresql": {"enabled": true}}));
+    let error = render(values).expect_err("no database URL");
+    assert!(error.contains("postgresql.url or postgresql.existingSecret"), "{error}");
+    let defaults = read_yaml(&chart_dir().join("values.yaml"));
+    assert_eq!(defaults["postgresql"]["enabled"], false, "the embedded store stays the default");
+}
+
+#[test]
+fn the_postgresql_backend_runs_replicas_with_the_url_from_a_secret() {
+    let mut values = token_values();
+    merge(&mut values, &json!({"postgresql": {"enabled": true, "url": "postgres://saker:s3cret@db:5432/saker"}}));
+    let manifests = render(values).expect("renders");
+    assert!(schema_problems(&manifests).is_empty(), "{:#?}", schema_problems(&manifests));
+    let set = kind(&manifests, "StatefulSet");
+    assert_eq!(set["spec"]["replicas"], 2, "replicas share the database");
+    let container = &set["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(
+        env_of(container, "SAKER_DATABASE_URL").expect("the URL")["valueFrom"]["secretKeyRef"],
+        json!({"name": RELEASE, "key": "database-url"})
+    );
+    assert_eq!(kind(&manifests, "Secret")["stringData"]["database-url"], "postgres://saker:s3cret@db:5432/saker");
+    let config_text = kind(&manifests, "ConfigMap")["data"]["saker.yaml"].as_str().expect("saker.yaml").to_string();
+    assert!(!config_text.contains("s3cret"), "the password stays out of saker.yaml: {config_text}");
+    let config = config_loads(&manifests);
+    let url = |name: &str| (name == "SAKER_DATABASE_URL").then(|| "postgres://saker:s3cret@db:5432/saker".to_string());
+    match config.store_backend(url) {
+        Ok(saker::config::StoreBackend::Postgres { url, url_env }) => {
+            assert_eq!(url_env, "SAKER_DATABASE_URL");
+            assert_eq!(url.address(), "db:5432");
+        }
+        other => panic!("the rendered saker.yaml picks {other:?}"),
+    }
+
+    // An existing Secret instead of the chart's.
+    let mut values = token_values();
+    merge(
+        &mut values,
+        &json!({"postgresql": {"enabled": true, "existingSecret": "saker-db", "secretKey": "url"}, "auth": {"existingSecret": "saker-tokens"}}),
+    );
+    let manifests = render(values).expect("renders");
+    assert!(manifests.iter().all(|(_, manifest)| manifest["kind"] != "Secret"));
+    let container = &kind(&manifests, "StatefulSet")["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(
+        env_of(container, "SAKER_DATABASE_URL").expect("the URL")["valueFrom"]["secretKeyRef"],
+        json!({"name": "saker-db", "key": "url"})
+    );
 }
 
 #[test]

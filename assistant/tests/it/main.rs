@@ -23,11 +23,17 @@ mod operations;
 mod planner_conversation;
 mod planner_paraphrases;
 mod planner_render;
+// The watchdog shell outlives the test process on purpose (it stops the server after it).
+#[allow(clippy::zombie_processes)]
+#[path = "../../../tools/tests/it/postgres_server.rs"]
+mod postgres_server;
 mod prompt_injection;
+mod replicas;
 mod report;
 mod response_actions;
 mod scripted_model;
 mod seed_investigation;
 mod server;
+mod session_suite;
 mod support;
 mod web;

@@ -144,7 +144,7 @@ async fn token_server() -> (String, tokio::sync::oneshot::Sender<()>, tempfile::
     let sessions = SessionStore::open(data.path()).await.expect("sessions");
     let state = AppState::with_response(
         AppParts {
-            store,
+            store: store.into(),
             rules,
             sessions,
             backend: Backend::Planner(Planner::new()),

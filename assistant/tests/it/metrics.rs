@@ -76,7 +76,14 @@ impl Server {
         })
         .expect("escalator");
         let state = AppState::with_response(
-            AppParts { store, rules, sessions, backend, ingest_log: None, limits: ServerLimits::default() },
+            AppParts {
+                store: store.into(),
+                rules,
+                sessions,
+                backend,
+                ingest_log: None,
+                limits: ServerLimits::default(),
+            },
             ResponseParts { tokens: Default::default(), actions: Some(actions), escalator: Some(escalator) },
         )
         .expect("state");

@@ -62,7 +62,7 @@ impl ActionsServer {
         let actions = ActionService::new(ledger, &settings, data.path()).expect("action service");
         let state = AppState::with_response(
             AppParts {
-                store,
+                store: store.into(),
                 rules,
                 sessions,
                 backend: Backend::Planner(Planner::new()),

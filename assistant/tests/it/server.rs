@@ -35,7 +35,7 @@ impl TestServer {
         let rules = Arc::new(RulesCatalog::load(&upstream_rules()).expect("rules"));
         let sessions = SessionStore::open(sessions_dir.path()).await.expect("sessions");
         let state = AppState::new(AppParts {
-            store,
+            store: store.into(),
             rules,
             sessions,
             backend: Backend::Planner(Planner::new()),

@@ -31,7 +31,7 @@ impl Server {
     async fn start(index_dir: &Path, mut dirs: Vec<tempfile::TempDir>) -> Server {
         let sessions_dir = tempfile::tempdir().expect("tempdir");
         let state = AppState::new(AppParts {
-            store: Arc::new(TantivyStore::open(index_dir).expect("index")),
+            store: Arc::new(TantivyStore::open(index_dir).expect("index")).into(),
             rules: Arc::new(RulesCatalog::load(&upstream_rules()).expect("rules")),
             sessions: SessionStore::open(sessions_dir.path()).await.expect("sessions"),
             backend: Backend::Planner(Planner::new()),

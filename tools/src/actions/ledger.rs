@@ -1,11 +1,14 @@
 //! The action ledger: proposals and their append-only history in the state database
-//! (`<data-dir>/state.sqlite`, migration `0002_response_actions.sql`).
+//! (`<data-dir>/state.sqlite`, migrations `0002_response_actions.sql` and
+//! `0003_version_checked.sql`; or the shared PostgreSQL database, `0101_state_response_actions.sql`).
 //!
 //! Every change of an action's status is one transaction that updates the action's status only
 //! if its version is still the one read, and appends the event: of two concurrent approvals of
 //! the same action exactly one succeeds, the other is told the action's new status. Triggers
-//! keep the history append-only and a proposal's substance immutable. Commits are synchronous
-//! (`synchronous = FULL`), so an acknowledged approval survives a power loss.
+//! keep the history append-only, a proposal's substance immutable and every status change a
+//! bump of the version by one; on PostgreSQL a deferred trigger also checks at commit that an
+//! action's status is its last event's. SQLite commits are synchronous (`synchronous = FULL`),
+//! so an acknowledged approval survives a power loss.
 
 use std::path::Path;
 
@@ -13,12 +16,12 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::Row;
+use sqlx::Row as _;
 
 use super::model::ActionStatus;
 use super::proposal::Proposal;
 use crate::store::StoreError;
-use crate::store::state::StateDb;
+use crate::store::state::{StateDb, StatePool};
 
 /// Where a proposal came from. Auto-approval never applies to a language model's proposals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -283,7 +286,7 @@ pub enum LedgerError {
     },
 }
 
-/// The actions of one data directory.
+/// The actions of one data directory, or of every replica sharing a PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct ActionLedger {
     db: StateDb,
@@ -297,8 +300,14 @@ fn parse_time(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).map(|time| time.with_timezone(&Utc)).unwrap_or_default()
 }
 
+/// The columns of an action, in the order [`decode_action`] reads them.
+const ACTION_COLUMNS_SQLITE: &str =
+    "id, created_at, updated_at, status, version, origin, proposed_by, session_id, executor, proposal";
+const ACTION_COLUMNS_POSTGRES: &str = "id, saker_time_text(created_at), saker_time_text(updated_at), status, version, \
+     origin, proposed_by, session_id, executor, proposal";
+
 impl ActionLedger {
-    /// The ledger in an open state database.
+    /// The ledger in an open state database (SQLite or PostgreSQL).
     pub fn new(db: StateDb) -> ActionLedger {
         ActionLedger { db }
     }
@@ -309,51 +318,88 @@ impl ActionLedger {
         Ok(ActionLedger::new(StateDb::open(data_dir).await?))
     }
 
+    /// The state database it records into.
+    pub fn state(&self) -> &StateDb {
+        &self.db
+    }
+
     /// Records a proposal with status `proposed` and its `proposed` event.
     pub async fn propose(&self, new: NewAction) -> Result<StoredAction, LedgerError> {
         let proposal_json = serde_json::to_string(&new.proposal)
             .map_err(|error| LedgerError::Corrupt { id: "(new)".into(), message: error.to_string() })?;
         let now = now_text();
-        let mut transaction = self.db.pool().begin().await?;
-        let row = sqlx::query(
-            "INSERT INTO response_actions (id, created_at, updated_at, kind, digest, proposal, cluster, namespace, \
-             origin, proposed_by, session_id, executor, status) \
-             VALUES ('act-' || lower(hex(randomblob(6))), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'proposed') RETURNING id",
-        )
-        .bind(&now)
-        .bind(&now)
-        .bind(new.proposal.kind.name())
-        .bind(&new.proposal.digest)
-        .bind(&proposal_json)
-        .bind(&new.proposal.target.cluster)
-        .bind(&new.proposal.target.namespace)
-        .bind(new.origin.name())
-        .bind(&new.actor.name)
-        .bind(&new.session_id)
-        .bind(&new.executor)
-        .fetch_one(&mut *transaction)
-        .await?;
-        let id: String = row.get(0);
         let detail = serde_json::json!({"origin": new.origin.name(), "summary": new.proposal.summary});
-        insert_event(
-            &mut transaction,
-            &id,
-            &now,
-            EventKind::Proposed,
-            &new.actor,
-            Some(&new.proposal.digest),
-            Some(ActionStatus::Proposed),
-            &detail,
-        )
-        .await?;
-        transaction.commit().await?;
+        let event = |id: String| NewEvent {
+            id,
+            at: now.clone(),
+            event: EventKind::Proposed,
+            actor: new.actor.clone(),
+            digest: Some(new.proposal.digest.clone()),
+            status: Some(ActionStatus::Proposed),
+            detail: detail.to_string(),
+        };
+        let id = match self.db.pool() {
+            StatePool::Sqlite(pool) => {
+                let mut transaction = pool.begin().await?;
+                let row = sqlx::query(
+                    "INSERT INTO response_actions (id, created_at, updated_at, kind, digest, proposal, cluster, namespace, \
+                     origin, proposed_by, session_id, executor, status) \
+                     VALUES ('act-' || lower(hex(randomblob(6))), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'proposed') RETURNING id",
+                )
+                .bind(&now)
+                .bind(&now)
+                .bind(new.proposal.kind.name())
+                .bind(&new.proposal.digest)
+                .bind(&proposal_json)
+                .bind(&new.proposal.target.cluster)
+                .bind(&new.proposal.target.namespace)
+                .bind(new.origin.name())
+                .bind(&new.actor.name)
+                .bind(&new.session_id)
+                .bind(&new.executor)
+                .fetch_one(&mut *transaction)
+                .await?;
+                let id: String = row.try_get(0)?;
+                insert_event_sqlite(&mut transaction, &event(id.clone())).await?;
+                transaction.commit().await?;
+                id
+            }
+            StatePool::Postgres(pool) => {
+                let mut transaction = pool.begin().await?;
+                let row = sqlx::query(
+                    "INSERT INTO response_actions (id, created_at, updated_at, kind, digest, proposal, cluster, namespace, \
+                     origin, proposed_by, session_id, executor, status) \
+                     VALUES ('act-' || substr(md5(gen_random_uuid()::text), 1, 12), $1::timestamptz, $2::timestamptz, \
+                     $3, $4, $5, $6, $7, $8, $9, $10, $11, 'proposed') RETURNING id",
+                )
+                .bind(&now)
+                .bind(&now)
+                .bind(new.proposal.kind.name())
+                .bind(&new.proposal.digest)
+                .bind(&proposal_json)
+                .bind(&new.proposal.target.cluster)
+                .bind(&new.proposal.target.namespace)
+                .bind(new.origin.name())
+                .bind(&new.actor.name)
+                .bind(&new.session_id)
+                .bind(&new.executor)
+                .fetch_one(&mut *transaction)
+                .await?;
+                let id: String = row.try_get(0)?;
+                insert_event_postgres(&mut transaction, &event(id.clone())).await?;
+                transaction.commit().await?;
+                id
+            }
+        };
         self.get(&id).await
     }
 
     /// Moves an action from one of `transition.from` to `transition.to` and appends the event,
     /// atomically. Fails with [`LedgerError::DigestMismatch`] when the digest given is not the
     /// action's and [`LedgerError::Conflict`] when its status does not allow the transition
-    /// (also when another caller changed it first); nothing is recorded then.
+    /// (also when another caller, in this process or another replica, changed it first: the
+    /// update names the version read, so of two racing transitions exactly one succeeds);
+    /// nothing is recorded then.
     pub async fn transition(&self, id: &str, transition: Transition<'_>) -> Result<StoredAction, LedgerError> {
         let current = self.get(id).await?;
         if let Some(given) = transition.digest
@@ -375,32 +421,65 @@ impl ActionLedger {
             return Err(conflict(current.status));
         }
         let now = now_text();
-        let mut transaction = self.db.pool().begin().await?;
-        let updated =
-            sqlx::query("UPDATE response_actions SET status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?")
+        let event = NewEvent {
+            id: id.to_string(),
+            at: now.clone(),
+            event: transition.event,
+            actor: transition.actor.clone(),
+            digest: transition.digest.map(str::to_string),
+            status: Some(transition.to),
+            detail: transition.detail.to_string(),
+        };
+        let won = match self.db.pool() {
+            StatePool::Sqlite(pool) => {
+                let mut transaction = pool.begin().await?;
+                let updated = sqlx::query(
+                    "UPDATE response_actions SET status = ?, updated_at = ?, version = version + 1 \
+                     WHERE id = ? AND version = ?",
+                )
                 .bind(transition.to.name())
                 .bind(&now)
                 .bind(id)
                 .bind(current.version)
                 .execute(&mut *transaction)
                 .await?;
-        if updated.rows_affected() != 1 {
-            transaction.rollback().await?;
+                let won = updated.rows_affected() == 1;
+                if won {
+                    insert_event_sqlite(&mut transaction, &event).await?;
+                    transaction.commit().await?;
+                } else {
+                    transaction.rollback().await?;
+                }
+                won
+            }
+            StatePool::Postgres(pool) => {
+                let mut transaction = pool.begin().await?;
+                // A racing replica's update holds the row until it commits; this one then
+                // re-reads the row, finds a newer version and updates nothing.
+                let updated = sqlx::query(
+                    "UPDATE response_actions SET status = $1, updated_at = $2::timestamptz, version = version + 1 \
+                     WHERE id = $3 AND version = $4",
+                )
+                .bind(transition.to.name())
+                .bind(&now)
+                .bind(id)
+                .bind(current.version)
+                .execute(&mut *transaction)
+                .await?;
+                let won = updated.rows_affected() == 1;
+                if won {
+                    insert_event_postgres(&mut transaction, &event).await?;
+                    transaction.commit().await?;
+                } else {
+                    transaction.rollback().await?;
+                }
+                won
+            }
+        };
+        if !won {
             let now_status = self.get(id).await?.status;
             return Err(conflict(now_status));
         }
-        insert_event(
-            &mut transaction,
-            id,
-            &now,
-            transition.event,
-            transition.actor,
-            transition.digest,
-            Some(transition.to),
-            &transition.detail,
-        )
-        .await?;
-        transaction.commit().await?;
         self.get(id).await
     }
 
@@ -413,54 +492,83 @@ impl ActionLedger {
         digest: Option<&str>,
         detail: &Value,
     ) -> Result<(), LedgerError> {
-        let mut transaction = self.db.pool().begin().await?;
-        insert_event(&mut transaction, id, &now_text(), event, actor, digest, None, detail).await?;
-        transaction.commit().await?;
+        let event = NewEvent {
+            id: id.to_string(),
+            at: now_text(),
+            event,
+            actor: actor.clone(),
+            digest: digest.map(str::to_string),
+            status: None,
+            detail: detail.to_string(),
+        };
+        match self.db.pool() {
+            StatePool::Sqlite(pool) => {
+                let mut transaction = pool.begin().await?;
+                insert_event_sqlite(&mut transaction, &event).await?;
+                transaction.commit().await?;
+            }
+            StatePool::Postgres(pool) => {
+                let mut transaction = pool.begin().await?;
+                insert_event_postgres(&mut transaction, &event).await?;
+                transaction.commit().await?;
+            }
+        }
         Ok(())
     }
 
     /// One action with its history.
     pub async fn get(&self, id: &str) -> Result<StoredAction, LedgerError> {
-        let row = sqlx::query(
-            "SELECT id, created_at, updated_at, status, version, origin, proposed_by, session_id, executor, proposal \
-             FROM response_actions WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(self.db.pool())
-        .await?
-        .ok_or_else(|| LedgerError::NotFound(id.to_string()))?;
-        let mut action = decode_action(&row)?;
+        let not_found = || LedgerError::NotFound(id.to_string());
+        let mut action = match self.db.pool() {
+            StatePool::Sqlite(pool) => {
+                let row = sqlx::query(
+                    "SELECT id, created_at, updated_at, status, version, origin, proposed_by, \
+                     session_id, executor, proposal FROM response_actions WHERE id = ?",
+                )
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or_else(not_found)?;
+                decode_action(&row)?
+            }
+            StatePool::Postgres(pool) => {
+                let row = sqlx::query(
+                    "SELECT id, saker_time_text(created_at), saker_time_text(updated_at), status, version, origin, \
+                     proposed_by, session_id, executor, proposal FROM response_actions WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or_else(not_found)?;
+                decode_action(&row)?
+            }
+        };
         action.history = self.history(id).await?;
         Ok(action)
     }
 
     /// Actions newest first, with their histories.
     pub async fn list(&self, query: &ActionQuery) -> Result<Vec<StoredAction>, LedgerError> {
-        let mut builder = sqlx::QueryBuilder::new(
-            "SELECT id, created_at, updated_at, status, version, origin, proposed_by, session_id, executor, proposal \
-             FROM response_actions WHERE 1 = 1",
-        );
-        if let Some(session) = &query.session_id {
-            builder.push(" AND session_id = ").push_bind(session.clone());
-        }
-        if let Some(status) = query.status {
-            builder.push(" AND status = ").push_bind(status.name());
-        }
-        if !query.ids.is_empty() {
-            builder.push(" AND id IN (");
-            let mut separated = builder.separated(", ");
-            for id in &query.ids {
-                separated.push_bind(id.clone());
+        let mut actions = match self.db.pool() {
+            StatePool::Sqlite(pool) => {
+                let mut builder = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
+                    "SELECT {ACTION_COLUMNS_SQLITE} FROM response_actions WHERE 1 = 1"
+                ));
+                push_list_filters(&mut builder, query);
+                let rows = builder.build().fetch_all(pool).await?;
+                rows.iter().map(decode_action).collect::<Result<Vec<_>, _>>()?
             }
-            builder.push(")");
-        }
-        builder.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(i64::from(query.limit.unwrap_or(50)));
-        let rows = builder.build().fetch_all(self.db.pool()).await?;
-        let mut actions = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut action = decode_action(row)?;
+            StatePool::Postgres(pool) => {
+                let mut builder = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!(
+                    "SELECT {ACTION_COLUMNS_POSTGRES} FROM response_actions WHERE 1 = 1"
+                ));
+                push_list_filters(&mut builder, query);
+                let rows = builder.build().fetch_all(pool).await?;
+                rows.iter().map(decode_action).collect::<Result<Vec<_>, _>>()?
+            }
+        };
+        for action in &mut actions {
             action.history = self.history(&action.id).await?;
-            actions.push(action);
         }
         Ok(actions)
     }
@@ -468,13 +576,13 @@ impl ActionLedger {
     /// How many actions are in each status, in [`ActionStatus::ALL`]'s order (statuses no
     /// action is in are left out): one aggregate query, for the server's metrics.
     pub async fn count_by_status(&self) -> Result<Vec<(ActionStatus, u64)>, LedgerError> {
-        let rows = sqlx::query("SELECT status, COUNT(*) FROM response_actions GROUP BY status")
-            .fetch_all(self.db.pool())
-            .await?;
+        const COUNT: &str = "SELECT status, COUNT(*) FROM response_actions GROUP BY status";
+        let rows: Vec<(String, i64)> = match self.db.pool() {
+            StatePool::Sqlite(pool) => sqlx::query_as(COUNT).fetch_all(pool).await?,
+            StatePool::Postgres(pool) => sqlx::query_as(COUNT).fetch_all(pool).await?,
+        };
         let mut counts = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let status: String = row.get(0);
-            let count: i64 = row.get(1);
+        for (status, count) in rows {
             let status = ActionStatus::from_name(&status).ok_or_else(|| LedgerError::Corrupt {
                 id: String::from("(count by status)"),
                 message: format!("unknown status {status:?}"),
@@ -485,14 +593,17 @@ impl ActionLedger {
         Ok(counts)
     }
 
-    /// Marks actions left `executing` by a process that stopped as `failed` (interrupted), so
-    /// that they can be approved again; returns their ids.
-    pub async fn fail_interrupted(&self) -> Result<Vec<String>, LedgerError> {
+    /// Marks actions left `executing` as `failed` (interrupted), so that they can be approved
+    /// again; returns their ids. `stuck_for` says how long an action must have been executing:
+    /// zero for an embedded database (one process, which has just started), longer for a
+    /// shared one, where another replica may be running the executor right now.
+    pub async fn fail_interrupted(&self, stuck_for: chrono::Duration) -> Result<Vec<String>, LedgerError> {
         let stuck = self
             .list(&ActionQuery { status: Some(ActionStatus::Executing), limit: Some(1000), ..Default::default() })
             .await?;
+        let cutoff = Utc::now() - stuck_for;
         let mut failed = Vec::new();
-        for action in stuck {
+        for action in stuck.into_iter().filter(|action| action.updated_at <= cutoff) {
             let detail = serde_json::json!({"error": "interrupted: Saker stopped while the executor was running; check the target before approving again"});
             let transition = Transition {
                 from: &[ActionStatus::Executing],
@@ -510,77 +621,166 @@ impl ActionLedger {
     }
 
     async fn history(&self, id: &str) -> Result<Vec<ActionEvent>, LedgerError> {
-        let rows = sqlx::query(
-            "SELECT seq, at, event, actor, role, digest, status, detail FROM response_action_events \
-             WHERE action_id = ? ORDER BY seq",
-        )
-        .bind(id)
-        .fetch_all(self.db.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let corrupt = |message: String| LedgerError::Corrupt { id: id.to_string(), message };
-                let event: String = row.get(2);
-                let status: String = row.get(6);
-                let detail: String = row.get(7);
-                Ok(ActionEvent {
-                    seq: row.get(0),
-                    at: parse_time(row.get::<&str, _>(1)),
-                    event: EventKind::from_name(&event).ok_or_else(|| corrupt(format!("unknown event {event:?}")))?,
-                    actor: row.get(3),
-                    role: row.get(4),
-                    digest: row.get(5),
-                    status: ActionStatus::from_name(&status),
-                    detail: serde_json::from_str(&detail).map_err(|error| corrupt(error.to_string()))?,
-                })
-            })
-            .collect()
+        match self.db.pool() {
+            StatePool::Sqlite(pool) => {
+                let rows = sqlx::query(
+                    "SELECT seq, at, event, actor, role, digest, status, detail FROM response_action_events \
+                     WHERE action_id = ? ORDER BY seq",
+                )
+                .bind(id)
+                .fetch_all(pool)
+                .await?;
+                rows.iter().map(|row| decode_event(id, row)).collect()
+            }
+            StatePool::Postgres(pool) => {
+                let rows = sqlx::query(
+                    "SELECT seq, saker_time_text(at), event, actor, role, digest, status, detail \
+                     FROM response_action_events WHERE action_id = $1 ORDER BY seq",
+                )
+                .bind(id)
+                .fetch_all(pool)
+                .await?;
+                rows.iter().map(|row| decode_event(id, row)).collect()
+            }
+        }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn insert_event(
-    transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    id: &str,
-    at: &str,
+/// An event to append.
+struct NewEvent {
+    id: String,
+    at: String,
     event: EventKind,
-    actor: &Actor,
-    digest: Option<&str>,
+    actor: Actor,
+    digest: Option<String>,
     status: Option<ActionStatus>,
-    detail: &Value,
+    detail: String,
+}
+
+async fn insert_event_sqlite(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    event: &NewEvent,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO response_action_events (action_id, at, event, actor, role, digest, status, detail) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(id)
-    .bind(at)
-    .bind(event.name())
-    .bind(&actor.name)
-    .bind(&actor.role)
-    .bind(digest)
-    .bind(status.map_or("", ActionStatus::name))
-    .bind(detail.to_string())
+    .bind(&event.id)
+    .bind(&event.at)
+    .bind(event.event.name())
+    .bind(&event.actor.name)
+    .bind(&event.actor.role)
+    .bind(&event.digest)
+    .bind(event.status.map_or("", ActionStatus::name))
+    .bind(&event.detail)
     .execute(&mut **transaction)
     .await?;
     Ok(())
 }
 
-fn decode_action(row: &sqlx::sqlite::SqliteRow) -> Result<StoredAction, LedgerError> {
-    let id: String = row.get(0);
+async fn insert_event_postgres(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    event: &NewEvent,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO response_action_events (action_id, at, event, actor, role, digest, status, detail) \
+         VALUES ($1, $2::timestamptz, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&event.id)
+    .bind(&event.at)
+    .bind(event.event.name())
+    .bind(&event.actor.name)
+    .bind(&event.actor.role)
+    .bind(&event.digest)
+    .bind(event.status.map_or("", ActionStatus::name))
+    .bind(&event.detail)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+/// The `WHERE` terms, order and limit of [`ActionLedger::list`], in either dialect (the
+/// builder writes each dialect's placeholders).
+fn push_list_filters<DB>(builder: &mut sqlx::QueryBuilder<DB>, query: &ActionQuery)
+where
+    DB: sqlx::Database,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    if let Some(session) = &query.session_id {
+        builder.push(" AND session_id = ").push_bind(session.clone());
+    }
+    if let Some(status) = query.status {
+        builder.push(" AND status = ").push_bind(status.name().to_string());
+    }
+    if !query.ids.is_empty() {
+        builder.push(" AND id IN (");
+        let mut separated = builder.separated(", ");
+        for id in &query.ids {
+            separated.push_bind(id.clone());
+        }
+        builder.push(")");
+    }
+    builder.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(i64::from(query.limit.unwrap_or(50)));
+}
+
+/// Reads column `index` of a row of either backend.
+fn column<'r, R, T>(row: &'r R, index: usize) -> Result<T, sqlx::Error>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    row.try_get(index)
+}
+
+fn decode_event<R>(id: &str, row: &R) -> Result<ActionEvent, LedgerError>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let corrupt = |message: String| LedgerError::Corrupt { id: id.to_string(), message };
+    let event: String = column(row, 2)?;
+    let status: String = column(row, 6)?;
+    let detail: String = column(row, 7)?;
+    Ok(ActionEvent {
+        seq: column(row, 0)?,
+        at: parse_time(&column::<R, String>(row, 1)?),
+        event: EventKind::from_name(&event).ok_or_else(|| corrupt(format!("unknown event {event:?}")))?,
+        actor: column(row, 3)?,
+        role: column(row, 4)?,
+        digest: column(row, 5)?,
+        status: ActionStatus::from_name(&status),
+        detail: serde_json::from_str(&detail).map_err(|error| corrupt(error.to_string()))?,
+    })
+}
+
+fn decode_action<R>(row: &R) -> Result<StoredAction, LedgerError>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let id: String = column(row, 0)?;
     let corrupt = |message: String| LedgerError::Corrupt { id: id.clone(), message };
-    let status: String = row.get(3);
-    let origin: String = row.get(5);
-    let proposal: Proposal = serde_json::from_str(row.get::<&str, _>(9)).map_err(|error| corrupt(error.to_string()))?;
+    let status: String = column(row, 3)?;
+    let origin: String = column(row, 5)?;
+    let proposal: Proposal =
+        serde_json::from_str(&column::<R, String>(row, 9)?).map_err(|error| corrupt(error.to_string()))?;
     Ok(StoredAction {
-        created_at: parse_time(row.get::<&str, _>(1)),
-        updated_at: parse_time(row.get::<&str, _>(2)),
+        created_at: parse_time(&column::<R, String>(row, 1)?),
+        updated_at: parse_time(&column::<R, String>(row, 2)?),
         status: ActionStatus::from_name(&status).ok_or_else(|| corrupt(format!("unknown status {status:?}")))?,
-        version: row.get(4),
+        version: column(row, 4)?,
         origin: ActionOrigin::from_name(&origin).ok_or_else(|| corrupt(format!("unknown origin {origin:?}")))?,
-        proposed_by: row.get(6),
-        session_id: row.get(7),
-        executor: row.get(8),
+        proposed_by: column(row, 6)?,
+        session_id: column(row, 7)?,
+        executor: column(row, 8)?,
         proposal,
         history: Vec::new(),
         id,

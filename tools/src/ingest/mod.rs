@@ -108,15 +108,24 @@ impl<'writer> Ingestor<'writer> {
             AddOutcome::Duplicate => self.summary.duplicates += 1,
         }
         if self.writer.pending() >= self.settings.commit_every.max(1) {
-            self.writer.commit()?;
+            self.commit()?;
         }
         Ok(outcome)
+    }
+
+    /// Commits, moving alerts another writer stored meanwhile from accepted to duplicates.
+    fn commit(&mut self) -> Result<(), StoreError> {
+        let outcome = self.writer.commit_counting()?;
+        let already_stored = outcome.already_stored.min(self.summary.accepted);
+        self.summary.accepted -= already_stored;
+        self.summary.duplicates += already_stored;
+        Ok(())
     }
 
     /// Commits what is pending and returns the summary. Everything counted as accepted is
     /// durable once this returns `Ok`.
     pub fn finish(mut self) -> Result<IngestSummary, StoreError> {
-        self.writer.commit()?;
+        self.commit()?;
         Ok(self.summary)
     }
 

@@ -76,6 +76,29 @@ pub enum StoreError {
         #[source]
         source: sqlx::migrate::MigrateError,
     },
+    /// The PostgreSQL alert store failed.
+    #[error("postgresql at {target}: {action}: {source}")]
+    Postgres {
+        /// `host:port/database` (never the password).
+        target: String,
+        /// What Saker was doing, e.g. connecting or counting alerts.
+        action: &'static str,
+        /// The underlying error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The PostgreSQL alert schema could not be migrated.
+    #[error("postgresql at {target}: migrating the alert schema failed: {source}")]
+    PostgresMigrate {
+        /// `host:port/database` (never the password).
+        target: String,
+        /// The underlying error.
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+    /// The shared PostgreSQL database is unreachable, refused a query or could not be migrated.
+    #[error("{0}")]
+    Database(#[from] super::database::DatabaseError),
 }
 
 /// Why a caller stopped a store read.

@@ -1,12 +1,17 @@
-//! The event store: the interface the tools query, and its embedded tantivy implementation.
+//! The event store: the interface the tools query, its embedded tantivy implementation and
+//! its PostgreSQL implementation.
 //!
 //! The interface is synchronous: the embedded backend does blocking I/O on memory-mapped
-//! files, so async callers (the server) run store calls on `tokio::task::spawn_blocking`.
+//! files and the PostgreSQL backend blocks on its own runtime, so async callers (the server)
+//! run store calls on `tokio::task::spawn_blocking`.
 
+pub mod database;
 mod error;
 mod filter;
 pub mod index;
+pub mod postgres;
 mod query_types;
+mod shape;
 pub mod state;
 
 pub use error::{Interruption, StoreError};
@@ -31,6 +36,16 @@ pub enum AddOutcome {
     Duplicate,
 }
 
+/// What a commit found out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitOutcome {
+    /// Alerts that [`AlertWriter::add`] accepted but that turned out to be stored already when
+    /// they were committed (another writer, e.g. another replica, stored them meanwhile); they
+    /// were not written again. Always 0 for the embedded backend, whose single writer knows
+    /// every duplicate at `add`.
+    pub already_stored: u64,
+}
+
 /// Writes alerts into a store. Alerts become durable and visible at [`AlertWriter::commit`].
 pub trait AlertWriter {
     /// Adds one alert; `raw` is the alert's JSON text exactly as received (kept as the source
@@ -38,6 +53,12 @@ pub trait AlertWriter {
     fn add(&mut self, alert: &Alert, raw: &str) -> Result<AddOutcome, StoreError>;
     /// Makes everything added so far durable and visible to readers.
     fn commit(&mut self) -> Result<(), StoreError>;
+    /// [`AlertWriter::commit`], also saying how many accepted alerts turned out to be stored
+    /// already, so that an ingest's accepted and duplicate counts stay exact when several
+    /// writers (processes) store the same alerts at once.
+    fn commit_counting(&mut self) -> Result<CommitOutcome, StoreError> {
+        self.commit().map(|()| CommitOutcome::default())
+    }
     /// Number of alerts added since the last commit.
     fn pending(&self) -> usize;
 }

@@ -18,6 +18,8 @@ mod root_cause;
 mod rules;
 mod scope;
 mod snapshots_core;
+mod state_suite;
 mod store;
+mod store_suite;
 mod suggest_remediation;
 mod support;

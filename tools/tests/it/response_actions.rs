@@ -1,30 +1,26 @@
 //! `propose_response_action` on the committed scenarios (targets recomputed from the scenario
-//! files), and the action ledger on a real SQLite database: digests bound to approvals,
-//! concurrent approvals, an append-only history that survives reopening.
+//! files). The action ledger's tests run on both backends in `state_suite`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use saker_tools::actions::{
-    ActionKind, ActionLedger, ActionOrigin, ActionQuery, ActionStatus, Actor, EventKind, LedgerError, NewAction,
-    Proposal, Transition,
-};
+use saker_tools::actions::{ActionKind, Proposal};
 use saker_tools::analytics::{ToolContext, ToolRegistry};
 use serde_json::{Value, json};
 
 use crate::compare_periods::full_catalog;
 use crate::support::{demo_now, scenario_alerts, scenario_store};
 
-const NAMESPACE: &str = "risk-10-aws-bedrock-java";
+pub(crate) const NAMESPACE: &str = "risk-10-aws-bedrock-java";
 const SHIELD: &str = "risks-aws-eks-workloads-shield";
 
-fn propose(arguments: Value) -> Value {
+pub(crate) fn propose(arguments: Value) -> Value {
     let (_directory, store) = scenario_store();
     let rules = full_catalog();
     let context = ToolContext::new(&store, &rules, demo_now());
     ToolRegistry::standard().invoke("propose_response_action", arguments, &context).expect("the tool answers")
 }
 
-fn proposals(output: &Value) -> Vec<Proposal> {
+pub(crate) fn proposals(output: &Value) -> Vec<Proposal> {
     serde_json::from_value(output["proposals"].clone()).expect("proposals decode")
 }
 
@@ -158,105 +154,4 @@ fn a_process_with_no_pid_is_answered_with_where_it_ran() {
         assert!(note.contains(&pod), "{pod} missing from {note}");
     }
     assert!(note.contains("stop or pause"), "{note}");
-}
-
-async fn ledger_with_proposal(directory: &std::path::Path) -> (ActionLedger, String, Proposal) {
-    let output = propose(json!({"scope": format!("k8s.ns.name={NAMESPACE}"), "kinds": ["delete_pod"]}));
-    let proposal = proposals(&output).remove(0);
-    let ledger = ActionLedger::open(directory).await.expect("ledger opens");
-    let stored = ledger
-        .propose(NewAction {
-            proposal: proposal.clone(),
-            origin: ActionOrigin::Planner,
-            actor: Actor::new("alice", "analyst"),
-            session_id: Some("session-1".into()),
-            executor: "dry-run".into(),
-        })
-        .await
-        .expect("recorded");
-    assert_eq!(stored.status, ActionStatus::Proposed);
-    assert!(stored.id.starts_with("act-") && stored.id.len() == 16, "{}", stored.id);
-    (ledger, stored.id, proposal)
-}
-
-#[tokio::test]
-async fn an_approval_is_bound_to_the_digest_and_only_one_of_concurrent_approvals_wins() {
-    let directory = tempfile::tempdir().expect("tempdir");
-    let (ledger, id, proposal) = ledger_with_proposal(directory.path()).await;
-    let approver = Actor::new("bob", "responder");
-    let approve = |digest: String| {
-        let (ledger, id, approver) = (ledger.clone(), id.clone(), approver.clone());
-        async move {
-            ledger
-                .transition(
-                    &id,
-                    Transition {
-                        from: &[ActionStatus::Proposed],
-                        to: ActionStatus::Approved,
-                        event: EventKind::Approved,
-                        actor: &approver,
-                        digest: Some(&digest),
-                        detail: json!({}),
-                    },
-                )
-                .await
-        }
-    };
-    let wrong = approve("sha256:0000".into()).await.expect_err("another digest");
-    assert!(matches!(wrong, LedgerError::DigestMismatch { .. }), "{wrong}");
-
-    let attempts: Vec<_> = (0..8).map(|_| tokio::spawn(approve(proposal.digest.clone()))).collect();
-    let mut won = 0;
-    for attempt in attempts {
-        match attempt.await.expect("task") {
-            Ok(action) => {
-                won += 1;
-                assert_eq!(action.status, ActionStatus::Approved);
-            }
-            Err(LedgerError::Conflict { status, .. }) => assert_eq!(status, ActionStatus::Approved),
-            Err(other) => panic!("unexpected {other}"),
-        }
-    }
-    assert_eq!(won, 1, "exactly one concurrent approval succeeds");
-    let action = ledger.get(&id).await.expect("stored");
-    let events: Vec<EventKind> = action.history.iter().map(|event| event.event).collect();
-    assert_eq!(events, vec![EventKind::Proposed, EventKind::Approved]);
-    assert_eq!(action.history[1].actor, "bob");
-    assert_eq!(action.history[1].digest.as_deref(), Some(proposal.digest.as_str()));
-}
-
-#[tokio::test]
-async fn the_history_is_append_only_and_survives_reopening() {
-    let directory = tempfile::tempdir().expect("tempdir");
-    let (ledger, id, _) = ledger_with_proposal(directory.path()).await;
-    ledger
-        .record(&id, EventKind::Refused, &Actor::new("eve", "viewer"), None, &json!({"reason": "role viewer"}))
-        .await
-        .expect("recorded");
-    drop(ledger);
-    let reopened = ActionLedger::open(directory.path()).await.expect("reopens");
-    let action = reopened.get(&id).await.expect("still there");
-    assert_eq!(action.history.len(), 2);
-    assert_eq!(action.history[1].event, EventKind::Refused);
-    assert_eq!(action.history[1].status, None, "a refusal changes nothing");
-    assert_eq!(action.status, ActionStatus::Proposed);
-
-    // The database itself refuses to rewrite or drop history, or to alter a proposal.
-    let pool = saker_tools::store::state::StateDb::open(directory.path()).await.expect("state db");
-    for statement in [
-        "UPDATE response_action_events SET actor = 'mallory'",
-        "DELETE FROM response_action_events",
-        "UPDATE response_actions SET digest = 'sha256:forged'",
-        "DELETE FROM response_actions",
-    ] {
-        let error = sqlx::query(statement).execute(pool.pool()).await.expect_err(statement);
-        let message = error.to_string();
-        assert!(message.contains("append-only") || message.contains("never changes"), "{statement}: {message}");
-    }
-    let listed = reopened
-        .list(&ActionQuery { session_id: Some("session-1".into()), ..ActionQuery::default() })
-        .await
-        .expect("list");
-    assert_eq!(listed.len(), 1);
-    assert!(listed[0].proposal.digest_is_intact());
 }

@@ -4,15 +4,18 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use saker_tools::store::AlertStore as _;
 
 use crate::metrics::CONTENT_TYPE;
 use crate::server::{ApiError, AppState};
 
 /// `GET /metrics`.
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
-    // The count comes from the open reader's segment metadata: no I/O.
-    let alerts = state.store().len()?;
+    // Embedded: the open reader's segment metadata, no I/O; shared: one query, off the async
+    // workers.
+    let store = state.store().clone();
+    let alerts = tokio::task::spawn_blocking(move || store.len())
+        .await
+        .map_err(|error| ApiError::internal("storage", &error))??;
     let actions = match state.actions() {
         Some(actions) => match actions.ledger().count_by_status().await {
             Ok(counts) => Some(counts),

@@ -10,7 +10,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use saker_tools::alert::{Alert, field_value_text};
 use saker_tools::mitre;
-use saker_tools::store::AlertStore as _;
 use serde::Deserialize;
 
 use super::layout::{Section, error_page, html_response, page};

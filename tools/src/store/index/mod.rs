@@ -16,7 +16,6 @@ pub use writer::{TantivyAlertWriter, WriterSettings};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, TimeZone, Utc};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermSetQuery};
@@ -29,6 +28,7 @@ use self::query::filter_query;
 use self::schema::dimension_field_name;
 use crate::alert::{Alert, ProcessLineage, parse_lineage};
 use crate::scope::Dimension;
+use crate::store::shape::{self, nanos_to_time};
 use crate::store::{
     AlertFilter, AlertStore, AlertWriter, GroupCounts, GroupKey, RollupRow, Rollups, SearchOrder, SearchPage,
     StoreError, TimeBounds, TupleCounts,
@@ -175,16 +175,7 @@ impl TantivyStore {
             field_names: dimensions.iter().map(|dimension| dimension_field_name(*dimension).to_string()).collect(),
         };
         let counts = searcher.search(&query, &collector).map_err(|source| self.index_error(source))?;
-        let total = counts.values().sum();
-        let mut rows: Vec<(Vec<Option<String>>, u64)> = counts.into_iter().collect();
-        rows.sort_by(|left, right| right.1.cmp(&left.1).then_with(|| left.0.cmp(&right.0)));
-        let rest = if rows.len() > limit { rows.split_off(limit) } else { Vec::new() };
-        Ok(TupleCounts {
-            total,
-            rows,
-            other_rows: rest.len() as u64,
-            other_count: rest.iter().map(|(_, count)| count).sum(),
-        })
+        Ok(shape::ranked_tuples(counts, limit))
     }
 
     fn text_query(&self, text: &str) -> Result<Box<dyn Query>, StoreError> {
@@ -194,11 +185,6 @@ impl TantivyStore {
             .parse_query(text)
             .map_err(|error| StoreError::TextQuery { query: text.to_string(), problem: error.to_string() })
     }
-}
-
-/// Converts nanoseconds since the epoch to a UTC time.
-fn nanos_to_time(nanos: i64) -> DateTime<Utc> {
-    Utc.timestamp_nanos(nanos)
 }
 
 impl AlertStore for TantivyStore {
@@ -228,30 +214,14 @@ impl AlertStore for TantivyStore {
             GroupKey::Dimension(dimension) => {
                 let collector = TermCounts { field_name: dimension_field_name(dimension).to_string() };
                 let fruit = searcher.search(&query, &collector).map_err(|source| self.index_error(source))?;
-                let mut groups: Vec<(String, u64)> = fruit.counts.into_iter().collect();
-                groups.sort_by(|left, right| right.1.cmp(&left.1).then_with(|| left.0.cmp(&right.0)));
-                Ok(truncate_groups(fruit.documents, groups, limit, fruit.missing))
+                let groups: Vec<(String, u64)> = fruit.counts.into_iter().collect();
+                Ok(shape::ranked_groups(fruit.documents, groups, limit, fruit.missing))
             }
             GroupKey::Time(bucket) => {
                 let width = bucket.nanos();
                 let collector = BucketCounts { field_name: "time_ns".to_string(), width };
                 let counts = searcher.search(&query, &collector).map_err(|source| self.index_error(source))?;
-                let total = counts.values().sum();
-                let first_bucket = filter.time.since.map(|since| query::time_to_nanos(since).div_euclid(width) * width);
-                let last_bucket =
-                    filter.time.until.map(|until| (query::time_to_nanos(until) - 1).div_euclid(width) * width);
-                let low = first_bucket.or_else(|| counts.keys().min().copied());
-                let high = last_bucket.or_else(|| counts.keys().max().copied());
-                let mut groups = Vec::new();
-                if let (Some(low), Some(high)) = (low, high) {
-                    let mut start = low;
-                    while start <= high && groups.len() < limit.max(1) * 4 + 10_000 {
-                        let label = nanos_to_time(start).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-                        groups.push((label, counts.get(&start).copied().unwrap_or(0)));
-                        start += width;
-                    }
-                }
-                Ok(truncate_groups(total, groups, limit, 0))
+                Ok(shape::time_bucket_groups(&filter.time, width, &counts, limit))
             }
         }
     }
@@ -315,9 +285,7 @@ impl AlertStore for TantivyStore {
                     .into_iter()
                     .map(|(counts, missing)| {
                         let total = counts.values().sum();
-                        let mut groups: Vec<(String, u64)> = counts.into_iter().collect();
-                        groups.sort_by(|left, right| right.1.cmp(&left.1).then_with(|| left.0.cmp(&right.0)));
-                        truncate_groups(total, groups, detail_limit, missing)
+                        shape::ranked_groups(total, counts.into_iter().collect(), detail_limit, missing)
                     })
                     .collect(),
             })
@@ -414,16 +382,5 @@ impl AlertStore for TantivyStore {
 
     fn len(&self) -> Result<u64, StoreError> {
         Ok(self.reader.searcher().num_docs())
-    }
-}
-
-fn truncate_groups(total: u64, mut groups: Vec<(String, u64)>, limit: usize, missing: u64) -> GroupCounts {
-    let rest: Vec<(String, u64)> = if groups.len() > limit { groups.split_off(limit) } else { Vec::new() };
-    GroupCounts {
-        total,
-        groups,
-        other_groups: rest.len() as u64,
-        other_count: rest.iter().map(|(_, count)| count).sum(),
-        missing,
     }
 }

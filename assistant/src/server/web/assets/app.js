@@ -165,7 +165,7 @@
     try {
       const response = await window.SakerApi.fetch('/healthz');
       const health = await response.json();
-      $('backend-status').textContent = health.alerts + ' alerts · ' + health.backend;
+      $('backend-status').textContent = (health.alerts === null ? '?' : health.alerts) + ' alerts · ' + health.backend;
     } catch (error) {
       $('backend-status').textContent = 'server unreachable';
     }
