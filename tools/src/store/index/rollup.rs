@@ -28,8 +28,10 @@ pub struct RollupEntry {
     pub first_ns: i64,
     /// Latest time (ns) and its document, the newest.
     pub last_ns: i64,
-    /// The newest document.
+    /// The newest document (latest time, then smallest id hash: the first newest-first).
     pub newest: DocAddress,
+    /// The id hash of the newest document.
+    pub newest_hash: u64,
     /// Lowest severity number seen (0 is the most severe).
     pub min_severity: u64,
     /// Per detail field: counts per value, and documents without a value.
@@ -43,6 +45,7 @@ pub struct RollupSegment {
     details: Vec<Option<StrColumn>>,
     time: Option<Column<i64>>,
     severity: Option<Column<u64>>,
+    hashes: Option<Column<u64>>,
     entries: HashMap<Vec<Option<u64>>, SegmentEntry>,
 }
 
@@ -51,8 +54,15 @@ struct SegmentEntry {
     first_ns: i64,
     last_ns: i64,
     newest: DocId,
+    newest_hash: u64,
     min_severity: u64,
     details: Vec<(HashMap<u64, u64>, u64)>,
+}
+
+/// True when an alert at `time` with id hash `hash` comes before the current newest in
+/// newest-first order (later time, then smaller hash), as the searches order alerts.
+fn is_newer(time: i64, hash: u64, newest_time: i64, newest_hash: u64) -> bool {
+    time > newest_time || (time == newest_time && hash < newest_hash)
 }
 
 impl Collector for Rollup {
@@ -68,6 +78,7 @@ impl Collector for Rollup {
             details: columns(&self.detail_fields)?,
             time: fast.i64("time_ns").ok(),
             severity: fast.u64("severity").ok(),
+            hashes: fast.u64("id_hash").ok(),
             entries: HashMap::new(),
         })
     }
@@ -87,9 +98,10 @@ impl Collector for Rollup {
                     Some(known) => {
                         known.count += entry.count;
                         known.first_ns = known.first_ns.min(entry.first_ns);
-                        if (entry.last_ns, entry.newest) > (known.last_ns, known.newest) {
+                        if is_newer(entry.last_ns, entry.newest_hash, known.last_ns, known.newest_hash) {
                             known.last_ns = entry.last_ns;
                             known.newest = entry.newest;
+                            known.newest_hash = entry.newest_hash;
                         }
                         known.min_severity = known.min_severity.min(entry.min_severity);
                         for ((counts, missing), (more, more_missing)) in known.details.iter_mut().zip(entry.details) {
@@ -114,20 +126,23 @@ impl SegmentCollector for RollupSegment {
             self.keys.iter().map(|column| column.as_ref().and_then(|column| column.term_ords(doc).next())).collect();
         let time = self.time.as_ref().and_then(|column| column.first(doc)).unwrap_or(0);
         let severity = self.severity.as_ref().and_then(|column| column.first(doc)).unwrap_or(u64::MAX);
+        let hash = self.hashes.as_ref().and_then(|column| column.first(doc)).unwrap_or(u64::MAX);
         let detail_count = self.details.len();
         let entry = self.entries.entry(key).or_insert_with(|| SegmentEntry {
             count: 0,
             first_ns: i64::MAX,
             last_ns: i64::MIN,
             newest: doc,
+            newest_hash: u64::MAX,
             min_severity: u64::MAX,
             details: vec![(HashMap::new(), 0); detail_count],
         });
         entry.count += 1;
         entry.first_ns = entry.first_ns.min(time);
-        if (time, doc) >= (entry.last_ns, entry.newest) {
+        if entry.count == 1 || is_newer(time, hash, entry.last_ns, entry.newest_hash) {
             entry.last_ns = time;
             entry.newest = doc;
+            entry.newest_hash = hash;
         }
         entry.min_severity = entry.min_severity.min(severity);
         for (column, (counts, missing)) in self.details.iter().zip(entry.details.iter_mut()) {
@@ -192,6 +207,7 @@ impl SegmentCollector for RollupSegment {
                     first_ns: entry.first_ns,
                     last_ns: entry.last_ns,
                     newest: DocAddress::new(self.segment, entry.newest),
+                    newest_hash: entry.newest_hash,
                     min_severity: entry.min_severity,
                     details,
                 },

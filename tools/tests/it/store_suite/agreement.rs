@@ -47,11 +47,25 @@ fn both_backends_answer_identically() {
             let key = [Dimension::Cluster, Dimension::Namespace, Dimension::Workload];
             let details =
                 [Dimension::Rule, Dimension::Pod, Dimension::ContainerId, Dimension::Image, Dimension::MitreTechnique];
-            assert_eq!(
+            let (one, other) = (
                 left.rollup(&query, &key, &details, 3, 5).expect("rollup"),
                 right.rollup(&query, &key, &details, 3, 5).expect("rollup"),
-                "rollup: {context}"
             );
+            assert_eq!(
+                (one.total, one.other_rows, one.other_count),
+                (other.total, other.other_rows, other.other_count)
+            );
+            assert_eq!(one.rows.len(), other.rows.len(), "rollup: {context}");
+            for (mine, theirs) in one.rows.iter().zip(&other.rows) {
+                assert_eq!(
+                    (&mine.key, mine.count, mine.first, mine.last, mine.highest_severity),
+                    (&theirs.key, theirs.count, theirs.first, theirs.last, theirs.highest_severity),
+                    "rollup: {context}"
+                );
+                let id = |row: &saker_tools::store::RollupRow| row.newest.as_ref().map(|alert| alert.id.clone());
+                assert_eq!(id(mine), id(theirs), "newest of {:?}: {context}", mine.key);
+                assert_eq!(mine.details, theirs.details, "details of {:?}: {context}", mine.key);
+            }
             for order in [SearchOrder::NewestFirst, SearchOrder::OldestFirst] {
                 assert_eq!(
                     left.search(&query, None, order, 2, 25).expect("search"),
