@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use saker_tools::analytics::categories::{Category, RuleFacts, categorize};
 use saker_tools::rules::RulesCatalog;
-use saker_tools::scope::{Dimension, Scope};
+use saker_tools::scope::{Dimension, FieldRef, Operator, Scope, ScopeExpr};
 use saker_tools::store::{AlertFilter, AlertStore, GroupKey, TimeRange};
 use serde_json::{Value, json};
 
@@ -74,6 +74,23 @@ impl Planner {
         {
             focus.category_rules = rules.iter().filter_map(Value::as_str).map(str::to_string).collect();
         }
+        // After a search for pasted values, the pods of its hits are what "them" means, when
+        // the output lists every place (at most `search_events::PLACES`).
+        if plan.hits_are_them
+            && let Some((_, output)) = outputs.iter().find(|(tool, _)| tool == "search_events")
+            && output.get("other_places").is_none()
+            && let Some(places) = output.get("found_in").and_then(Value::as_array)
+        {
+            let pods: Vec<String> = places
+                .iter()
+                .filter_map(|place| place.get("pod").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect();
+            if !pods.is_empty() {
+                focus.one_of =
+                    vec![ScopeExpr::compare(FieldRef::Dimension(Dimension::Pod), Operator::In, pods).to_string()];
+            }
+        }
         // A generated exception is what "validate that" in a later turn checks.
         if let Some(yaml) = outputs
             .iter()
@@ -117,9 +134,6 @@ impl Planner {
                     incident_containers(&*store, &base_scope, scope, time, now)
                 },
                 rule_category: &|rule: &str| rule_category(&rules, rule),
-                pods_found: &|scope: &str, query: &str, time: Option<&TimeFocus>| {
-                    pods_with_text(&*store, &base_scope, scope, query, time, now)
-                },
                 text_found: &|text: &str| {
                     let filter = saker_tools::store::AlertFilter::scoped(base_scope.clone());
                     store
@@ -227,25 +241,6 @@ fn incident_containers(
     let Some(filter) = incident_filter(base_scope, scope, time, now) else { return Vec::new() };
     match store.group_counts(&filter, GroupKey::Dimension(Dimension::ContainerId), understand::INCIDENT_CONTAINERS) {
         Ok(counts) if counts.other_groups == 0 => counts.groups.into_iter().map(|(container, _)| container).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// The pods of the alerts `query` finds in `scope` (within the analyst's scope and `time`), at
-/// most [`understand::INCIDENT_CONTAINERS`]; empty when there are more or the store fails.
-fn pods_with_text(
-    store: &dyn AlertStore,
-    base_scope: &Scope,
-    scope: &str,
-    query: &str,
-    time: Option<&TimeFocus>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Vec<String> {
-    let Some(filter) = incident_filter(base_scope, scope, time, now) else { return Vec::new() };
-    match store.search_tuple_counts(&filter, query, &[Dimension::Pod], understand::INCIDENT_CONTAINERS) {
-        Ok(counts) if counts.other_rows == 0 => {
-            counts.rows.into_iter().filter_map(|(key, _)| key.into_iter().next().flatten()).collect()
-        }
         _ => Vec::new(),
     }
 }

@@ -178,4 +178,8 @@ pub struct Plan {
     /// lexicon knows): the two other likeliest readings, offered as follow-up questions.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub readings: Vec<Intent>,
+    /// A search for values pasted into the question: the pods its hits are in are what "them"
+    /// means in the next turn ("cut egress for all of them"), read from its output.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub hits_are_them: bool,
 }

@@ -25,6 +25,7 @@ fn plan(intent: Intent, scope: &str, calls: Vec<(&'static str, Value)>) -> Plan 
         scope: scope.to_string(),
         notices: Vec::new(),
         readings: Vec::new(),
+        hits_are_them: false,
     }
 }
 

@@ -178,11 +178,7 @@ impl Tool for ExplainEvent {
                     .ok_or_else(|| {
                         ToolError::NotFound(format!("alert id {id:?} (not in the store or the current scope)"))
                     })?;
-                let filter = AlertFilter {
-                    scope: context.base_scope.and(&dimension_scope(Dimension::Id, vec![id.clone()])),
-                    ..Default::default()
-                };
-                let evidence = Evidence::with_count(&filter, 1, vec![id.clone()]);
+                let evidence = one_alert_evidence(context, id);
                 let rule = alert.rule.clone();
                 (Some(alert), rule, evidence)
             }
@@ -206,6 +202,15 @@ impl Tool for ExplainEvent {
     }
 }
 
+/// The evidence of one alert: its id within the analyst's scope.
+fn one_alert_evidence(context: &ToolContext<'_>, id: &str) -> Evidence {
+    let filter = AlertFilter {
+        scope: context.base_scope.and(&dimension_scope(Dimension::Id, vec![id.to_string()])),
+        ..Default::default()
+    };
+    Evidence::with_count(&filter, 1, vec![id.to_string()])
+}
+
 /// Explains the newest alert in the window (of `args.rule` when given) that `query` finds.
 fn explain_found(
     context: &ToolContext<'_>,
@@ -222,11 +227,7 @@ fn explain_found(
     let Some(alert) = newest.alerts.into_iter().next() else {
         return Err(ToolError::NotFound(format!("an alert matching {query:?} (none in the current scope and time)")));
     };
-    let id_filter = AlertFilter {
-        scope: context.base_scope.and(&dimension_scope(Dimension::Id, vec![alert.id.clone()])),
-        ..Default::default()
-    };
-    let evidence = Evidence::with_count(&id_filter, 1, vec![alert.id.clone()]);
+    let evidence = one_alert_evidence(context, &alert.id);
     let rule = alert.rule.clone();
     Ok(explain(context.rules, Some(&alert), rule, evidence))
 }

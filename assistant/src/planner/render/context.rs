@@ -338,6 +338,7 @@ mod tests {
             scope: "x".into(),
             notices: Vec::new(),
             readings: Vec::new(),
+            hits_are_them: false,
         }
     }
 

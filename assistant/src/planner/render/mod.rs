@@ -184,6 +184,7 @@ mod tests {
             scope: String::new(),
             notices: Vec::new(),
             readings: Vec::new(),
+            hits_are_them: false,
         };
         for language in [Language::En, Language::Ja] {
             let text = render(language, &plan, &outputs).unwrap_or_default();
@@ -239,6 +240,7 @@ mod tests {
                 scope: String::new(),
                 notices: Vec::new(),
                 readings: Vec::new(),
+                hits_are_them: false,
             };
             for language in [Language::En, Language::Ja] {
                 let failed: Vec<(String, Value)> =

@@ -35,7 +35,7 @@ impl CommandLine {
 const PROSE: &[&str] = &[
     "a", "an", "and", "any", "are", "at", "by", "did", "does", "do", "for", "from", "has", "have", "how", "in", "is",
     "it", "on", "or", "ran", "run", "runs", "running", "that", "the", "this", "to", "was", "were", "when", "where",
-    "which", "who", "why", "with", "what", "pod", "pods", "executed", "called", "invoked", "seen", "show", "find me",
+    "which", "who", "why", "with", "what", "pod", "pods", "executed", "called", "invoked", "seen", "show",
 ];
 
 /// The command lines of `question`, in the order written.

@@ -299,8 +299,8 @@ fn wanted_done(sentence: &str) -> Option<ActionKind> {
     {
         return None;
     }
-    let wants = WANTING.iter().position(|want| super::text::find_phrase(sentence, want).is_some())?;
-    let after = &sentence[super::text::find_phrase(sentence, WANTING[wants])?..];
+    let at = WANTING.iter().find_map(|want| super::text::find_phrase(sentence, want))?;
+    let after = &sentence[at..];
     PARTICIPLES
         .iter()
         .find(|(participle, _)| super::text::find_phrase(after, participle).is_some())

@@ -36,9 +36,6 @@ use self::words::words;
 use super::plan::{Intent, Plan};
 use crate::conversation::{Focus, TimeFocus};
 
-/// The pods of the alerts a full-text query (second) finds in a scope (first) over a time.
-pub type PodsFound<'a> = dyn Fn(&str, &str, Option<&TimeFocus>) -> Vec<String> + 'a;
-
 /// What understanding needs besides the question.
 pub struct Context<'a> {
     /// The entities in focus before this turn.
@@ -63,10 +60,6 @@ pub struct Context<'a> {
     /// Whether a full-text query finds any alert within the analyst's scope: how much of a
     /// pasted command line is the command ("nc -e reverse shell to ..." searches `nc -e`).
     pub text_found: &'a dyn Fn(&str) -> bool,
-    /// The pods of the alerts a full-text query finds in a scope (within the analyst's scope
-    /// and the focus's time), at most [`INCIDENT_CONTAINERS`]; empty when there are more: the
-    /// pods "them" means after a search for a pasted value ("cut egress for all of them").
-    pub pods_found: &'a PodsFound<'a>,
 }
 
 /// Most containers an incident word is followed into (see [`Context::containers_in`]).
@@ -249,6 +242,7 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
             focus: Focus { topic: context.focus.topic.clone(), ..context.focus.clone() },
             notices: entities.notices.clone(),
             readings: Vec::new(),
+            hits_are_them: false,
         };
     }
     let calls = builder.calls(intent);
@@ -264,20 +258,9 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         let last = if period == "day" { "1d" } else { "7d" };
         focus.time = Some(TimeFocus { last: Some(last.to_string()), ..TimeFocus::default() });
     }
-    // A search for pasted values: the pods it found are what "them" means next.
-    if intent == Intent::Search
-        && !pasted.is_empty()
-        && let Some(search) = calls.iter().find(|call| call.tool == "search_events")
-        && let Some(query) = search.arguments.get("query").and_then(serde_json::Value::as_str)
-    {
-        let searched_scope = search.arguments.get("scope").and_then(serde_json::Value::as_str).unwrap_or("");
-        let pods = (context.pods_found)(searched_scope, query, focus.time.as_ref());
-        if !pods.is_empty() {
-            focus.one_of =
-                vec![calls::term(saker_tools::scope::Dimension::Pod, saker_tools::scope::Operator::In, pods)];
-        }
-    }
-    Plan { intent, calls, scope, focus, notices: Vec::new(), readings }
+    // A search for pasted values: the pods it finds are what "them" means next.
+    let hits_are_them = intent == Intent::Search && !pasted.is_empty();
+    Plan { intent, calls, scope, focus, notices: Vec::new(), readings, hits_are_them }
 }
 
 /// Whether a count asks how many objects (pods, workloads, containers, clusters), not alerts:
@@ -358,7 +341,6 @@ mod tests {
             containers_in: &|_, _| Vec::new(),
             rule_category: &|_| Category::Other,
             text_found: &|_| true,
-            pods_found: &|_, _, _| Vec::new(),
         };
         understand(question, &context)
     }
@@ -502,7 +484,6 @@ mod tests {
             containers_in: &|_, _| Vec::new(),
             rule_category: &|_| Category::Other,
             text_found: &|_| true,
-            pods_found: &|_, _, _| Vec::new(),
         };
         let mut random = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         for _ in 0..3000 {
