@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::postgres_server::postgres_server;
-use super::support::{saker, upstream_rules};
+use super::support::{done_answer, saker, upstream_rules};
 
 const ANALYST: &str = "analyst-token-for-the-replica-test";
 const RESPONDER: &str = "responder-token-for-the-replica-test";
@@ -119,12 +119,7 @@ impl Replica {
             .expect("chat");
         assert_eq!(response.status(), StatusCode::OK);
         let text = response.text().await.expect("stream");
-        let done = text
-            .split("\n\n")
-            .find(|block| block.lines().any(|line| line == "event: done"))
-            .and_then(|block| block.lines().find_map(|line| line.strip_prefix("data: ")))
-            .unwrap_or_else(|| panic!("no done event: {text}"));
-        serde_json::from_str(done).expect("done is JSON")
+        done_answer(&text, "the chat turn")
     }
 }
 

@@ -18,7 +18,7 @@ use saker_tools::rules::RulesCatalog;
 use saker_tools::store::index::TantivyStore;
 use serde_json::{Value, json};
 
-use super::support::{demo_index, run, saker, stderr, upstream_rules};
+use super::support::{demo_index, done_answer, run, saker, stderr, upstream_rules};
 
 pub const CLUSTER: &str = "risks-aws-eks-workloads-shield";
 pub const NAMESPACE: &str = "risk-10-aws-bedrock-java";
@@ -115,12 +115,7 @@ impl ActionsServer {
             .expect("chat");
         assert_eq!(response.status(), StatusCode::OK);
         let text = response.text().await.expect("stream");
-        let done = text
-            .split("\n\n")
-            .find(|block| block.lines().any(|line| line == "event: done"))
-            .and_then(|block| block.lines().find_map(|line| line.strip_prefix("data: ")))
-            .unwrap_or_else(|| panic!("no done event for {message:?}: {text}"));
-        serde_json::from_str(done).expect("done is JSON")
+        done_answer(&text, &format!("{message:?}"))
     }
 }
 

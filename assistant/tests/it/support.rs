@@ -124,3 +124,13 @@ pub async fn serve_on_loopback(
     }));
     (address, stop)
 }
+
+/// The answer of the `done` event in a `/v1/chat` SSE body (panics, naming `what`, without one).
+pub fn done_answer(text: &str, what: &str) -> serde_json::Value {
+    let done = text
+        .split("\n\n")
+        .find(|block| block.lines().any(|line| line == "event: done"))
+        .and_then(|block| block.lines().find_map(|line| line.strip_prefix("data: ")))
+        .unwrap_or_else(|| panic!("no done event for {what}: {text}"));
+    serde_json::from_str(done).expect("done is JSON")
+}
