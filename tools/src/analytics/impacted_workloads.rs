@@ -51,6 +51,9 @@ pub struct Totals {
     pub namespaces: u64,
     /// Distinct clusters.
     pub clusters: u64,
+    /// Distinct nodes (hosts) the alerts came from: whether the attack reached past its pods.
+    #[serde(default)]
+    pub nodes: u64,
     /// Alerts with no Kubernetes workload (host processes, audit events).
     pub alerts_without_workload: u64,
 }
@@ -80,6 +83,10 @@ pub struct ImpactedWorkload {
     pub containers: Vec<String>,
     /// Images.
     pub images: Vec<String>,
+    /// Nodes (hosts) its pods ran on, most alerts first (at most ten): where the blast radius
+    /// would go past the pod.
+    #[serde(default)]
+    pub nodes: Vec<String>,
     /// First alert.
     pub first_seen: String,
     /// Last alert.
@@ -128,6 +135,7 @@ impl Tool for ImpactedWorkloads {
             containers: distinct(Dimension::ContainerId)?,
             namespaces: distinct(Dimension::Namespace)?,
             clusters: distinct(Dimension::Cluster)?,
+            nodes: distinct(Dimension::Host)?,
             alerts_without_workload: evidence.count.saturating_sub(rollups.total),
         };
         let workloads = rollups.rows.into_iter().map(|row| describe(&filter, row)).collect();
@@ -136,7 +144,8 @@ impl Tool for ImpactedWorkloads {
 }
 
 /// Detail dimensions of a workload, in the order `describe` reads them.
-const DETAILS: [Dimension; 4] = [Dimension::Rule, Dimension::Pod, Dimension::ContainerId, Dimension::Image];
+const DETAILS: [Dimension; 5] =
+    [Dimension::Rule, Dimension::Pod, Dimension::ContainerId, Dimension::Image, Dimension::Host];
 /// Values listed per detail (rules are cut to five in the output).
 const DETAIL_LIMIT: usize = 10;
 /// Rules listed per workload.
@@ -159,7 +168,7 @@ fn describe(filter: &AlertFilter, row: RollupRow) -> ImpactedWorkload {
         row.newest.as_ref().and_then(|alert| alert.dimensions.workload.as_ref()).and_then(|found| found.kind.clone());
     let mut details = row.details.into_iter();
     let mut next = || details.next().unwrap_or_default();
-    let (rules, pods, containers, images) = (next(), next(), next(), next());
+    let (rules, pods, containers, images, nodes) = (next(), next(), next(), next(), next());
     ImpactedWorkload {
         cluster,
         namespace,
@@ -175,6 +184,7 @@ fn describe(filter: &AlertFilter, row: RollupRow) -> ImpactedWorkload {
         more_pods: pods.other_groups,
         containers: containers.groups.into_iter().map(|(name, _)| name).collect(),
         images: images.groups.into_iter().map(|(name, _)| name).collect(),
+        nodes: nodes.groups.into_iter().map(|(name, _)| name).collect(),
         first_seen: timestamp(row.first),
         last_seen: timestamp(row.last),
         link: Evidence::with_count(&workload_filter, row.count, Vec::new()).link,

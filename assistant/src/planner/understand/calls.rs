@@ -140,10 +140,17 @@ impl<'a> CallBuilder<'a> {
             }
             Intent::Search => {
                 let mut extra = json!({"limit": options::limit(self.question).unwrap_or(10)});
-                if let Some(query) = self.search_query() {
+                let query = self.search_query();
+                if let Some(query) = &query {
                     extra["query"] = json!(query);
                 }
-                vec![call("search_events", extra)]
+                let mut calls = vec![call("search_events", extra)];
+                // "Which pods ran nmap?": the pods the scope's alerts hit, listed with them. A
+                // full-text query is not a scope, so its pods are the search's own places.
+                if query.is_none() && super::asks_which_pods(self.question) {
+                    calls.push(call("impacted_workloads", json!({})));
+                }
+                calls
             }
             Intent::Explain => self.explanation(&window),
             Intent::FalsePositive => vec![self.on_alerts("assess_false_positive", &window)],

@@ -142,6 +142,15 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         // alerts that mention the value say which pods, and more; only the impact words
         // themselves ask for the workload inventory.
         Intent::ImpactedWorkloads if !pasted.is_empty() && !question.has_any(&words().impact.all) => Intent::Search,
+        // "Which pods are running the miner?", 「netshoot のイメージ、どのpod?」: the alerts of
+        // what ran say which pods, and the pods they hit are listed with them.
+        Intent::ImpactedWorkloads
+            if asks_which_pods(&phrasing)
+                && names_what_ran(&entities, &phrasing)
+                && !question.has_any(&words().impact.all) =>
+        {
+            Intent::Search
+        }
         other => other,
     };
     // A rule named with little more than "what?" ("wtf is 'Drop and execute new binary'?",
@@ -261,6 +270,21 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     // A search for pasted values: the pods it finds are what "them" means next.
     let hits_are_them = intent == Intent::Search && !pasted.is_empty();
     Plan { intent, calls, scope, focus, notices: Vec::new(), readings, hits_are_them }
+}
+
+/// Whether the question asks which pods (containers, workloads) something ran in.
+pub(super) fn asks_which_pods(phrasing: &Question) -> bool {
+    phrasing.has_any(&words().which_pods.all)
+}
+
+/// Whether the question names what ran (a process, an image, a pasted value, or an incident
+/// word such as "the miner"), as against the pods of a place ("which pods in storefront?").
+fn names_what_ran(entities: &entities::Entities, phrasing: &Question) -> bool {
+    use saker_tools::scope::Dimension;
+    !entities.values.is_empty()
+        || entities.get(Dimension::Process).is_some()
+        || entities.get(Dimension::Image).is_some()
+        || options::category(phrasing).is_some()
 }
 
 /// Whether a count asks how many objects (pods, workloads, containers, clusters), not alerts:

@@ -63,6 +63,8 @@ pub struct Words {
     pub what: WordList,
     /// English: opens a yes-or-no question; Japanese: ends one.
     pub whether: WordList,
+    /// Asks which pods (containers, workloads) something ran in.
+    pub which_pods: WordList,
     /// Widens the focus to the analyst's scope or cluster.
     pub widen: WordList,
 }
@@ -115,6 +117,7 @@ impl Words {
             other_products: take("other_products")?,
             what: take("what")?,
             whether: take("whether")?,
+            which_pods: take("which_pods")?,
             widen: take("widen")?,
         };
         match raw.into_keys().next() {
