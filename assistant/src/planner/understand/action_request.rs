@@ -143,9 +143,22 @@ pub fn requested_action(question: &Question) -> Option<ActionRequest> {
     {
         kinds.push(ActionKind::KillProcess);
     }
-    let contain_now =
-        question.has_any(&["contain it now", "contain this now", "contain the incident now", "respond now"])
-            || question.folded.contains("今すぐ封じ込め");
+    // "Contain it now", "propose response actions", 「おすすめの対応アクションを出して」:
+    // containment asked for without naming its kind.
+    let contain_now = question.has_any(&[
+        "contain it now",
+        "contain this now",
+        "contain the incident now",
+        "respond now",
+        "propose response actions",
+        "propose containment",
+        "recommend response actions",
+        "recommended response actions",
+        "suggest response actions",
+        "propose actions",
+    ]) || ["今すぐ封じ込め", "対応アクションを出して", "対応アクションを提案", "おすすめの対応アクション", "推奨の対応アクション"]
+        .iter()
+        .any(|phrase| question.folded.contains(phrase));
     // "isolate catalog-api now", 「そのPod隔離しといて」: containment in the imperative.
     let mut isolation_imperative = false;
     if kinds.is_empty()

@@ -114,15 +114,19 @@ impl<'a> CallBuilder<'a> {
             Intent::Remediation => vec![call("suggest_remediation", json!({}))],
             Intent::Isolation => {
                 let mut calls = vec![call("impacted_workloads", json!({}))];
-                // "Isolate that pod, nothing else": the same detections elsewhere are not asked.
-                if !self.question.has_any(&words().only_that.all) {
+                let imperative = super::action_request::requested_action(self.question)
+                    .is_some_and(|request| request.isolation_imperative);
+                // "Isolate that pod, nothing else", "isolate risk-10's pods": the same detections
+                // elsewhere are not asked for when the request names what to isolate.
+                let names_its_object = [Dimension::Pod, Dimension::Workload, Dimension::Namespace, Dimension::ContainerId]
+                    .iter()
+                    .any(|dimension| self.entities.get(*dimension).is_some());
+                if !self.question.has_any(&words().only_that.all) && !(imperative && names_its_object) {
                     calls.extend(self.blast_radius());
                 }
                 calls.push(call("suggest_remediation", json!({})));
                 // Asked in the imperative ("isolate it now"), the isolation is proposed too.
-                if super::action_request::requested_action(self.question)
-                    .is_some_and(|request| request.isolation_imperative)
-                {
+                if imperative {
                     calls.push(call("propose_response_action", json!({"kinds": ["isolate_workload"]})));
                 }
                 calls

@@ -29,6 +29,9 @@ const FILLERS: &[&str] = &[
     "go ahead and",
     "let's",
     "lets",
+    "also",
+    "then also",
+    "and also",
 ];
 
 /// English containment verbs and the kind each asks for before its object refines it.
@@ -130,6 +133,7 @@ const VERBS_JA: &[(&str, ActionKind)] = &[
     ("削除して", ActionKind::DeletePod),
     // Wanting to act is asking for it (「その3つのpod止めたい」).
     ("隔離したい", ActionKind::IsolateWorkload),
+    ("封じ込めたい", ActionKind::IsolateWorkload),
     ("切り離したい", ActionKind::IsolateWorkload),
     ("遮断したい", ActionKind::IsolateWorkload),
     ("一時停止したい", ActionKind::PauseContainer),
@@ -173,6 +177,9 @@ const REQUEST_ENDINGS_JA: &[&str] = &[
     "でお願い",
     "でよろしく",
     "で頼",
+    "でいいよ",
+    "でいいです",
+    "でいいから",
 ];
 
 /// Japanese verbs in the te-form or wanting form, beyond those of [`VERBS_JA`]: 落とす (bring
@@ -241,6 +248,16 @@ fn english_verb(question: &Question) -> Option<ActionKind> {
             if let Some(kind) = wanted_done(rest) {
                 return Some(kind);
             }
+            // "netpol-isolate the build-agent pods", "net-isolate it": the verb after a
+            // hyphenated prefix that says how.
+            let rest = match rest.split_once(' ').map_or(rest, |(first, _)| first).rsplit_once('-') {
+                Some((prefix, verb))
+                    if !prefix.is_empty() && VERBS.iter().any(|(known, _)| verb == *known) =>
+                {
+                    &rest[prefix.len() + 1..]
+                }
+                _ => rest,
+            };
             VERBS.iter().find_map(|(verb, kind)| {
                 let after = rest.strip_prefix(verb)?;
                 let object = after.trim_start();
@@ -340,6 +357,10 @@ mod tests {
         assert_eq!(kind("risk-10のpod2つともNW遮断お願いします"), Some(ActionKind::IsolateWorkload));
         assert_eq!(kind("そのpodたち全部隔離で"), Some(ActionKind::IsolateWorkload));
         assert_eq!(kind("ネットワーク切っといて"), Some(ActionKind::IsolateWorkload));
+        assert_eq!(kind("netpol-isolate the build-agent pods on ci-build-eks"), Some(ActionKind::IsolateWorkload));
+        assert_eq!(kind("also quarantine the dropped binary"), Some(ActionKind::QuarantineFile));
+        assert_eq!(kind("risk-12-aws-lambda-exfil-go-6dqxpv5wb-kq8ct はpodごと削除でいいよ"), Some(ActionKind::DeletePod));
+        assert_eq!(kind("このインシデント封じ込めたい"), Some(ActionKind::IsolateWorkload));
     }
 
     #[test]
@@ -362,6 +383,7 @@ mod tests {
             "i need the steps to get it isolated",
             "wgetで何か落としてるアラートある?",
             "これの根本原因なに?どこから落としてきてる?",
+            "build-agent pods, what happened?",
         ] {
             assert_eq!(kind(text), None, "{text}");
         }
