@@ -133,6 +133,12 @@ pub fn link(question: &Question, vocabulary: &Vocabulary) -> Entities {
 
     // The words of a pasted command line are searched for together, not linked one by one.
     let commands = command_lines(question);
+    // A user named as one ("user www-data") is a value to search for, not a missing name.
+    let users: Vec<String> = pasted_values(question)
+        .into_iter()
+        .filter(|value| value.kind == super::values::ValueKind::User)
+        .map(|value| value.text)
+        .collect();
     for token in question.tokens() {
         if rule_spans.iter().any(|(start, end)| token.start >= *start && token.end <= *end) {
             continue;
@@ -142,6 +148,7 @@ pub fn link(question: &Question, vocabulary: &Vocabulary) -> Entities {
             // the alerts know it, is the process the question is about.
             if commands.iter().any(|command| command.leads_with(token.start))
                 && entities.get(Dimension::Process).is_none()
+                && !names_a_parent_before(question, token.start)
                 && let Some((_, program)) =
                     vocabulary.exact(token.text).iter().find(|(dimension, _)| *dimension == Dimension::Process)
             {
@@ -150,6 +157,9 @@ pub fn link(question: &Question, vocabulary: &Vocabulary) -> Entities {
             continue;
         }
         if pasted_words.iter().any(|word| word == token.text || token.text.starts_with(&format!("{word}."))) {
+            continue;
+        }
+        if users.iter().any(|user| user == token.text) && vocabulary.exact(token.text).is_empty() {
             continue;
         }
         if is_literal(token.text) && !quoted.iter().any(|part| part == token.text) {
@@ -195,7 +205,39 @@ pub fn link(question: &Question, vocabulary: &Vocabulary) -> Entities {
     entities
 }
 
+/// Words before a pasted command that say it is the parent's ("parent cmdline "bash x.sh"",
+/// 「親プロセス」): its program is not the process the alerts are of.
+fn names_a_parent_before(question: &Question, start: usize) -> bool {
+    let before = &question.folded[..start];
+    let near = before.char_indices().rev().nth(40).map_or(before, |(at, _)| &before[at..]);
+    ["parent", "pcmdline", "pname", "spawned by", "started by", "親"].iter().any(|word| near.contains(word))
+}
+
+/// An image named with its tag ("httpd:2.4", "netshoot:latest"): the repository part, when the
+/// tag is a version-like word.
+fn without_image_tag(text: &str) -> Option<&str> {
+    let (name, tag) = text.rsplit_once(':')?;
+    let tag_like = !tag.is_empty()
+        && tag.len() <= 32
+        && tag.bytes().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_'));
+    (tag_like && !name.is_empty() && !name.contains("//") && !name.ends_with(':')).then_some(name)
+}
+
 fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, quoted: bool, entities: &mut Entities) {
+    // "image httpd:2.4": the repository is the name; its tag is no part of it.
+    if let Some(name) = without_image_tag(token.text)
+        && vocabulary.exact(token.text).is_empty()
+        && hinted_dimensions(question, token).contains(&Dimension::Image)
+    {
+        let mut found = vocabulary.exact(name).to_vec();
+        found.extend(vocabulary.by_part(name));
+        found.dedup();
+        let mut holders = found.into_iter().filter(|(found, _)| *found == Dimension::Image);
+        if let (Some((_, only)), None) = (holders.next(), holders.next()) {
+            add(entities, Dimension::Image, only);
+            return;
+        }
+    }
     let text = token.text;
     let hinted = hinted_dimensions(question, token);
     // A common word ("find", "id", "top") is a name only when quoted or introduced by its

@@ -92,8 +92,11 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     let previous_topic = context.focus.topic.as_deref().and_then(Intent::from_name);
     // What is asked is read from the wording, not from the names: "find" in the rule "Find AWS
     // Credentials" asks for no search, "recon" in the cluster "prod-recon-eks" for no category.
+    // A pasted command line is read for no cue either ("secrets" in `kubectl get secrets`).
     let names = entities.linked.iter().chain(&entities.excluded).map(|(_, value)| value);
-    let phrasing = question.without_names(entities.rules.iter().chain(names));
+    let commands =
+        entities.values.iter().filter(|value| value.kind == values::ValueKind::Command).map(|value| &value.text);
+    let phrasing = question.without_names(entities.rules.iter().chain(names).chain(commands));
     // A follow-up with no cue of its own ("what about risk-3?") repeats the previous question,
     // whatever exemplar its few words resemble.
     let repeats_previous = (period_before.is_some()
