@@ -187,14 +187,14 @@ const CASES: &[Case] = &[
         &[Scope(0, "workload=wordpress")],
     ),
     case(
-        // In the imperative: the isolation guidance, with the isolation proposed for approval.
+        // In the imperative: the isolation guidance, with the isolation proposed for approval,
+        // of the namespace named only (the same detections elsewhere are not what was asked).
         "Quarantine risk-3-aws-s3-exposed-python.",
         SHIELD,
-        &["impacted_workloads", "impacted_workloads", "suggest_remediation", "propose_response_action"],
+        &["impacted_workloads", "suggest_remediation", "propose_response_action"],
         &[
             Scope(0, "k8s.ns.name=risk-3-aws-s3-exposed-python"),
-            Scope(1, "rule in ("),
-            Scope(3, "k8s.ns.name=risk-3-aws-s3-exposed-python"),
+            Scope(2, "k8s.ns.name=risk-3-aws-s3-exposed-python"),
         ],
     ),
     case(

@@ -81,7 +81,17 @@ pub struct ExplainEventOutput {
     /// Legitimate situations that commonly trigger the rule: from the rule's allow-list macros,
     /// lists and exceptions, and from Saker's own notes.
     pub benign_cases: Vec<BenignCase>,
+    /// For a rule's alerts: the other command lines among its newest
+    /// [`COMMAND_LINES_READ`] alerts in the window, newest first, at most
+    /// [`COMMAND_LINES_LISTED`]: what else the rule caught besides the alert explained.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_command_lines: Vec<String>,
 }
+
+/// Newest alerts of a rule read for its other command lines.
+pub const COMMAND_LINES_READ: usize = 50;
+/// Other command lines listed.
+pub const COMMAND_LINES_LISTED: usize = 5;
 
 /// A MITRE ID and its name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -194,12 +204,31 @@ impl Tool for ExplainEvent {
                         "rule {rule:?}: not in the loaded rules files and no alert in scope has it"
                     )));
                 }
-                let newest = context.store.search(&filter, None, SearchOrder::NewestFirst, 0, 1)?;
-                (newest.alerts.into_iter().next(), rule.clone(), evidence)
+                let newest = context.store.search(&filter, None, SearchOrder::NewestFirst, 0, COMMAND_LINES_READ)?;
+                let others = other_command_lines(&newest.alerts);
+                let mut explained = explain(context.rules, newest.alerts.first(), rule.clone(), evidence);
+                explained.other_command_lines = others;
+                return Ok(explained);
             }
         };
         Ok(explain(context.rules, alert.as_ref(), rule_name, evidence))
     }
+}
+
+/// The distinct command lines of `alerts` (newest first) after the first alert's own.
+fn other_command_lines(alerts: &[Alert]) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    let first = alerts.first().and_then(|alert| alert.dimensions.process.cmdline.clone());
+    for alert in alerts {
+        let Some(cmdline) = &alert.dimensions.process.cmdline else { continue };
+        if Some(cmdline) != first.as_ref() && !seen.contains(cmdline) {
+            seen.push(cmdline.clone());
+            if seen.len() == COMMAND_LINES_LISTED {
+                break;
+            }
+        }
+    }
+    seen
 }
 
 /// The evidence of one alert: its id within the analyst's scope.
@@ -288,6 +317,7 @@ fn explain(catalog: &RulesCatalog, alert: Option<&Alert>, rule_name: String, evi
         matched_fields,
         macros,
         benign_cases,
+        other_command_lines: Vec::new(),
     }
 }
 
