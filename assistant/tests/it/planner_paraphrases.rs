@@ -192,10 +192,7 @@ const CASES: &[Case] = &[
         "Quarantine risk-3-aws-s3-exposed-python.",
         SHIELD,
         &["impacted_workloads", "suggest_remediation", "propose_response_action"],
-        &[
-            Scope(0, "k8s.ns.name=risk-3-aws-s3-exposed-python"),
-            Scope(2, "k8s.ns.name=risk-3-aws-s3-exposed-python"),
-        ],
+        &[Scope(0, "k8s.ns.name=risk-3-aws-s3-exposed-python"), Scope(2, "k8s.ns.name=risk-3-aws-s3-exposed-python")],
     ),
     case(
         "影響を受けたリソースを分離するための詳細なガイダンスを提供してください。",

@@ -165,3 +165,32 @@ fn snapshot_of_an_execution_from_dev_shm() {
     output["defined_at"] = json!(output["defined_at"].as_str().and_then(|path| path.rsplit('/').next()));
     insta::assert_json_snapshot!("explain_event_dev_shm", output);
 }
+
+#[test]
+fn a_rule_is_explained_with_the_other_command_lines_it_caught() {
+    let rule = "Basic Interactive Reconnaissance";
+    let output = call(json!({"rule": rule})).expect("explained");
+    let explained = output["alert"]["cmdline"].as_str().expect("the newest alert's command line").to_string();
+    let others: Vec<String> = output["other_command_lines"]
+        .as_array()
+        .expect("other command lines")
+        .iter()
+        .map(|line| line.as_str().expect("text").to_string())
+        .collect();
+    // Expected from the scenario files: the distinct command lines of the rule's alerts, newest
+    // first, after the one explained.
+    let mut alerts: Vec<Alert> = all_scenario_alerts().into_iter().filter(|alert| alert.rule == rule).collect();
+    alerts.sort_by_key(|alert| std::cmp::Reverse(alert.time));
+    let mut expected: Vec<String> = Vec::new();
+    for alert in alerts.iter().take(saker_tools::analytics::explain_event::COMMAND_LINES_READ) {
+        if let Some(cmdline) = &alert.dimensions.process.cmdline
+            && *cmdline != explained
+            && !expected.contains(cmdline)
+            && expected.len() < saker_tools::analytics::explain_event::COMMAND_LINES_LISTED
+        {
+            expected.push(cmdline.clone());
+        }
+    }
+    assert!(!expected.is_empty(), "the scenarios have several command lines for {rule}");
+    assert_eq!(others, expected);
+}

@@ -156,9 +156,15 @@ pub fn requested_action(question: &Question) -> Option<ActionRequest> {
         "recommended response actions",
         "suggest response actions",
         "propose actions",
-    ]) || ["今すぐ封じ込め", "対応アクションを出して", "対応アクションを提案", "おすすめの対応アクション", "推奨の対応アクション"]
-        .iter()
-        .any(|phrase| question.folded.contains(phrase));
+    ]) || [
+        "今すぐ封じ込め",
+        "対応アクションを出して",
+        "対応アクションを提案",
+        "おすすめの対応アクション",
+        "推奨の対応アクション",
+    ]
+    .iter()
+    .any(|phrase| question.folded.contains(phrase));
     // "isolate catalog-api now", 「そのPod隔離しといて」: containment in the imperative.
     let mut isolation_imperative = false;
     if kinds.is_empty()

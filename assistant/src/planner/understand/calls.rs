@@ -109,6 +109,7 @@ impl<'a> CallBuilder<'a> {
             Intent::ImpactedWorkloads => {
                 let mut calls = vec![call("impacted_workloads", json!({}))];
                 calls.extend(self.blast_radius());
+                calls.extend(self.left_out());
                 calls
             }
             Intent::Remediation => vec![call("suggest_remediation", json!({}))],
@@ -118,10 +119,12 @@ impl<'a> CallBuilder<'a> {
                     .is_some_and(|request| request.isolation_imperative);
                 // "Isolate that pod, nothing else", "isolate risk-10's pods": the same detections
                 // elsewhere are not asked for when the request names what to isolate.
-                let names_its_object = [Dimension::Pod, Dimension::Workload, Dimension::Namespace, Dimension::ContainerId]
-                    .iter()
-                    .any(|dimension| self.entities.get(*dimension).is_some());
-                if !self.question.has_any(&words().only_that.all) && !(imperative && names_its_object) {
+                let names_its_object =
+                    [Dimension::Pod, Dimension::Workload, Dimension::Namespace, Dimension::ContainerId]
+                        .iter()
+                        .any(|dimension| self.entities.get(*dimension).is_some());
+                let only_that = self.question.has_any(&words().only_that.all);
+                if !(only_that || imperative && names_its_object) {
                     calls.extend(self.blast_radius());
                 }
                 calls.push(call("suggest_remediation", json!({})));
@@ -326,6 +329,26 @@ impl<'a> CallBuilder<'a> {
         let wider = self.scope_text(&self.focus_terms(FocusLevel::Above(Dimension::Namespace)), true);
         let scope = and_text(&wider, &term(Dimension::Rule, Operator::In, rules));
         Some(PlannedCall { tool: "impacted_workloads", arguments: self.window(&scope) })
+    }
+
+    /// What the question leaves out ("anything other than ledger-api affected?", 「wordpress
+    /// 以外にも」), counted on its own: the answer says what was set aside, so that "nothing
+    /// else" is read against it. The turn's scope with each exclusion of this question turned
+    /// into the equality it negated.
+    fn left_out(&self) -> Option<PlannedCall> {
+        if self.entities.excluded.is_empty() {
+            return None;
+        }
+        let mut scope = self.scope.clone();
+        for (dimension, value) in &self.entities.excluded {
+            let negated = term(*dimension, Operator::NotEqual, vec![value.clone()]);
+            let kept = term(*dimension, Operator::Equal, vec![value.clone()]);
+            scope = scope.replace(&negated, &kept);
+        }
+        (scope != self.scope).then(|| PlannedCall {
+            tool: "event_stats",
+            arguments: merge(&self.window(&scope), json!({"group_by": ["workload", "pod"], "limit": 5})),
+        })
     }
 
     fn comparison(&self) -> PlannedCall {

@@ -102,9 +102,9 @@ fn looks_like_a_command(inner: &str) -> bool {
     !arguments.is_empty()
         && is_plain(program)
         && program.bytes().next().is_some_and(|byte| byte.is_ascii_lowercase() || byte == b'.' || byte == b'/')
-        && arguments.iter().any(|word| {
-            is_option(word) || word.starts_with('/') || word.starts_with("./") || word.ends_with(".sh")
-        })
+        && arguments
+            .iter()
+            .any(|word| is_option(word) || word.starts_with('/') || word.starts_with("./") || word.ends_with(".sh"))
 }
 
 /// Unquoted command lines: the words around each option.

@@ -251,9 +251,7 @@ fn english_verb(question: &Question) -> Option<ActionKind> {
             // "netpol-isolate the build-agent pods", "net-isolate it": the verb after a
             // hyphenated prefix that says how.
             let rest = match rest.split_once(' ').map_or(rest, |(first, _)| first).rsplit_once('-') {
-                Some((prefix, verb))
-                    if !prefix.is_empty() && VERBS.iter().any(|(known, _)| verb == *known) =>
-                {
+                Some((prefix, verb)) if !prefix.is_empty() && VERBS.iter().any(|(known, _)| verb == *known) => {
                     &rest[prefix.len() + 1..]
                 }
                 _ => rest,
@@ -359,7 +357,10 @@ mod tests {
         assert_eq!(kind("ネットワーク切っといて"), Some(ActionKind::IsolateWorkload));
         assert_eq!(kind("netpol-isolate the build-agent pods on ci-build-eks"), Some(ActionKind::IsolateWorkload));
         assert_eq!(kind("also quarantine the dropped binary"), Some(ActionKind::QuarantineFile));
-        assert_eq!(kind("risk-12-aws-lambda-exfil-go-6dqxpv5wb-kq8ct はpodごと削除でいいよ"), Some(ActionKind::DeletePod));
+        assert_eq!(
+            kind("risk-12-aws-lambda-exfil-go-6dqxpv5wb-kq8ct はpodごと削除でいいよ"),
+            Some(ActionKind::DeletePod)
+        );
         assert_eq!(kind("このインシデント封じ込めたい"), Some(ActionKind::IsolateWorkload));
     }
 

@@ -372,6 +372,58 @@ mod tests {
         understand(question, &context)
     }
 
+    fn tools_of(plan: &Plan) -> Vec<&'static str> {
+        plan.calls.iter().map(|call| call.tool).collect()
+    }
+
+    fn scope_of(plan: &Plan, index: usize) -> &str {
+        plan.calls[index].arguments.get("scope").and_then(serde_json::Value::as_str).unwrap_or("")
+    }
+
+    #[test]
+    fn which_pods_ran_something_is_answered_by_its_alerts_and_the_pods_they_hit() {
+        let vocabulary = demo();
+        for question in ["which pods are running easyminer?", "easyminer が動いてるのどのPod?"] {
+            let plan = plan_of(question, &vocabulary);
+            assert_eq!(plan.intent, Intent::Search, "{question}: {plan:?}");
+            assert_eq!(tools_of(&plan), ["search_events", "impacted_workloads"], "{question}");
+            assert_eq!(scope_of(&plan, 0), scope_of(&plan, 1), "{question}: the pods of the same alerts");
+        }
+        // The pods of a place are its impacted workloads, with no search.
+        let plan = plan_of("which pods in storefront were impacted?", &vocabulary);
+        assert_eq!(tools_of(&plan)[0], "impacted_workloads", "{plan:?}");
+    }
+
+    #[test]
+    fn what_a_question_leaves_out_is_counted_beside_the_rest() {
+        let plan = plan_of("is anything other than checkout-api affected in storefront?", &demo());
+        assert_eq!(tools_of(&plan), ["impacted_workloads", "event_stats"], "{plan:?}");
+        assert!(scope_of(&plan, 0).contains("workload!=checkout-api"), "{plan:?}");
+        assert!(scope_of(&plan, 1).contains("workload=checkout-api"), "{plan:?}");
+        assert!(!scope_of(&plan, 1).contains("!="), "{plan:?}");
+    }
+
+    #[test]
+    fn values_named_by_their_kind_are_searched_or_linked() {
+        let mut values = std::collections::BTreeMap::new();
+        values.insert(saker_tools::scope::Dimension::Image, vec!["httpd".to_string()]);
+        values.insert(saker_tools::scope::Dimension::Process, vec!["bash".to_string()]);
+        values.insert(saker_tools::scope::Dimension::Namespace, vec!["web".to_string()]);
+        let vocabulary = Vocabulary::from_values(values);
+        // A user named as one is searched for, not reported as a missing namespace.
+        let plan = plan_of("user www-data で動いてるやつある?", &vocabulary);
+        assert!(plan.notices.is_empty(), "{plan:?}");
+        assert_eq!(plan.calls[0].tool, "search_events", "{plan:?}");
+        // An image with its tag is the repository.
+        let plan = plan_of("any alerts from image httpd:2.4 in the last 14 days?", &vocabulary);
+        assert!(plan.notices.is_empty(), "{plan:?}");
+        assert!(scope_of(&plan, 0).contains("container.image.repository=httpd"), "{plan:?}");
+        // The program of a parent's command line is not the process of the alerts.
+        let plan = plan_of(r#"alerts w/ parent cmdline "bash ./gen.sh" in web ns"#, &vocabulary);
+        assert!(!scope_of(&plan, 0).contains("proc.name"), "{plan:?}");
+        assert!(plan.calls[0].arguments.get("query").is_some(), "{plan:?}");
+    }
+
     #[test]
     fn names_do_not_decide_the_intent_or_the_category() {
         let plan = plan_of("How many alerts this week in prod-recon-eks?", &demo());
