@@ -446,12 +446,21 @@ impl<'a> CallBuilder<'a> {
     }
 
     fn search_query(&self) -> Option<String> {
-        let query = options::search_query(self.question)
-            .or_else(|| {
-                let terms: Vec<String> = self.entities.values.iter().map(|value| value.search_term()).collect();
-                (!terms.is_empty()).then(|| terms.join(" "))
-            })
-            .or_else(|| super::values::japanese_search_term(self.question))?;
+        // Quoted words first, then the values pasted in ("search: nc -e /bin/sh ..."), then the
+        // word after a search cue ("search apache2").
+        let pasted = || {
+            let terms: Vec<String> = self.entities.values.iter().map(|value| value.search_term()).collect();
+            (!terms.is_empty()).then(|| terms.join(" "))
+        };
+        let cue_word = options::search_query(self.question);
+        let names_a_value =
+            |word: &String| self.entities.values.iter().any(|value| value.text.eq_ignore_ascii_case(word));
+        let query = if self.question.quoted().is_empty() && !cue_word.as_ref().is_some_and(names_a_value) {
+            pasted().or(cue_word)
+        } else {
+            cue_word.or_else(pasted)
+        };
+        let query = query.or_else(|| super::values::japanese_search_term(self.question))?;
         // A quoted rule name is already in the scope.
         let unquoted = query.trim_matches('"');
         (!self.entities.rules.iter().any(|rule| rule.eq_ignore_ascii_case(unquoted))).then_some(query)

@@ -96,7 +96,8 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     let names = entities.linked.iter().chain(&entities.excluded).map(|(_, value)| value);
     let commands =
         entities.values.iter().filter(|value| value.kind == values::ValueKind::Command).map(|value| &value.text);
-    let phrasing = question.without_names(entities.rules.iter().chain(names).chain(commands));
+    // Whole command lines first: a name inside one (its program) would break it up.
+    let phrasing = question.without_names(commands.chain(&entities.rules).chain(names));
     // A follow-up with no cue of its own ("what about risk-3?") repeats the previous question,
     // whatever exemplar its few words resemble.
     let repeats_previous = (period_before.is_some()

@@ -196,8 +196,14 @@ pub fn compares_with_before(question: &Question) -> bool {
     ])
 }
 
-/// Words to search for: quoted phrases, or the words after "mentioning", "containing",
-/// "with the word", 「を含む」.
+/// Words after a search cue that belong to the question, not to what is searched for.
+const NOT_SEARCH_TERMS: &[&str] = &[
+    "the", "a", "an", "all", "any", "for", "me", "alerts", "alert", "events", "event", "logs", "them", "it", "this",
+    "that", "these", "those", "everything", "anything", "every", "root", "cause", "attack", "rule", "rules",
+];
+
+/// Words to search for: quoted phrases, or the word after "mentioning", "containing",
+/// "search", "look up", "find the" and the like.
 pub fn search_query(question: &Question) -> Option<String> {
     let quoted = question.quoted();
     if !quoted.is_empty() {
@@ -217,13 +223,23 @@ pub fn search_query(question: &Question) -> Option<String> {
         "look for ",
         "that read ",
         "reading ",
+        "mention ",
+        "mentions ",
+        "search ",
+        "look up ",
+        "lookup ",
+        "find the ",
     ] {
-        if let Some(position) = question.folded.find(cue) {
-            let rest = &question.folded[position + cue.len()..];
-            let word: String =
-                rest.chars().take_while(|c| !c.is_whitespace() && !matches!(c, '?' | ',' | '。' | '、')).collect();
-            let word = word.trim_end_matches(['.', '!']);
-            if !word.is_empty() {
+        if let Some(position) = super::text::find_phrase(&question.folded, cue.trim_end()) {
+            let rest = &question.folded[position + cue.trim_end().len()..];
+            // "search the alerts for 4444": the question's own words are passed over.
+            let word = rest
+                .split(|c: char| c.is_whitespace() || matches!(c, '?' | ',' | '。' | '、'))
+                .map(|word| word.trim_end_matches(['.', '!']))
+                .filter(|word| !word.is_empty())
+                .take(4)
+                .find(|word| !NOT_SEARCH_TERMS.contains(word));
+            if let Some(word) = word {
                 return Some(word.to_string());
             }
         }

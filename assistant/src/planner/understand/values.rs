@@ -200,10 +200,13 @@ fn is_port(text: &str) -> bool {
     !text.starts_with('0') && text.len() <= 5 && text.parse::<u32>().is_ok_and(|port| (1..=65535).contains(&port))
 }
 
-/// An absolute path with at least one named directory or file (`/etc/shadow`, `/tmp/`), not a
-/// ratio or a lone slash.
+/// An absolute path with at least one named directory or file (`/etc/shadow`, `/tmp/`), or
+/// one under a hidden directory (`.aws/credentials`, `./x.sh`), not a ratio or a lone slash.
 fn is_path(text: &str) -> bool {
-    let Some(rest) = text.strip_prefix('/') else { return false };
+    let hidden = text.strip_prefix("./").or_else(|| text.strip_prefix('.')).filter(|rest| {
+        rest.starts_with(|c: char| c.is_ascii_alphabetic()) && (rest.contains('/') || text.starts_with("./"))
+    });
+    let Some(rest) = text.strip_prefix('/').or(hidden) else { return false };
     rest.chars().any(|c| c.is_ascii_alphabetic())
         && !rest.starts_with('/')
         && text.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"/._-".contains(&byte))
@@ -391,6 +394,7 @@ mod tests {
             vec![(ValueKind::Path, "/dev/shm/easyminer".into())]
         );
         assert_eq!(values("anything under /etc/?"), vec![(ValueKind::Path, "/etc".into())]);
+        assert_eq!(values("did anyone read .aws/credentials"), vec![(ValueKind::Path, ".aws/credentials".into())]);
         assert_eq!(
             values("who fetched http://203.0.113.50/dl/easyminer"),
             vec![(ValueKind::Url, "http://203.0.113.50/dl/easyminer".into())]
