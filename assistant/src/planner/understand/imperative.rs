@@ -191,6 +191,8 @@ const VERB_FORMS_JA: &[(&str, ActionKind)] = &[
     ("落としたい", ActionKind::StopContainer),
     ("止めちゃ", ActionKind::StopContainer),
     ("殺しちゃ", ActionKind::KillProcess),
+    ("殺しと", ActionKind::KillProcess),
+    ("殺したい", ActionKind::KillProcess),
     ("切って", ActionKind::IsolateWorkload),
     ("切っと", ActionKind::IsolateWorkload),
     ("切っちゃ", ActionKind::IsolateWorkload),
@@ -362,6 +364,7 @@ mod tests {
             Some(ActionKind::DeletePod)
         );
         assert_eq!(kind("このインシデント封じ込めたい"), Some(ActionKind::IsolateWorkload));
+        assert_eq!(containment(&Question::new("easyminerのプロセス殺しといて"), true, false), Some(ActionKind::KillProcess));
     }
 
     #[test]

@@ -308,8 +308,10 @@ fn asks_what_it_is(phrasing: &Question) -> bool {
 fn asks_whether_any(question: &Question) -> bool {
     let text = question.folded.trim_end_matches(['?', '？', ' ', 'か', 'の']);
     let first_words = question.folded.trim_start();
+    // 「何があった?」 asks what happened, not whether anything did (「何かあった?」).
+    let asks_what_happened = ["何が", "なにが", "何して", "どうなって"].iter().any(|what| text.contains(what));
     words().whether.en.iter().any(|word| first_words.strip_prefix(word).is_some_and(|rest| rest.starts_with(' ')))
-        || words().whether.ja.iter().any(|ending| text.ends_with(ending))
+        || (!asks_what_happened && words().whether.ja.iter().any(|ending| text.ends_with(ending)))
 }
 
 /// Readings offered when none was clear, most usual first.
