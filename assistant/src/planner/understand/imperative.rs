@@ -209,7 +209,10 @@ pub fn containment(question: &Question, names_a_process: bool, names_a_file: boo
     let container = question.has_any(&["container", "containers"]) || text.contains("コンテナ");
     let process =
         names_a_process || question.has_any(&["process", "processes", "proc", "procs"]) || text.contains("プロセス");
-    let file = names_a_file || question.has_any(&["file", "files", "binary"]) || text.contains("ファイル");
+    let file = names_a_file
+        || question.has_any(&["file", "files", "binary"])
+        || text.contains("ファイル")
+        || text.contains("バイナリ");
     Some(match verb {
         ActionKind::IsolateWorkload if file && question.has("quarantine") => ActionKind::QuarantineFile,
         ActionKind::IsolateWorkload if file && text.contains("隔離") && !question.has_any(&["pod", "pods"]) => {
@@ -364,6 +367,7 @@ mod tests {
             Some(ActionKind::DeletePod)
         );
         assert_eq!(kind("このインシデント封じ込めたい"), Some(ActionKind::IsolateWorkload));
+        assert_eq!(kind("このバイナリ隔離しといて"), Some(ActionKind::QuarantineFile));
         assert_eq!(containment(&Question::new("easyminerのプロセス殺しといて"), true, false), Some(ActionKind::KillProcess));
     }
 
