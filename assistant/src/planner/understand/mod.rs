@@ -428,6 +428,15 @@ mod tests {
     }
 
     #[test]
+    fn what_happened_is_the_overview_and_whether_anything_happened_is_a_search() {
+        let vocabulary = demo();
+        let plan = plan_of("storefront ネームスペースで何があった?", &vocabulary);
+        assert_eq!(plan.intent, Intent::Summary, "{plan:?}");
+        let plan = plan_of("storefront ネームスペースで何かあった?", &vocabulary);
+        assert_eq!(plan.intent, Intent::Search, "{plan:?}");
+    }
+
+    #[test]
     fn names_do_not_decide_the_intent_or_the_category() {
         let plan = plan_of("How many alerts this week in prod-recon-eks?", &demo());
         assert_eq!(plan.intent, Intent::Count, "{plan:?}");

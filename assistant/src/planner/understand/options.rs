@@ -293,6 +293,16 @@ mod tests {
         assert_eq!(category(&Question::new("Reconnaissance関連のイベント件数")), Some(Category::Reconnaissance));
         assert_eq!(category(&Question::new("any crypto miner activity?")), Some(Category::MaliciousBinary));
         assert_eq!(search_query(&Question::new("show alerts mentioning easyminer.")), Some("easyminer".to_string()));
+        for (question, word) in [
+            ("which alerts mention kworkerd", "kworkerd"),
+            ("search apache2", "apache2"),
+            ("look up minexmr", "minexmr"),
+            ("search the alerts for 4444", "4444"),
+            ("find the base64 stuff", "base64"),
+        ] {
+            assert_eq!(search_query(&Question::new(question)).as_deref(), Some(word), "{question}");
+        }
+        assert_eq!(search_query(&Question::new("search the alerts")), None, "the question's own words");
         assert_eq!(search_query(&Question::new("find \"/etc/shadow\" reads")), Some("\"/etc/shadow\"".to_string()));
         for question in
             ["Search for /etc/shadow.", "Find the alerts that read /etc/shadow.", "Which alerts contain /etc/shadow?"]
