@@ -368,7 +368,10 @@ mod tests {
         );
         assert_eq!(kind("このインシデント封じ込めたい"), Some(ActionKind::IsolateWorkload));
         assert_eq!(kind("このバイナリ隔離しといて"), Some(ActionKind::QuarantineFile));
-        assert_eq!(containment(&Question::new("easyminerのプロセス殺しといて"), true, false), Some(ActionKind::KillProcess));
+        assert_eq!(
+            containment(&Question::new("easyminerのプロセス殺しといて"), true, false),
+            Some(ActionKind::KillProcess)
+        );
     }
 
     #[test]
