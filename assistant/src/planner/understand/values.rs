@@ -121,6 +121,14 @@ pub fn pasted_values(question: &Question) -> Vec<PastedValue> {
             push(ValueKind::Path, text);
             continue;
         }
+        // ".aws/credentials": the leading dot of a hidden directory was trimmed as punctuation.
+        if question.folded[..token.start].ends_with('.') && text.contains('/') {
+            let hidden = format!(".{text}");
+            if is_path(&hidden) {
+                push(ValueKind::Path, &hidden);
+                continue;
+            }
+        }
         if is_domain(text) {
             push(ValueKind::Domain, text);
             continue;
