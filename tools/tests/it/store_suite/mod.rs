@@ -32,6 +32,7 @@ store_tests!(
     crash::a_killed_writer_loses_only_its_uncommitted_batch,
     queries::scoped_counts_match_the_reference,
     queries::group_counts_match_the_reference,
+    queries::group_counts_of_several_keys_equal_each_alone,
     queries::time_buckets_list_every_bucket_of_the_range,
     queries::tuple_counts_match_the_reference,
     queries::rollups_match_the_reference,
