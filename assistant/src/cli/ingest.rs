@@ -20,8 +20,8 @@ use super::common::{DataDirArgs, EXIT_FAILURE, EXIT_REJECTED, runtime};
 /// Alerts per commit on the embedded index by default.
 const EMBEDDED_COMMIT_EVERY: usize = 100_000;
 /// Alerts per commit (one transaction) on PostgreSQL by default: a batch is held in memory
-/// column by column until it commits, so 100,000 took the process to 866 MiB at 1M alerts
-/// (10,000: 230 MiB, at the same speed; BENCHMARKS.md).
+/// column by column until it commits, so 100,000 took the process to 866 MiB on 1M alerts and
+/// 10,000 to 237 MiB (at 100k alerts both took the same time; BENCHMARKS.md).
 const POSTGRES_COMMIT_EVERY: usize = 10_000;
 
 /// Arguments of `saker ingest`.
