@@ -1,5 +1,5 @@
 //! `saker bench`: reproducible performance measurements, each against a reference measured
-//! in the same run (DuckDB for ingest).
+//! in the same run (DuckDB for ingest), on the embedded index, PostgreSQL or both.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -8,6 +8,8 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use serde::Serialize;
+
+use super::bench_postgres::{BackendArgs, ServerInfo};
 
 /// Arguments of `saker bench`.
 #[derive(Debug, Args)]
@@ -18,9 +20,11 @@ pub struct BenchArgs {
 
 #[derive(Debug, Subcommand)]
 enum BenchCommand {
-    /// Ingest N generated alerts with `saker ingest`, then load the same file into DuckDB.
+    /// Ingest N generated alerts with `saker ingest` (into the embedded index, PostgreSQL or
+    /// both), then load the same file into DuckDB.
     Ingest(IngestBenchArgs),
-    /// Hot p50/p95 latency of each investigation tool, against DuckDB running equivalent SQL.
+    /// Hot p50/p95 latency of each investigation tool (on the embedded index, PostgreSQL or
+    /// both), against DuckDB running equivalent SQL.
     Tools(super::bench_tools::ToolsBenchArgs),
     /// Time to the complete answer of each seed question through the planner, against the
     /// same tool calls made directly.
@@ -34,6 +38,8 @@ enum BenchCommand {
 struct IngestBenchArgs {
     #[command(flatten)]
     volume: VolumeArgs,
+    #[command(flatten)]
+    store: BackendArgs,
     /// Python interpreter with the `duckdb` package (`pip install duckdb`).
     #[arg(long, default_value = "python3")]
     python: String,
@@ -46,7 +52,12 @@ struct IngestBenchArgs {
 struct IngestBenchReport {
     alerts: u64,
     input_bytes: u64,
-    saker: Measurement,
+    /// `saker ingest` into the embedded index.
+    embedded: Option<Measurement>,
+    /// `saker ingest` into PostgreSQL.
+    postgres: Option<Measurement>,
+    /// The PostgreSQL server measured.
+    postgres_server: Option<ServerInfo>,
     duckdb: Option<Measurement>,
     duckdb_problem: Option<String>,
 }
@@ -70,23 +81,50 @@ pub fn run(arguments: BenchArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn bench_ingest(arguments: IngestBenchArgs) -> anyhow::Result<ExitCode> {
+    // The database is checked before anything is generated or loaded, so a wrong URL or a
+    // store holding other alerts fails at once.
+    let database = arguments.store.database()?;
+    if let Some(database) = &database {
+        database.prepare_empty(arguments.store.reset_database)?;
+    }
     let input = arguments.volume.ensure()?;
     let input_bytes = std::fs::metadata(&input).map(|metadata| metadata.len()).unwrap_or(0);
+    let count = arguments.volume.count;
 
-    let saker_dir = arguments.volume.work_dir.join("saker-data");
-    remove_if_exists(&saker_dir)?;
-    eprintln!("saker ingest ...");
-    let saker = measure_saker(&input, &saker_dir, arguments.volume.count)?;
+    let embedded = if arguments.store.backend.embedded() {
+        let saker_dir = arguments.volume.work_dir.join("saker-data");
+        remove_if_exists(&saker_dir)?;
+        eprintln!("saker ingest (embedded) ...");
+        let mut command = embedded_ingest_command(&saker_dir, &input)?;
+        let (seconds, peak_rss_bytes) = run_saker_ingest(&mut command, count)?;
+        let disk_bytes = directory_size(&saker_dir.join("index"));
+        Some(Measurement { seconds, alerts_per_second: count as f64 / seconds, peak_rss_bytes, disk_bytes })
+    } else {
+        None
+    };
+
+    let (postgres, postgres_server) = match &database {
+        Some(database) => {
+            eprintln!("saker ingest (postgres, {}) ...", database.url());
+            let mut command = database.ingest_command(&arguments.volume.work_dir, &input)?;
+            let (seconds, peak_rss_bytes) = run_saker_ingest(&mut command, count)?;
+            let disk_bytes = database.size_bytes()?;
+            let measurement =
+                Measurement { seconds, alerts_per_second: count as f64 / seconds, peak_rss_bytes, disk_bytes };
+            (Some(measurement), Some(database.server()?))
+        }
+        None => (None, None),
+    };
 
     let duckdb_file = arguments.volume.work_dir.join("duckdb.db");
     remove_if_exists(&duckdb_file)?;
     eprintln!("duckdb read_json ...");
-    let (duckdb, duckdb_problem) = match measure_duckdb(&arguments.python, &input, &duckdb_file, arguments.volume.count)
-    {
+    let (duckdb, duckdb_problem) = match measure_duckdb(&arguments.python, &input, &duckdb_file, count) {
         Ok(measurement) => (Some(measurement), None),
         Err(error) => (None, Some(format!("{error:#}"))),
     };
-    let report = IngestBenchReport { alerts: arguments.volume.count, input_bytes, saker, duckdb, duckdb_problem };
+    let report =
+        IngestBenchReport { alerts: count, input_bytes, embedded, postgres, postgres_server, duckdb, duckdb_problem };
     if arguments.json {
         out!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -138,29 +176,28 @@ fn ensure_volume(work_dir: &Path, count: u64, seed: u64) -> anyhow::Result<PathB
     Ok(input)
 }
 
-fn measure_saker(input: &Path, data_dir: &Path, count: u64) -> anyhow::Result<Measurement> {
+/// `saker ingest` into the embedded index of `data_dir`, whatever config the environment names.
+pub(super) fn embedded_ingest_command(data_dir: &Path, input: &Path) -> anyhow::Result<Command> {
     let executable = std::env::current_exe().context("cannot find the saker executable")?;
+    let mut command = Command::new(executable);
+    command.args(["ingest", "--json", "--data-dir"]).arg(data_dir).arg(input).env_remove("SAKER_CONFIG");
+    Ok(command)
+}
+
+/// Runs a `saker ingest --json` child that must accept `count` alerts; returns its wall time
+/// in seconds and the peak RSS it reported.
+pub(super) fn run_saker_ingest(command: &mut Command, count: u64) -> anyhow::Result<(f64, u64)> {
     let started = Instant::now();
-    let output = Command::new(executable)
-        .args(["ingest", "--json", "--data-dir"])
-        .arg(data_dir)
-        .arg(input)
-        .output()
-        .context("cannot run saker ingest")?;
+    let output = command.output().context("cannot run saker ingest")?;
     let seconds = started.elapsed().as_secs_f64();
     if !output.status.success() {
-        bail!("saker ingest failed: {}", String::from_utf8_lossy(&output.stderr));
+        bail!("saker ingest failed: {}", String::from_utf8_lossy(&output.stderr).trim());
     }
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).context("saker ingest printed no JSON")?;
     if summary["accepted"].as_u64() != Some(count) {
         bail!("saker ingest accepted {} of {count} alerts", summary["accepted"]);
     }
-    Ok(Measurement {
-        seconds,
-        alerts_per_second: count as f64 / seconds,
-        peak_rss_bytes: summary["peak_rss_bytes"].as_u64().unwrap_or(0),
-        disk_bytes: directory_size(&data_dir.join("index")),
-    })
+    Ok((seconds, summary["peak_rss_bytes"].as_u64().unwrap_or(0)))
 }
 
 /// DuckDB loads the same file into an on-disk table; the script times itself and reports
@@ -212,6 +249,11 @@ fn print_ingest_table(report: &IngestBenchReport) -> std::io::Result<()> {
         mib(report.input_bytes),
         report.input_bytes as f64 / report.alerts.max(1) as f64
     );
+    if let Some(server) = &report.postgres_server {
+        out!("PostgreSQL: {} ({})", server.version, server.database);
+        let settings: Vec<String> = server.settings.iter().map(|(name, value)| format!("{name}={value}")).collect();
+        out!("settings: {}\n", settings.join(", "));
+    }
     out!("| engine | seconds | alerts/s | peak RSS (MiB) | on disk (bytes/alert) |");
     out!("|---|---:|---:|---:|---:|");
     let row = |name: &str, measurement: &Measurement| -> std::io::Result<()> {
@@ -224,14 +266,31 @@ fn print_ingest_table(report: &IngestBenchReport) -> std::io::Result<()> {
         );
         Ok(())
     };
-    row("saker ingest (tantivy)", &report.saker)?;
+    let measured: Vec<(&str, &Measurement)> = [
+        ("saker ingest (embedded tantivy)", report.embedded.as_ref()),
+        ("saker ingest (PostgreSQL)", report.postgres.as_ref()),
+    ]
+    .into_iter()
+    .filter_map(|(name, measurement)| measurement.map(|measurement| (name, measurement)))
+    .collect();
+    for (name, measurement) in &measured {
+        row(name, measurement)?;
+    }
     match (&report.duckdb, &report.duckdb_problem) {
         (Some(duckdb), _) => {
             row("duckdb read_json", duckdb)?;
-            out!("\nsaker time / duckdb time: {:.2}", report.saker.seconds / duckdb.seconds);
+            out!("");
+            for (name, measurement) in &measured {
+                out!("{name} time / duckdb time: {:.2}", measurement.seconds / duckdb.seconds);
+            }
         }
         (None, Some(problem)) => out!("\nduckdb not measured: {problem}"),
         (None, None) => {}
+    }
+    if report.postgres.is_some() {
+        out!(
+            "\nPostgreSQL on disk: pg_database_size of the database after the load (tables, indexes, catalogs; no WAL)"
+        );
     }
     Ok(())
 }

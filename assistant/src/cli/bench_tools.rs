@@ -1,5 +1,6 @@
 //! `saker bench tools`: hot latency (p50/p95) of each investigation tool on N generated alerts,
-//! compared in the same run with DuckDB running equivalent SQL over the same alerts.
+//! on the embedded index, PostgreSQL or both, compared in the same run with DuckDB running
+//! equivalent SQL over the same alerts.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -9,10 +10,13 @@ use anyhow::{Context, bail};
 use clap::Args;
 use saker_tools::analytics::{ToolContext, ToolRegistry};
 use saker_tools::rules::RulesCatalog;
+use saker_tools::store::AlertStore;
+use saker_tools::store::postgres::PostgresStore;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::bench::VolumeArgs;
+use super::bench::{VolumeArgs, embedded_ingest_command, run_saker_ingest};
+use super::bench_postgres::{BackendArgs, BenchDatabase, ServerInfo, first_alert_id};
 use super::common::{DataDirArgs, parse_now};
 
 /// Arguments of `saker bench tools`.
@@ -20,6 +24,8 @@ use super::common::{DataDirArgs, parse_now};
 pub struct ToolsBenchArgs {
     #[command(flatten)]
     volume: VolumeArgs,
+    #[command(flatten)]
+    store: BackendArgs,
     /// Timed calls per tool, after two warm-up calls.
     #[arg(long, default_value_t = 20)]
     iterations: usize,
@@ -132,7 +138,10 @@ fn cases() -> Vec<Case> {
 struct CaseReport {
     tool: &'static str,
     arguments: Value,
-    saker: Latency,
+    /// On the embedded index.
+    embedded: Option<Latency>,
+    /// On PostgreSQL.
+    postgres: Option<Latency>,
     duckdb: Option<Latency>,
 }
 
@@ -150,43 +159,56 @@ pub(super) struct Latency {
 
 /// Runs `saker bench tools`.
 pub fn run(arguments: ToolsBenchArgs) -> anyhow::Result<ExitCode> {
+    let database = arguments.store.database()?;
     let input = arguments.volume.ensure()?;
-    let data_dir = arguments.volume.data_dir("tools-data");
-    if !data_dir.join("index").exists() {
-        eprintln!("ingesting {} into {}", input.display(), data_dir.display());
-        ingest(&input, &data_dir)?;
-    }
-    let store = DataDirArgs { data_dir: data_dir.clone() }.open_store()?;
     let rules = if arguments.rules.is_empty() {
         RulesCatalog::load_default().context("cannot load the default rules")?
     } else {
         RulesCatalog::load(&arguments.rules).context("cannot load the rules files")?
     };
     let now = parse_now(Some(saker_fixtures::DEMO_NOW))?;
-    let context = ToolContext::new(&store, &rules, now);
-    let registry = ToolRegistry::standard();
     let cases = cases();
-    let mut reports = Vec::new();
-    for case in &cases {
-        let mut timings = Vec::with_capacity(arguments.iterations);
-        for round in 0..arguments.iterations + 2 {
-            let started = Instant::now();
-            let output = registry
-                .invoke(case.tool, case.arguments.clone(), &context)
-                .with_context(|| format!("{} failed", case.tool))?;
-            let elapsed = started.elapsed().as_secs_f64() * 1000.0;
-            std::hint::black_box(output);
-            if round >= 2 {
-                timings.push(elapsed);
-            }
-        }
-        reports.push(CaseReport {
+    let mut reports: Vec<CaseReport> = cases
+        .iter()
+        .map(|case| CaseReport {
             tool: case.tool,
             arguments: case.arguments.clone(),
-            saker: percentiles(&mut timings),
+            embedded: None,
+            postgres: None,
             duckdb: None,
-        });
+        })
+        .collect();
+
+    if arguments.store.backend.embedded() {
+        let data_dir = arguments.volume.data_dir("tools-data");
+        if !data_dir.join("index").exists() {
+            eprintln!("ingesting {} into {}", input.display(), data_dir.display());
+            ingest(&input, &data_dir)?;
+        }
+        let store = DataDirArgs { data_dir: data_dir.clone() }.open_store()?;
+        eprintln!("measuring the embedded index ...");
+        let latencies = measure(&store, &rules, now, &cases, arguments.iterations)?;
+        for (report, latency) in reports.iter_mut().zip(latencies) {
+            report.embedded = Some(latency);
+        }
     }
+
+    let mut postgres_server = None;
+    if let Some(database) = &database {
+        load_postgres(database, &arguments, &input)?;
+        eprintln!("VACUUM (ANALYZE) of the alert tables ...");
+        database.vacuum_analyze()?;
+        postgres_server = Some(database.server()?);
+        let store = PostgresStore::connect(database.secret_url())
+            .with_context(|| format!("cannot open the alert store of {}", database.url()))?;
+        eprintln!("measuring PostgreSQL ({}) ...", database.url());
+        let latencies = measure(&store, &rules, now, &cases, arguments.iterations)?;
+        for (report, latency) in reports.iter_mut().zip(latencies) {
+            report.postgres = Some(latency);
+        }
+    }
+
+    eprintln!("measuring duckdb ...");
     let duckdb = duckdb_latencies(&arguments, &input, &cases, now);
     let duckdb_problem = match duckdb {
         Ok(latencies) => {
@@ -200,39 +222,139 @@ pub fn run(arguments: ToolsBenchArgs) -> anyhow::Result<ExitCode> {
     if arguments.json {
         out!(
             "{}",
-            serde_json::to_string_pretty(
-                &json!({"alerts": arguments.volume.count, "cases": reports, "duckdb_problem": duckdb_problem})
-            )?
+            serde_json::to_string_pretty(&json!({
+                "alerts": arguments.volume.count,
+                "cases": reports,
+                "postgres_server": postgres_server,
+                "duckdb_problem": duckdb_problem,
+            }))?
         );
     } else {
-        out!(
-            "{} alerts, {} timed calls per tool after 2 warm-up calls, scope kubernetes.cluster.name={CLUSTER}\n",
-            arguments.volume.count,
-            arguments.iterations
-        );
-        out!("| tool | saker p50 (ms) | saker p95 (ms) | duckdb p50 (ms) | duckdb p95 (ms) |");
-        out!("|---|---:|---:|---:|---:|");
-        for report in &reports {
-            let (p50, p95) = report.duckdb.as_ref().map_or(("n/a".to_string(), "n/a".to_string()), |latency| {
-                (format!("{:.1}", latency.p50_ms), format!("{:.1}", latency.p95_ms))
-            });
-            out!("| {} | {:.1} | {:.1} | {p50} | {p95} |", report.tool, report.saker.p50_ms, report.saker.p95_ms);
-        }
-        if let Some(problem) = duckdb_problem {
-            out!("\nduckdb not measured: {problem}");
-        }
+        print_table(&arguments, &reports, postgres_server.as_ref(), duckdb_problem.as_deref())?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// Hot latency of every case on `store`: two warm-up calls, then `iterations` timed ones,
+/// through the registry as a model or the planner calls the tools.
+fn measure(
+    store: &dyn AlertStore,
+    rules: &RulesCatalog,
+    now: chrono::DateTime<chrono::Utc>,
+    cases: &[Case],
+    iterations: usize,
+) -> anyhow::Result<Vec<Latency>> {
+    let context = ToolContext::new(store, rules, now);
+    let registry = ToolRegistry::standard();
+    let mut latencies = Vec::with_capacity(cases.len());
+    for case in cases {
+        let mut timings = Vec::with_capacity(iterations);
+        for round in 0..iterations + 2 {
+            let started = Instant::now();
+            let output = registry
+                .invoke(case.tool, case.arguments.clone(), &context)
+                .with_context(|| format!("{} failed", case.tool))?;
+            let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+            std::hint::black_box(output);
+            if round >= 2 {
+                timings.push(elapsed);
+            }
+        }
+        latencies.push(percentiles(&mut timings));
+    }
+    Ok(latencies)
+}
+
+/// Makes the database hold exactly the generated alerts: kept when it already does (the same
+/// count and the file's first alert), loaded with `saker ingest` when it is empty (or emptied
+/// with `--reset-database`), refused otherwise.
+fn load_postgres(database: &BenchDatabase, arguments: &ToolsBenchArgs, input: &Path) -> anyhow::Result<()> {
+    let count = arguments.volume.count;
+    if !arguments.store.reset_database {
+        let held = database.alert_count()?;
+        if held == count && database.holds(&first_alert_id(input)?)? {
+            eprintln!("{} already holds the {count} generated alerts", database.url());
+            return Ok(());
+        }
+    }
+    database.prepare_empty(arguments.store.reset_database)?;
+    eprintln!("ingesting {} into {}", input.display(), database.url());
+    let mut command = database.ingest_command(&arguments.volume.work_dir, input)?;
+    run_saker_ingest(&mut command, count)?;
+    Ok(())
+}
+
+/// A column pair of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Embedded,
+    Postgres,
+    Duckdb,
+}
+
+impl Engine {
+    fn name(self) -> &'static str {
+        match self {
+            Engine::Embedded => "embedded",
+            Engine::Postgres => "postgres",
+            Engine::Duckdb => "duckdb",
+        }
+    }
+
+    fn latency(self, report: &CaseReport) -> Option<&Latency> {
+        match self {
+            Engine::Embedded => report.embedded.as_ref(),
+            Engine::Postgres => report.postgres.as_ref(),
+            Engine::Duckdb => report.duckdb.as_ref(),
+        }
+    }
+}
+
+fn print_table(
+    arguments: &ToolsBenchArgs,
+    reports: &[CaseReport],
+    postgres_server: Option<&ServerInfo>,
+    duckdb_problem: Option<&str>,
+) -> anyhow::Result<()> {
+    out!(
+        "{} alerts, {} timed calls per tool after 2 warm-up calls, scope kubernetes.cluster.name={CLUSTER}\n",
+        arguments.volume.count,
+        arguments.iterations
+    );
+    if let Some(server) = postgres_server {
+        out!("PostgreSQL: {} ({})", server.version, server.database);
+        let settings: Vec<String> = server.settings.iter().map(|(name, value)| format!("{name}={value}")).collect();
+        out!("settings: {}\n", settings.join(", "));
+    }
+    let measured = |engine: Engine| reports.iter().any(|report| engine.latency(report).is_some());
+    let columns: Vec<Engine> = [Engine::Embedded, Engine::Postgres, Engine::Duckdb]
+        .into_iter()
+        .filter(|engine| *engine == Engine::Duckdb || measured(*engine))
+        .collect();
+    let header: Vec<String> =
+        columns.iter().map(|engine| format!("{name} p50 (ms) | {name} p95 (ms)", name = engine.name())).collect();
+    out!("| tool | {} |", header.join(" | "));
+    out!("|---|{}", "---:|---:|".repeat(columns.len()));
+    for report in reports {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|engine| match engine.latency(report) {
+                Some(latency) => format!("{:.1} | {:.1}", latency.p50_ms, latency.p95_ms),
+                None => "n/a | n/a".to_string(),
+            })
+            .collect();
+        out!("| {} | {} |", report.tool, cells.join(" | "));
+    }
+    if let Some(problem) = duckdb_problem {
+        out!("\nduckdb not measured: {problem}");
+    }
+    Ok(())
+}
+
+/// Loads `input` into the embedded index of `data_dir` with `saker ingest`.
 pub(super) fn ingest(input: &Path, data_dir: &Path) -> anyhow::Result<()> {
-    let executable = std::env::current_exe().context("cannot find the saker executable")?;
-    let output = Command::new(executable)
-        .args(["ingest", "--json", "--data-dir"])
-        .arg(data_dir)
-        .arg(input)
-        .output()
-        .context("cannot run saker ingest")?;
+    let mut command = embedded_ingest_command(data_dir, input)?;
+    let output = command.output().context("cannot run saker ingest")?;
     if !output.status.success() {
         bail!("saker ingest failed: {}", String::from_utf8_lossy(&output.stderr));
     }

@@ -1,28 +1,45 @@
-//! `saker ingest`: reads Falco alerts into the event store and reports what happened.
+//! `saker ingest`: reads Falco alerts into the event store the config's `store:` section
+//! names (the data directory's embedded index, or the shared PostgreSQL database) and reports
+//! what happened.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use saker::config::{SakerConfig, StoreBackend};
+use saker::storage::{AlertStoreHandle, Storage};
 use saker_tools::ingest::{IngestSettings, IngestSummary, Ingestor, open_input};
-use saker_tools::store::AlertStore;
-use saker_tools::store::index::WriterSettings;
+use saker_tools::store::database::ConnectRetry;
+use saker_tools::store::state::StateDb;
 
 use super::common::{DataDirArgs, EXIT_FAILURE, EXIT_REJECTED, runtime};
+
+/// Alerts per commit on the embedded index by default.
+const EMBEDDED_COMMIT_EVERY: usize = 100_000;
+/// Alerts per commit (one transaction) on PostgreSQL by default: a batch is held in memory
+/// column by column until it commits, so 100,000 took the process to 866 MiB on 1M alerts and
+/// 10,000 to 237 MiB (at 100k alerts both took the same time; BENCHMARKS.md).
+const POSTGRES_COMMIT_EVERY: usize = 10_000;
 
 /// Arguments of `saker ingest`.
 #[derive(Debug, Args)]
 pub struct IngestArgs {
     #[command(flatten)]
     data: DataDirArgs,
+    /// Config file (YAML); its `store:` section says where the alerts go (default
+    /// `<data-dir>/saker.yaml` when it exists, else the data directory's embedded index).
+    #[arg(long, env = "SAKER_CONFIG")]
+    config: Option<PathBuf>,
     /// Cluster name for alerts that carry no `k8s.cluster.name` / `kubernetes.cluster.name`.
     #[arg(long)]
     cluster: Option<String>,
-    /// Commit every N new alerts (a crash loses at most the uncommitted ones).
-    #[arg(long, default_value_t = 100_000)]
-    commit_every: usize,
+    /// Commit every N new alerts (a crash loses at most the uncommitted ones); default
+    /// 100,000 on the embedded index, 10,000 on PostgreSQL (one transaction each).
+    #[arg(long)]
+    commit_every: Option<usize>,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -34,11 +51,19 @@ pub struct IngestArgs {
 /// Runs `saker ingest`.
 pub fn run(arguments: IngestArgs) -> anyhow::Result<ExitCode> {
     let started_at = chrono::Utc::now();
-    let store = arguments.data.open_store()?;
-    store
-        .set_writer_settings(WriterSettings { ingest_cluster: arguments.cluster.clone(), ..WriterSettings::default() });
-    let writer = store.writer().context("cannot open the index for writing")?;
-    let settings = IngestSettings { default_cluster: arguments.cluster.clone(), commit_every: arguments.commit_every };
+    let (config, _) = SakerConfig::discover(arguments.config.as_deref(), &arguments.data.data_dir)?;
+    let backend = config.store_backend(|name| std::env::var(name).ok())?;
+    let runtime = runtime()?;
+    let (alerts, state) = open(&backend, &arguments.data, &runtime)?;
+    let writer = alerts.writer_for(arguments.cluster.clone()).context("cannot open the event store for writing")?;
+    let default_commit_every = match backend {
+        StoreBackend::Embedded => EMBEDDED_COMMIT_EVERY,
+        StoreBackend::Postgres { .. } => POSTGRES_COMMIT_EVERY,
+    };
+    let settings = IngestSettings {
+        default_cluster: arguments.cluster.clone(),
+        commit_every: arguments.commit_every.unwrap_or(default_commit_every),
+    };
     let mut ingestor = Ingestor::new(writer, settings);
 
     let total_bytes: u64 =
@@ -73,8 +98,6 @@ pub fn run(arguments: IngestArgs) -> anyhow::Result<ExitCode> {
     progress.finish_and_clear();
 
     let origin = arguments.paths.iter().map(|path| path.display().to_string()).collect::<Vec<_>>().join(", ");
-    let runtime = runtime()?;
-    let state = arguments.data.open_state(&runtime)?;
     runtime
         .block_on(state.record_ingest(started_at, &origin, summary.accepted, summary.duplicates, summary.rejected))
         .context("cannot record the ingest run")?;
@@ -90,6 +113,28 @@ pub fn run(arguments: IngestArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The alert store and the state database of `backend`: the data directory's files, or the
+/// shared PostgreSQL database (waited for with bounded retries and migrated, as a replica does
+/// at start).
+fn open(
+    backend: &StoreBackend,
+    data: &DataDirArgs,
+    runtime: &tokio::runtime::Runtime,
+) -> anyhow::Result<(AlertStoreHandle, StateDb)> {
+    match backend {
+        StoreBackend::Embedded => {
+            let alerts = AlertStoreHandle::embedded(Arc::new(data.open_store()?));
+            Ok((alerts, data.open_state(runtime)?))
+        }
+        StoreBackend::Postgres { url, url_env } => {
+            let storage = runtime
+                .block_on(Storage::open(backend, &data.data_dir, ConnectRetry::default()))
+                .with_context(|| format!("cannot open the PostgreSQL database {url} ({url_env})"))?;
+            Ok((storage.alerts, storage.state))
+        }
+    }
 }
 
 fn print_summary(summary: &IngestSummary, json: bool, started_at: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {

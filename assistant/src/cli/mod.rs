@@ -13,6 +13,7 @@ mod action;
 mod ask;
 mod bench;
 mod bench_chat;
+mod bench_postgres;
 mod bench_serve;
 mod bench_tools;
 mod chat;

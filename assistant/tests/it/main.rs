@@ -23,6 +23,7 @@ mod operations;
 mod planner_conversation;
 mod planner_paraphrases;
 mod planner_render;
+mod postgres_cli;
 // The watchdog shell outlives the test process on purpose (it stops the server after it).
 #[allow(clippy::zombie_processes)]
 #[path = "../../../tools/tests/it/postgres_server.rs"]

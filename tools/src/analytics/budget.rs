@@ -111,6 +111,16 @@ impl AlertStore for BudgetedStore<'_> {
         self.inner.group_counts(filter, key, limit)
     }
 
+    fn group_counts_each(
+        &self,
+        filter: &AlertFilter,
+        keys: &[GroupKey],
+        limit: usize,
+    ) -> Result<Vec<GroupCounts>, StoreError> {
+        self.budget.check()?;
+        self.inner.group_counts_each(filter, keys, limit)
+    }
+
     fn tuple_counts(
         &self,
         filter: &AlertFilter,

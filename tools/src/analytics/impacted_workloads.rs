@@ -125,17 +125,21 @@ impl Tool for ImpactedWorkloads {
             DETAIL_LIMIT,
             limit,
         )?;
-        let distinct = |dimension| -> Result<u64, ToolError> {
-            let counts = context.store.group_counts(&filter, GroupKey::Dimension(dimension), 0)?;
-            Ok(counts.other_groups)
-        };
+        // How many distinct values of each (no group listed: every one is counted in the rest).
+        let distinct: Vec<u64> = context
+            .store
+            .group_counts_each(&filter, &DISTINCT.map(GroupKey::Dimension), 0)?
+            .iter()
+            .map(|counts| counts.other_groups)
+            .collect();
+        let distinct = |position: usize| distinct.get(position).copied().unwrap_or(0);
         let totals = Totals {
             workloads: rollups.rows.len() as u64 + rollups.other_rows,
-            pods: distinct(Dimension::Pod)?,
-            containers: distinct(Dimension::ContainerId)?,
-            namespaces: distinct(Dimension::Namespace)?,
-            clusters: distinct(Dimension::Cluster)?,
-            nodes: distinct(Dimension::Host)?,
+            pods: distinct(0),
+            containers: distinct(1),
+            namespaces: distinct(2),
+            clusters: distinct(3),
+            nodes: distinct(4),
             alerts_without_workload: evidence.count.saturating_sub(rollups.total),
         };
         let workloads = rollups.rows.into_iter().map(|row| describe(&filter, row)).collect();
@@ -143,6 +147,9 @@ impl Tool for ImpactedWorkloads {
     }
 }
 
+/// The dimensions whose distinct values the totals count, in the order `call` reads them.
+const DISTINCT: [Dimension; 5] =
+    [Dimension::Pod, Dimension::ContainerId, Dimension::Namespace, Dimension::Cluster, Dimension::Host];
 /// Detail dimensions of a workload, in the order `describe` reads them.
 const DETAILS: [Dimension; 5] =
     [Dimension::Rule, Dimension::Pod, Dimension::ContainerId, Dimension::Image, Dimension::Host];

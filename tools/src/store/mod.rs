@@ -75,6 +75,16 @@ pub trait AlertStore: Send + Sync {
     /// Counts grouped by a dimension or time bucket, largest first (ties by key), at most
     /// `limit` groups plus the count of the rest.
     fn group_counts(&self, filter: &AlertFilter, key: GroupKey, limit: usize) -> Result<GroupCounts, StoreError>;
+    /// [`AlertStore::group_counts`] for each of `keys` over the same alerts, in the order of
+    /// `keys`; a backend may count several keys in one pass over the alerts.
+    fn group_counts_each(
+        &self,
+        filter: &AlertFilter,
+        keys: &[GroupKey],
+        limit: usize,
+    ) -> Result<Vec<GroupCounts>, StoreError> {
+        keys.iter().map(|key| self.group_counts(filter, *key, limit)).collect()
+    }
     /// Counts per combination of several single-valued dimensions (e.g. cluster, namespace,
     /// workload), largest first (ties by values), at most `limit` rows plus the rest.
     fn tuple_counts(

@@ -26,6 +26,9 @@ type Key = Vec<Option<String>>;
 /// Per key: counts per value of a detail dimension, and alerts without a value.
 type DetailCounts = HashMap<Key, (HashMap<String, u64>, u64)>;
 
+/// One grouping set's counts: its groups, the alerts without a value, and all alerts.
+type SetCounts = (Vec<(String, u64)>, u64, u64);
+
 /// What a rollup accumulates per key before the newest alerts are loaded.
 struct RollupStats {
     count: u64,
@@ -201,6 +204,38 @@ impl PostgresStore {
     }
 }
 
+/// The single-valued dimensions of `candidates` that can be counted in one `GROUPING SETS`
+/// pass beside `key`, each once and in their first order: not multi-valued (their rows would
+/// multiply) and not in `key` (their `GROUPING()` bit would not tell the sets apart).
+fn single_valued_apart_from(key: &[Dimension], candidates: &[Dimension]) -> Vec<Dimension> {
+    let mut shared: Vec<Dimension> = Vec::new();
+    for dimension in candidates {
+        if matches!(column(*dimension), Column::Single(_)) && !key.contains(dimension) && !shared.contains(dimension) {
+            shared.push(*dimension);
+        }
+    }
+    shared
+}
+
+/// The column of a dimension (called for single-valued ones, whose column is their value).
+fn single_column(dimension: Dimension) -> &'static str {
+    match column(dimension) {
+        Column::Single(name) | Column::Multi(name) => name,
+    }
+}
+
+/// `GROUPING(a, b, ...)` over the columns of the grouping sets, `0` when there are none.
+fn grouping_expression(columns: &[&str]) -> String {
+    if columns.is_empty() { "0".to_string() } else { format!("GROUPING({})", columns.join(", ")) }
+}
+
+/// Which of `width` one-column grouping sets a row's `GROUPING(...)` mask names (the set whose
+/// bit is 0, the first column being the highest bit), or `None` for the set of the key alone
+/// (every bit 1).
+fn grouping_set(mask: i32, width: usize) -> Option<usize> {
+    (0..width).find(|&set| mask & (1 << (width - 1 - set)) == 0)
+}
+
 /// `1, 2, ..., count` for `GROUP BY`.
 fn group_positions(count: usize) -> String {
     (1..=count).map(|position| position.to_string()).collect::<Vec<_>>().join(", ")
@@ -271,6 +306,71 @@ impl AlertStore for PostgresStore {
         self.tuple_counts_with(filter, None, dimensions, limit)
     }
 
+    fn group_counts_each(
+        &self,
+        filter: &AlertFilter,
+        keys: &[GroupKey],
+        limit: usize,
+    ) -> Result<Vec<GroupCounts>, StoreError> {
+        const ACTION: &str = "counting alerts per group of several keys";
+        let dimensions: Vec<Dimension> = keys
+            .iter()
+            .filter_map(|key| if let GroupKey::Dimension(dimension) = key { Some(*dimension) } else { None })
+            .collect();
+        let shared = single_valued_apart_from(&[], &dimensions);
+        if shared.len() < 2 {
+            return keys.iter().map(|key| self.group_counts(filter, *key, limit)).collect();
+        }
+        // One pass over the alerts counting each combination of the values, then one grouping
+        // set per dimension over those few rows; `GROUPING(...)` says which set a row belongs
+        // to (its bit is 0 for the set's own dimension).
+        let columns: Vec<&str> = shared.iter().map(|dimension| single_column(*dimension)).collect();
+        let values: Vec<String> = (0..columns.len()).map(|position| format!("value{position}")).collect();
+        let inner: Vec<String> =
+            columns.iter().zip(&values).map(|(column, value)| format!("{column} AS {value}")).collect();
+        let value_refs: Vec<&str> = values.iter().map(String::as_str).collect();
+        let mut builder = QueryBuilder::new(format!(
+            "SELECT {}, {}, coalesce(sum(alerts), 0)::bigint FROM (SELECT {}, count(*) AS alerts FROM alerts",
+            values.join(", "),
+            grouping_expression(&value_refs),
+            inner.join(", ")
+        ));
+        push_where(&mut builder, filter);
+        let sets: Vec<String> = values.iter().map(|value| format!("({value})")).collect();
+        builder.push(format!(
+            " GROUP BY {}) AS combinations GROUP BY GROUPING SETS ({})",
+            group_positions(values.len()),
+            sets.join(", ")
+        ));
+        let mut per_set: Vec<SetCounts> = vec![(Vec::new(), 0, 0); shared.len()];
+        for row in self.fetch_rows(&mut builder, ACTION)? {
+            let mask: i32 = self.read(&row, shared.len(), ACTION)?;
+            let Some(set) = grouping_set(mask, shared.len()) else {
+                continue;
+            };
+            let value: Option<String> = self.read(&row, set, ACTION)?;
+            let count = as_count(self.read::<i64>(&row, shared.len() + 1, ACTION)?);
+            let (groups, missing, summed) = &mut per_set[set];
+            *summed += count;
+            match value {
+                Some(value) => groups.push((value, count)),
+                None => *missing += count,
+            }
+        }
+        keys.iter()
+            .map(|key| match key {
+                GroupKey::Dimension(dimension) => match shared.iter().position(|shared| shared == dimension) {
+                    Some(set) => {
+                        let (groups, missing, summed) = &per_set[set];
+                        Ok(shape::ranked_groups(*summed, groups.clone(), limit, *missing))
+                    }
+                    None => self.group_counts(filter, *key, limit),
+                },
+                GroupKey::Time(_) => self.group_counts(filter, *key, limit),
+            })
+            .collect()
+    }
+
     fn rollup(
         &self,
         filter: &AlertFilter,
@@ -280,26 +380,97 @@ impl AlertStore for PostgresStore {
         limit: usize,
     ) -> Result<Rollups, StoreError> {
         const ACTION: &str = "rolling alerts up per key";
-        let mut selected: Vec<String> = key.iter().map(|dimension| key_expression(*dimension)).collect();
-        selected.extend(["count(*)", "min(time_ns)", "max(time_ns)", "min(severity)"].map(str::to_string));
-        let mut builder = QueryBuilder::new(format!("SELECT {} FROM alerts", selected.join(", ")));
-        push_where(&mut builder, filter);
-        if !key.is_empty() {
-            builder.push(format!(" GROUP BY {}", group_positions(key.len())));
-        }
+        // The single-valued details are counted in the same pass as the keys: the alerts are
+        // counted per combination of key and detail values once, then rolled up over those few
+        // rows in one grouping set for the keys and one for each detail beside them. The
+        // multi-valued details, which multiply rows, are counted on their own.
+        let shared = single_valued_apart_from(key, details);
+        let mut builder = if shared.is_empty() {
+            let mut selected: Vec<String> = key.iter().map(|dimension| key_expression(*dimension)).collect();
+            selected.push("0".to_string());
+            selected.extend(["count(*)", "min(time_ns)", "max(time_ns)", "min(severity)"].map(str::to_string));
+            let mut builder = QueryBuilder::new(format!("SELECT {} FROM alerts", selected.join(", ")));
+            push_where(&mut builder, filter);
+            if !key.is_empty() {
+                builder.push(format!(" GROUP BY {}", group_positions(key.len())));
+            }
+            builder
+        } else {
+            let keys: Vec<String> = (0..key.len()).map(|position| format!("key{position}")).collect();
+            let values: Vec<String> = (0..shared.len()).map(|position| format!("value{position}")).collect();
+            let mut inner: Vec<String> = key
+                .iter()
+                .zip(&keys)
+                .map(|(dimension, alias)| format!("{} AS {alias}", key_expression(*dimension)))
+                .collect();
+            inner.extend(
+                shared
+                    .iter()
+                    .zip(&values)
+                    .map(|(dimension, alias)| format!("{} AS {alias}", single_column(*dimension))),
+            );
+            inner.extend(
+                [
+                    "count(*) AS alerts",
+                    "min(time_ns) AS first_ns",
+                    "max(time_ns) AS last_ns",
+                    "min(severity) AS severity",
+                ]
+                .map(str::to_string),
+            );
+            let value_refs: Vec<&str> = values.iter().map(String::as_str).collect();
+            let mut outer: Vec<String> = keys.iter().chain(&values).cloned().collect();
+            outer.push(grouping_expression(&value_refs));
+            outer.extend(
+                ["coalesce(sum(alerts), 0)::bigint", "min(first_ns)", "max(last_ns)", "min(severity)"]
+                    .map(str::to_string),
+            );
+            let mut builder =
+                QueryBuilder::new(format!("SELECT {} FROM (SELECT {} FROM alerts", outer.join(", "), inner.join(", ")));
+            push_where(&mut builder, filter);
+            let mut sets = vec![format!("({})", keys.join(", "))];
+            for value in &values {
+                let set: Vec<&str> = keys.iter().map(String::as_str).chain([value.as_str()]).collect();
+                sets.push(format!("({})", set.join(", ")));
+            }
+            builder.push(format!(
+                " GROUP BY {}) AS combinations GROUP BY GROUPING SETS ({})",
+                group_positions(keys.len() + values.len()),
+                sets.join(", ")
+            ));
+            builder
+        };
+        let stats_at = key.len() + shared.len() + 1;
         let mut entries: Vec<(Key, RollupStats)> = Vec::new();
+        let mut shared_details: Vec<DetailCounts> = vec![HashMap::new(); shared.len()];
         for row in self.fetch_rows(&mut builder, ACTION)? {
-            let count = as_count(self.read::<i64>(&row, key.len(), ACTION)?);
+            let count = as_count(self.read::<i64>(&row, stats_at, ACTION)?);
             if count == 0 {
                 continue;
             }
-            let stats = RollupStats {
-                count,
-                first_ns: self.read::<Option<i64>>(&row, key.len() + 1, ACTION)?.unwrap_or_default(),
-                last_ns: self.read::<Option<i64>>(&row, key.len() + 2, ACTION)?.unwrap_or_default(),
-                min_severity: self.read(&row, key.len() + 3, ACTION)?,
-            };
-            entries.push((self.read_key(&row, key.len(), ACTION)?, stats));
+            let key_values = self.read_key(&row, key.len(), ACTION)?;
+            let mask: i32 = self.read(&row, key.len() + shared.len(), ACTION)?;
+            match grouping_set(mask, shared.len()) {
+                Some(set) => {
+                    let value: Option<String> = self.read(&row, key.len() + set, ACTION)?;
+                    let entry = shared_details[set].entry(key_values).or_default();
+                    match value {
+                        Some(value) => {
+                            *entry.0.entry(value).or_insert(0) += count;
+                        }
+                        None => entry.1 += count,
+                    }
+                }
+                None => {
+                    let stats = RollupStats {
+                        count,
+                        first_ns: self.read::<Option<i64>>(&row, stats_at + 1, ACTION)?.unwrap_or_default(),
+                        last_ns: self.read::<Option<i64>>(&row, stats_at + 2, ACTION)?.unwrap_or_default(),
+                        min_severity: self.read(&row, stats_at + 3, ACTION)?,
+                    };
+                    entries.push((key_values, stats));
+                }
+            }
         }
         let total = entries.iter().map(|(_, stats)| stats.count).sum();
         entries.sort_by(|left, right| right.1.count.cmp(&left.1.count).then_with(|| left.0.cmp(&right.0)));
@@ -310,7 +481,10 @@ impl AlertStore for PostgresStore {
             self.get(&ids)?.into_iter().map(|alert| (alert.id.clone(), alert)).collect();
         let mut detail_maps = Vec::with_capacity(details.len());
         for detail in details {
-            detail_maps.push(self.detail_counts(filter, key, *detail)?);
+            match shared.iter().position(|dimension| dimension == detail) {
+                Some(set) => detail_maps.push(shared_details[set].clone()),
+                None => detail_maps.push(self.detail_counts(filter, key, *detail)?),
+            }
         }
         let rows = entries
             .into_iter()

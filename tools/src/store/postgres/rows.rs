@@ -48,14 +48,14 @@ pub(super) struct AlertColumns {
     pub processes: Vec<Option<String>>,
     pub users: Vec<Option<String>>,
     pub files: Vec<Option<String>>,
-    /// JSON arrays of text.
+    /// Array literals of text ([`array_literal`]).
     pub tags: Vec<String>,
     pub tactics: Vec<String>,
     pub techniques: Vec<String>,
     pub tools: Vec<String>,
     /// JSON objects of text.
     pub output_fields: Vec<String>,
-    /// JSON arrays of the distinct tokens.
+    /// Array literals of the distinct tokens.
     pub tokens: Vec<String>,
     pub token_lines: Vec<String>,
 }
@@ -70,9 +70,34 @@ fn single(alert: &Alert, dimension: Dimension) -> Option<String> {
     alert.dimension_values(dimension).first().map(|value| clean(value))
 }
 
-fn json_list(alert: &Alert, dimension: Dimension) -> String {
-    let values: Vec<String> = alert.dimension_values(dimension).into_iter().map(clean).collect();
-    serde_json::to_string(&values).unwrap_or_else(|_| "[]".to_string())
+fn array_of(alert: &Alert, dimension: Dimension) -> String {
+    array_literal(alert.dimension_values(dimension).into_iter())
+}
+
+/// A PostgreSQL array literal of text values (`{"a","b \"c\""}`): every element quoted, `"` and
+/// `\` escaped, NUL replaced as in [`clean`]. The insert casts it with `::text[]`, which the
+/// server reads far faster than a JSON array expanded row by row.
+pub(super) fn array_literal<'value>(values: impl Iterator<Item = &'value str>) -> String {
+    let mut literal = String::from("{");
+    for (position, value) in values.enumerate() {
+        if position > 0 {
+            literal.push(',');
+        }
+        literal.push('"');
+        for character in value.chars() {
+            match character {
+                '"' | '\\' => {
+                    literal.push('\\');
+                    literal.push(character);
+                }
+                '\0' => literal.push('\u{FFFD}'),
+                other => literal.push(other),
+            }
+        }
+        literal.push('"');
+    }
+    literal.push('}');
+    literal
 }
 
 impl AlertColumns {
@@ -103,10 +128,10 @@ impl AlertColumns {
         self.processes.push(single(alert, Dimension::Process));
         self.users.push(single(alert, Dimension::User));
         self.files.push(single(alert, Dimension::File));
-        self.tags.push(json_list(alert, Dimension::Tag));
-        self.tactics.push(json_list(alert, Dimension::MitreTactic));
-        self.techniques.push(json_list(alert, Dimension::MitreTechnique));
-        self.tools.push(json_list(alert, Dimension::Tool));
+        self.tags.push(array_of(alert, Dimension::Tag));
+        self.tactics.push(array_of(alert, Dimension::MitreTactic));
+        self.techniques.push(array_of(alert, Dimension::MitreTechnique));
+        self.tools.push(array_of(alert, Dimension::Tool));
         let fields: BTreeMap<String, String> = alert
             .output_fields
             .iter()
@@ -114,7 +139,7 @@ impl AlertColumns {
             .collect();
         self.output_fields.push(serde_json::to_string(&fields).unwrap_or_else(|_| "{}".to_string()));
         let (tokens, line) = tokenize(analyzer, &full_text(alert));
-        self.tokens.push(serde_json::to_string(&tokens).unwrap_or_else(|_| "[]".to_string()));
+        self.tokens.push(array_literal(tokens.iter().map(String::as_str)));
         self.token_lines.push(line);
     }
 
@@ -187,6 +212,16 @@ mod tests {
         let (tokens, line) = tokenize(&mut analyzer, &format!("Read /etc/Shadow {long} now"));
         assert_eq!(tokens, vec!["etc", "now", "read", "shadow"]);
         assert_eq!(line, " read etc shadow  now ");
+    }
+
+    #[test]
+    fn array_literals_quote_every_element() {
+        assert_eq!(array_literal(std::iter::empty()), "{}");
+        assert_eq!(array_literal(["a", "b c", "{x,y}", "NULL"].into_iter()), r#"{"a","b c","{x,y}","NULL"}"#);
+        assert_eq!(
+            array_literal([r#"say "hi"\now"#, "nul\0"].into_iter()),
+            "{\"say \\\"hi\\\"\\\\now\",\"nul\u{FFFD}\"}"
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Ingest: counts, idempotency, duplicates inside a batch, several writers at once.
 
 use saker_tools::alert::parse_alert;
-use saker_tools::store::{AddOutcome, AlertFilter, StoreError};
+use saker_tools::scope::{Dimension, FieldRef, Operator, Scope, ScopeExpr};
+use saker_tools::store::{AddOutcome, AlertFilter, GroupKey, SearchOrder, StoreError};
 
 use super::backend::{Backend, ingest_inputs, input_line_count, reference_alerts};
 
@@ -89,4 +90,39 @@ pub fn concurrent_writers_store_each_alert_once(backend: Backend) {
     assert_eq!(store.len().expect("len") as usize, expected.len());
     let ids: Vec<String> = expected.iter().map(|alert| alert.id.clone()).collect();
     assert_eq!(store.get(&ids).expect("get").len(), expected.len(), "nothing lost");
+}
+
+pub fn list_values_with_quotes_braces_and_backslashes_are_stored_exactly(backend: Backend) {
+    let test_store = backend.open_empty();
+    let store = test_store.store.as_ref();
+    let tags = ["plain", "two words", "say \"hi\"", "back\\slash", "{braced,comma}", "NULL", ""];
+    let raw = serde_json::to_string(&serde_json::json!({
+        "time": "2026-11-20T10:00:00Z", "rule": "Odd tags", "priority": "Notice",
+        "output": "quoted \"words\" and back\\slashes", "tags": tags, "output_fields": {"proc.name": "sh"}
+    }))
+    .expect("json");
+    let alert = parse_alert(&raw, None).expect("valid");
+    let mut writer = store.writer().expect("writer");
+    assert_eq!(writer.add(&alert, &raw).expect("add"), AddOutcome::Accepted);
+    writer.commit().expect("commit");
+    drop(writer);
+    let counts =
+        store.group_counts(&AlertFilter::all(), GroupKey::Dimension(Dimension::Tag), 100).expect("group by tag");
+    let mut stored: Vec<String> = counts.groups.into_iter().map(|(tag, _)| tag).collect();
+    stored.sort();
+    let mut expected: Vec<String> = alert.dimension_values(Dimension::Tag).into_iter().map(str::to_string).collect();
+    expected.sort();
+    assert_eq!(stored, expected);
+    for tag in &expected {
+        let scope = Scope::from_expr(ScopeExpr::compare(
+            FieldRef::Dimension(Dimension::Tag),
+            Operator::Equal,
+            vec![tag.clone()],
+        ));
+        assert_eq!(store.count(&AlertFilter { scope, time: Default::default() }).expect("count"), 1, "tag {tag:?}");
+    }
+    assert_eq!(
+        store.search(&AlertFilter::all(), Some("words"), SearchOrder::NewestFirst, 0, 5).expect("search").total,
+        1
+    );
 }

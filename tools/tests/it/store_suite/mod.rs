@@ -28,10 +28,12 @@ macro_rules! store_tests {
 store_tests!(
     ingest::every_input_ingests_and_reingest_is_a_no_op,
     ingest::duplicates_inside_one_batch_count_once,
+    ingest::list_values_with_quotes_braces_and_backslashes_are_stored_exactly,
     ingest::concurrent_writers_store_each_alert_once,
     crash::a_killed_writer_loses_only_its_uncommitted_batch,
     queries::scoped_counts_match_the_reference,
     queries::group_counts_match_the_reference,
+    queries::group_counts_of_several_keys_equal_each_alone,
     queries::time_buckets_list_every_bucket_of_the_range,
     queries::tuple_counts_match_the_reference,
     queries::rollups_match_the_reference,

@@ -111,6 +111,25 @@ pub fn group_counts_match_the_reference(backend: Backend) {
     }
 }
 
+pub fn group_counts_of_several_keys_equal_each_alone(backend: Backend) {
+    let test_store = loaded(backend);
+    let mut keys: Vec<GroupKey> =
+        Dimension::ALL.into_iter().filter(|dimension| *dimension != Dimension::Id).map(GroupKey::Dimension).collect();
+    // A key asked twice and time buckets among the dimensions.
+    keys.extend([GroupKey::Dimension(Dimension::Pod), GroupKey::Time(TimeBucket::Day)]);
+    for scope in ["", "not source=internal", "k8s.ns.name exists"] {
+        let query = filter(scope, TimeRange::default());
+        for limit in [0, 2, 1_000] {
+            let together = test_store.store.group_counts_each(&query, &keys, limit).expect("groups");
+            assert_eq!(together.len(), keys.len());
+            for (key, counts) in keys.iter().zip(&together) {
+                let alone = test_store.store.group_counts(&query, *key, limit).expect("group");
+                assert_eq!(counts, &alone, "{key:?} in {scope:?}, limit {limit}");
+            }
+        }
+    }
+}
+
 pub fn time_buckets_list_every_bucket_of_the_range(backend: Backend) {
     let test_store = loaded(backend);
     let alerts = reference_alerts();
@@ -200,6 +219,38 @@ pub fn rollups_match_the_reference(backend: Backend) {
         let limited = test_store.store.rollup(&query, &key, &[], 1, 2).expect("rollup");
         assert_eq!(limited.rows.len(), by_key.len().min(2));
         assert_eq!(limited.rows.iter().map(|row| row.count).sum::<u64>() + limited.other_count, selected.len() as u64);
+
+        // No key (one row for everything, as event_stats asks), a detail asked twice and a
+        // detail that is also a key.
+        let overall = [Dimension::Priority, Dimension::Rule, Dimension::Namespace, Dimension::Rule, Dimension::Tag];
+        let whole = test_store.store.rollup(&query, &[], &overall, 1_000, 1).expect("rollup");
+        assert_eq!(whole.total as usize, selected.len());
+        assert_eq!(whole.rows.len(), usize::from(!selected.is_empty()));
+        for row in &whole.rows {
+            for (detail, counts) in overall.iter().zip(&row.details) {
+                let (expected, missing) = value_counts(&selected, *detail);
+                assert_eq!(counts.groups.iter().cloned().collect::<BTreeMap<_, _>>(), expected, "{detail:?}");
+                assert_eq!(counts.missing, missing, "{detail:?}");
+            }
+        }
+        let in_key = test_store
+            .store
+            .rollup(&query, &[Dimension::Namespace], &[Dimension::Namespace, Dimension::Pod], 1_000, 1_000)
+            .expect("rollup");
+        for row in &in_key.rows {
+            let members: Vec<&saker_tools::alert::Alert> =
+                selected.iter().copied().filter(|alert| tuple_key(alert, &[Dimension::Namespace]) == row.key).collect();
+            for (detail, counts) in [Dimension::Namespace, Dimension::Pod].iter().zip(&row.details) {
+                let (expected, missing) = value_counts(&members, *detail);
+                assert_eq!(
+                    counts.groups.iter().cloned().collect::<BTreeMap<_, _>>(),
+                    expected,
+                    "{detail:?} of {:?}",
+                    row.key
+                );
+                assert_eq!(counts.missing, missing, "{detail:?} of {:?}", row.key);
+            }
+        }
     }
 }
 

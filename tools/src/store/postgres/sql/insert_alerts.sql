@@ -28,11 +28,11 @@ SELECT
     input.rule, input.priority, input.source, input.host, input.cluster, input.namespace,
     input.workload, input.pod, input.container_id, input.container_name, input.image,
     input.process, input.user_name, input.file,
-    ARRAY(SELECT jsonb_array_elements_text(input.tags::jsonb)),
-    ARRAY(SELECT jsonb_array_elements_text(input.mitre_tactics::jsonb)),
-    ARRAY(SELECT jsonb_array_elements_text(input.mitre_techniques::jsonb)),
-    ARRAY(SELECT jsonb_array_elements_text(input.tools::jsonb)),
+    input.tags::text[],
+    input.mitre_tactics::text[],
+    input.mitre_techniques::text[],
+    input.tools::text[],
     input.output_fields::jsonb,
-    ARRAY(SELECT jsonb_array_elements_text(input.tokens::jsonb)),
+    input.tokens::text[],
     input.token_line
 FROM input JOIN fresh USING (id)
