@@ -968,7 +968,15 @@ fn nearby_names(rules: Vec<&NearbyRule>) -> String {
     let listed: Vec<String> = rules
         .iter()
         .take(NAMES_IN_STATEMENT)
-        .map(|rule| format!("{} ({}, {})", rule.rule, rule.category.label(), rule.alerts))
+        .map(|rule| {
+            let example = match (&rule.example_command, &rule.example_target) {
+                (Some(command), Some(target)) => format!("; e.g. `{command}` on {target}"),
+                (Some(command), None) => format!("; e.g. `{command}`"),
+                (None, Some(target)) => format!("; e.g. on {target}"),
+                (None, None) => String::new(),
+            };
+            format!("{} ({}, {}{example})", rule.rule, rule.category.label(), rule.alerts)
+        })
         .collect();
     format!("{}{}", listed.join(", "), more(rules.len().saturating_sub(NAMES_IN_STATEMENT) as u64, "more rules"))
 }

@@ -248,6 +248,18 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
         return;
     }
     let exact = vocabulary.exact(text);
+    // A value of one kind right before the word for another ("the data cluster", where `data`
+    // is a namespace) describes the one value of that other kind that has it as a part.
+    if !exact.is_empty()
+        && let Some(kind) = kind_right_after(question, token)
+        && !exact.iter().any(|(dimension, _)| *dimension == kind)
+    {
+        let mut holders = vocabulary.by_part(text).into_iter().filter(|(found, _)| *found == kind);
+        if let (Some((dimension, only)), None) = (holders.next(), holders.next()) {
+            add(entities, dimension, only);
+            return;
+        }
+    }
     if !exact.is_empty() {
         let hints: Vec<Dimension> = introduced_as.into_iter().chain(hinted.iter().copied()).collect();
         if let Some((dimension, value)) = choose(exact.to_vec(), &hints) {
@@ -1031,6 +1043,16 @@ mod tests {
             assert_eq!(entities.get(Dimension::Cluster), Some("risks-aws-eks-workloads-shield"), "{question}");
             assert!(entities.notices.is_empty(), "{question}: {:?}", entities.notices);
         }
+        // A value of another kind ("data" is a namespace) describes the cluster it names.
+        let mut values = std::collections::BTreeMap::new();
+        values.insert(Dimension::Cluster, vec!["prod-data-eks".to_string(), "prod-web-eks".to_string()]);
+        values.insert(Dimension::Namespace, vec!["data".to_string(), "web".to_string()]);
+        let vocabulary = Vocabulary::from_values(values);
+        let entities = link(&Question::new("and the data cluster? prod-data-eks"), &vocabulary);
+        assert_eq!(entities.linked, vec![(Dimension::Cluster, "prod-data-eks".to_string())]);
+        // Alone, the namespace is the namespace.
+        let entities = link(&Question::new("what happened in data?"), &vocabulary);
+        assert_eq!(entities.linked, vec![(Dimension::Namespace, "data".to_string())]);
         // Not a word before something else.
         assert!(linked("list the attack tools and process names").linked.is_empty());
     }

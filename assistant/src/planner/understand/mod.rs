@@ -506,6 +506,8 @@ mod tests {
     fn whether_something_happened_is_answered_with_the_alerts() {
         assert!(asks_whether_any(&Question::new("did they go after creds?")));
         assert!(asks_whether_any(&Question::new("web ns でCriticalなの出てる?")));
+        assert!(asks_whether_any(&Question::new("ホスト ip-10-40-3-185.ec2.internal で何か出てますか?")));
+        assert!(asks_whether_any(&Question::new("/etc/shadow は読まれていませんか?")));
         assert!(!asks_whether_any(&Question::new("anything weird going on in here this week?")));
         assert!(!asks_whether_any(&Question::new("what happened in risk-10")));
     }

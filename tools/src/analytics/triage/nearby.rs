@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::alert::{Alert, ProcessLineage};
 use crate::analytics::categories::{Category, RuleFacts, categorize};
+use crate::analytics::common::{excerpt, object_acted_on};
 use crate::mitre;
 
 /// Minutes before and after each assessed alert that count as "around it".
@@ -46,7 +47,17 @@ pub struct NearbyRule {
     pub closest_seconds: i64,
     /// One of its alert ids.
     pub example_alert_id: String,
+    /// That alert's command line (at most [`EXAMPLE_CHARS`] characters): what the rule saw run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub example_command: Option<String>,
+    /// What that alert's event acted on (a file, or the remote end of a connection), when its
+    /// command line does not already say it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub example_target: Option<String>,
 }
+
+/// Most characters of an example's command line.
+pub const EXAMPLE_CHARS: usize = 100;
 
 /// Where an alert ran: its container, or its host for host events.
 pub fn place_key(container_id: Option<&str>, hostname: &str) -> String {
@@ -148,7 +159,15 @@ pub fn describe(tallies: Vec<RuleTally>, examples: &[Alert]) -> Vec<NearbyRule> 
             let (tactics, techniques) = mitre::ids_from_tags(&tags);
             let category =
                 categorize(&RuleFacts { rule: &rule, source, tags: &tags, tactics: &tactics, techniques: &techniques });
+            let example_command = example
+                .and_then(|alert| alert.dimensions.process.cmdline.as_deref())
+                .map(|command| excerpt(command, EXAMPLE_CHARS));
+            let example_target = example
+                .and_then(object_acted_on)
+                .filter(|target| !example_command.as_deref().is_some_and(|command| command.contains(target.as_str())));
             NearbyRule {
+                example_command,
+                example_target,
                 priority: example.map(|alert| alert.priority.as_str().to_string()).unwrap_or_default(),
                 attack_stage: ATTACK_CATEGORIES.contains(&category),
                 category,
