@@ -138,7 +138,7 @@ impl Tool for ProposeResponseAction {
             .alerts
             .iter()
             .filter(|alert| word.as_deref().is_none_or(|word| process_matches(alert, word)))
-            .filter(|alert| file.is_none_or(|file| files_of(alert, true).iter().any(|path| path == file)))
+            .filter(|alert| file.is_none_or(|file| names_file(alert, file)))
             .collect();
 
         let mut proposals = Vec::new();
@@ -277,6 +277,16 @@ fn in_system_directory(path: &str) -> bool {
 /// The files an alert shows an intruder leaving: executables run from outside the system
 /// directories, and paths created or made executable. With `any`, every absolute path the
 /// alert names (for a file the analyst named).
+/// Whether an alert names `file`: as one of its files, as a directory one of them is in
+/// (`node_modules/colors-utils-js` for the package's files), as its process's working directory,
+/// or in its command line (`wget -O /tmp/linpeas.sh`).
+fn names_file(alert: &Alert, file: &str) -> bool {
+    let directory = format!("{}/", file.trim_end_matches('/'));
+    files_of(alert, true).iter().any(|path| path == file || path.starts_with(&directory))
+        || alert.dimensions.process.cmdline.as_deref().is_some_and(|command| command.contains(file))
+        || alert.field_text("proc.cwd").is_some_and(|cwd| cwd == file || cwd.starts_with(&directory))
+}
+
 fn files_of(alert: &Alert, any: bool) -> Vec<String> {
     let mut files = BTreeSet::new();
     if let Some(executable) = &alert.dimensions.process.exepath
@@ -510,9 +520,22 @@ impl Builder<'_> {
 
     fn quarantine(&self, alerts: &[&Alert], named: Option<&str>) -> Vec<Proposal> {
         let mut by_file: BTreeMap<String, Vec<&Alert>> = BTreeMap::new();
+        // A named file is quarantined as named; a named directory, by the files in it the
+        // alerts name ("whatever got dropped into /dev/shm"), or whole when they name none (a
+        // package's directory that is only the working directory).
+        let inside = |alert: &Alert, named: &str| -> Vec<String> {
+            let directory = format!("{}/", named.trim_end_matches('/'));
+            files_of(alert, true).into_iter().filter(|path| path == named || path.starts_with(&directory)).collect()
+        };
+        let whole = named.filter(|named| alerts.iter().all(|alert| inside(alert, named).is_empty()));
         for alert in alerts {
-            for path in files_of(alert, named.is_some()) {
-                if named.is_none_or(|named| named == path) {
+            let paths = match (named, whole) {
+                (_, Some(whole)) => vec![whole.to_string()],
+                (Some(named), None) => inside(alert, named),
+                (None, None) => files_of(alert, false),
+            };
+            for path in paths {
+                {
                     let place = format!(
                         "{:?}|{:?}|{:?}|{}",
                         alert.dimensions.cluster, alert.dimensions.pod, alert.dimensions.container_id, alert.hostname

@@ -155,3 +155,36 @@ fn a_process_with_no_pid_is_answered_with_where_it_ran() {
     }
     assert!(note.contains("stop or pause"), "{note}");
 }
+
+#[test]
+fn a_named_directory_quarantines_the_files_the_alerts_name_in_it() {
+    let output = propose(json!({"scope": "workload=ledger-api", "kinds": ["quarantine_file"], "file": "/dev/shm"}));
+    let expected: BTreeSet<String> = scenario_alerts("prompt_injection")
+        .into_iter()
+        .flat_map(|alert| {
+            alert.output_fields.values().filter_map(|value| value.as_str().map(str::to_string)).collect::<Vec<_>>()
+        })
+        .filter(|value| value.starts_with("/dev/shm/") && value.len() > "/dev/shm/".len())
+        .collect();
+    let files: BTreeSet<String> = proposals(&output).into_iter().filter_map(|proposal| proposal.target.file).collect();
+    assert!(!expected.is_empty());
+    assert_eq!(files, expected, "{output}");
+}
+
+#[test]
+fn a_file_named_only_in_a_command_line_is_quarantined_where_it_was_written() {
+    let output = propose(json!({"scope": "k8s.ns.name=web", "kinds": ["quarantine_file"], "file": "/tmp/linpeas.sh"}));
+    let pods: BTreeSet<String> = scenario_alerts("reverse_shell")
+        .into_iter()
+        .filter(|alert| {
+            alert.dimensions.process.cmdline.as_deref().is_some_and(|command| command.contains("/tmp/linpeas.sh"))
+        })
+        .filter_map(|alert| alert.dimensions.pod.clone())
+        .collect();
+    let found = proposals(&output);
+    assert!(!pods.is_empty() && !found.is_empty(), "{output}");
+    for proposal in found {
+        assert_eq!(proposal.target.file.as_deref(), Some("/tmp/linpeas.sh"));
+        assert!(proposal.target.pod.as_ref().is_some_and(|pod| pods.contains(pod)), "{:?}", proposal.target);
+    }
+}

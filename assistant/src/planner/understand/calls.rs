@@ -178,6 +178,13 @@ impl<'a> CallBuilder<'a> {
                 if let Some(process) = process.filter(|_| self.focus.process.is_none()) {
                     extra.insert("process".into(), json!(process));
                 }
+                // "Quarantine /tmp/.k/kubectl": the file named is the one to quarantine, and the
+                // alerts that name it say where.
+                if let Some(path) =
+                    self.entities.values.iter().find(|value| value.kind == super::values::ValueKind::Path)
+                {
+                    extra.insert("file".into(), json!(path.text));
+                }
                 vec![call("propose_response_action", Value::Object(extra))]
             }
             Intent::ResponseHistory => {

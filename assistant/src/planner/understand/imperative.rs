@@ -32,6 +32,12 @@ const FILLERS: &[&str] = &[
     "also",
     "then also",
     "and also",
+    // "Can we pause jupyter-lab-0?": asking whether it can be done asks for the proposal,
+    // which is what shows what doing it would touch, and waits for approval anyway.
+    "can we",
+    "could we",
+    "can you",
+    "could you",
 ];
 
 /// English containment verbs and the kind each asks for before its object refines it.
@@ -180,6 +186,10 @@ const REQUEST_ENDINGS_JA: &[&str] = &[
     "でいいよ",
     "でいいです",
     "でいいから",
+    "できる",
+    "できます",
+    "できない",
+    "可能",
 ];
 
 /// Japanese verbs in the te-form or wanting form, beyond those of [`VERBS_JA`]: 落とす (bring
@@ -305,6 +315,10 @@ fn japanese_verb(question: &Question) -> Option<ActionKind> {
                 || after
                     .strip_prefix('で')
                     .is_some_and(|rest| rest.is_empty() || rest.starts_with(['。', '!', '！', '、', '.']))
+                // A Japanese request that ends on its noun (「一旦kill」, 「全部隔離。急ぎで」),
+                // not an English sentence that ends on one ("why did the miner stop").
+                || (after.is_empty() || after.starts_with(['。', '!', '！']))
+                    && text[..at].chars().next_back().is_some_and(|before| !before.is_ascii())
         });
         asked.then_some(*kind)
     })
@@ -344,6 +358,10 @@ mod tests {
         assert_eq!(kind("kill the container"), Some(ActionKind::KillContainer));
         assert_eq!(kind("ok then pause it"), Some(ActionKind::PauseContainer));
         assert_eq!(kind("そのPod隔離しといて"), Some(ActionKind::IsolateWorkload));
+        assert_eq!(kind("can we pause jupyter-lab-0?"), Some(ActionKind::PauseContainer));
+        assert_eq!(kind("jupyter-lab-0 ってpauseできる?"), Some(ActionKind::PauseContainer));
+        assert_eq!(kind("tcpdump は一旦kill"), Some(ActionKind::KillProcess));
+        assert_eq!(kind("マイナー入ってるpod全部隔離。急ぎで"), Some(ActionKind::IsolateWorkload));
         assert_eq!(kind("じゃあ止めて"), Some(ActionKind::StopContainer));
         assert_eq!(kind("wordpress のPod、ネットワーク切り離して"), Some(ActionKind::IsolateWorkload));
         assert_eq!(kind("一旦 pause しといて"), Some(ActionKind::PauseContainer));

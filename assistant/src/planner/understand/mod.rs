@@ -82,6 +82,7 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         None => entities::link(&question, context.vocabulary),
     };
     entities.values = command_line::as_found(std::mem::take(&mut entities.values), context.text_found);
+    found_in_the_text(&mut entities, context.text_found);
     let time = time::time_spec(&question, context.now);
     // "And the week before that?": the same question over the period before the focus's.
     let period_before = match time {
@@ -276,6 +277,24 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     Plan { intent, calls, scope, focus, notices: Vec::new(), readings, hits_are_them }
 }
 
+/// A name that no stored value has but the alerts' text does ("colors-utils-js" in a path,
+/// `authorized_keys`): a value to search the alerts for, not a missing object.
+fn found_in_the_text(entities: &mut entities::Entities, text_found: &dyn Fn(&str) -> bool) {
+    let notices = std::mem::take(&mut entities.notices);
+    for notice in notices {
+        match &notice {
+            super::plan::Notice::NotFound { name, .. } if text_found(name) => {
+                if !entities.values.iter().any(|value| value.text == *name) {
+                    entities
+                        .values
+                        .push(values::PastedValue { kind: values::ValueKind::Identifier, text: name.clone() });
+                }
+            }
+            _ => entities.notices.push(notice),
+        }
+    }
+}
+
 /// Whether the question asks which pods (containers, workloads) something ran in.
 pub(super) fn asks_which_pods(phrasing: &Question) -> bool {
     phrasing.has_any(&words().which_pods.all)
@@ -413,6 +432,14 @@ mod tests {
         values.insert(saker_tools::scope::Dimension::Process, vec!["bash".to_string()]);
         values.insert(saker_tools::scope::Dimension::Namespace, vec!["web".to_string()]);
         let vocabulary = Vocabulary::from_values(values);
+        // A file to quarantine is passed as the file, and a name the alerts' text has (not a
+        // stored name) is searched for.
+        let plan = plan_of("/tmp/.k/kubectl を隔離していただけますか", &vocabulary);
+        assert_eq!(tools_of(&plan), vec!["propose_response_action"], "{plan:?}");
+        assert_eq!(plan.calls[0].arguments["file"], "/tmp/.k/kubectl", "{plan:?}");
+        let plan = plan_of("colors-utils-js 絡みのイベントある?", &vocabulary);
+        assert!(plan.notices.is_empty(), "{plan:?}");
+        assert_eq!(plan.calls[0].arguments["query"], "colors-utils-js", "{plan:?}");
         // A user named as one is searched for, not reported as a missing namespace.
         let plan = plan_of("user www-data で動いてるやつある?", &vocabulary);
         assert!(plan.notices.is_empty(), "{plan:?}");

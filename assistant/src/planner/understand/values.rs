@@ -145,11 +145,23 @@ pub fn pasted_values(question: &Question) -> Vec<PastedValue> {
             push(ValueKind::User, text);
             continue;
         }
-        if is_identifier(text) {
+        if is_identifier(text) || is_snake_case_name(text) {
             push(ValueKind::Identifier, text);
         }
     }
     values
+}
+
+/// A file or key name written in snake case (`authorized_keys`, `id_rsa`, `known_hosts`):
+/// nothing Kubernetes names so, and no word of a sentence. Field names (`container_id`,
+/// `k8s_pod_name`) are not values.
+fn is_snake_case_name(text: &str) -> bool {
+    const FIELD_ENDINGS: &[&str] = &["_id", "_name", "_ip", "_port", "_type", "_uid", "_user", "_cmdline"];
+    let parts: Vec<&str> = text.split('_').collect();
+    parts.len() >= 2
+        && text.len() >= 5
+        && parts.iter().all(|part| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_lowercase()))
+        && !FIELD_ENDINGS.iter().any(|ending| text.ends_with(ending))
 }
 
 /// A file name with a script, archive or binary extension and no directory: `linpeas.sh`,
@@ -393,6 +405,11 @@ mod tests {
             "hex ids are linked, not searched"
         );
         assert!(values("risk-10-aws-bedrock-java-fvsm52jnp-bddn7 and reconnaissance").is_empty());
+        assert_eq!(
+            values("authorized_keys いじられてるの探して"),
+            vec![(ValueKind::Identifier, "authorized_keys".into())]
+        );
+        assert!(values("container_id and k8s_pod_name fields").is_empty(), "field names are no values");
     }
 
     #[test]
