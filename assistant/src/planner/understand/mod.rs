@@ -111,7 +111,10 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
             || question.has_any(&words().follow_up.all)
             || options::category(&phrasing).is_some()
             || (time != TimeSpec::Unspecified
-                && (previous_topic.is_some() || question.has_any(&words().domain.all))) =>
+                && (previous_topic.is_some()
+                    || question.has_any(&words().domain.all)
+                    // 「直近1時間でなんかあった?」, "did anything happen in the last hour?"
+                    || asks_whether_any(&question))) =>
         {
             previous_topic.filter(|topic| *topic != Intent::Unknown).unwrap_or(Intent::Summary)
         }
@@ -535,6 +538,11 @@ mod tests {
         assert!(asks_whether_any(&Question::new("web ns でCriticalなの出てる?")));
         assert!(asks_whether_any(&Question::new("ホスト ip-10-40-3-185.ec2.internal で何か出てますか?")));
         assert!(asks_whether_any(&Question::new("/etc/shadow は読まれていませんか?")));
+        let vocabulary = Vocabulary::from_values(std::collections::BTreeMap::new());
+        for question in ["直近1時間でなんかあった?", "did anything happen in the last hour?"] {
+            let plan = plan_of(question, &vocabulary);
+            assert_eq!(plan.intent, Intent::Search, "{question}: {plan:?}");
+        }
         assert!(!asks_whether_any(&Question::new("anything weird going on in here this week?")));
         assert!(!asks_whether_any(&Question::new("what happened in risk-10")));
     }
