@@ -199,6 +199,8 @@ mod tests {
             ("Where did the malicious binary in risk-10 come from?", Intent::RootCause),
             ("Walk me through the attack on checkout-api.", Intent::AttackPath),
             ("What's been going on in this cluster?", Intent::Summary),
+            ("その中身は?", Intent::Summary),
+            ("what's in that cluster?", Intent::Summary),
             ("What is alert dbedd23d4ed2a54c1a8de71b3d9e251e?", Intent::Explain),
             ("Describe what Detect crypto miners using the Stratum protocol looks for.", Intent::Explain),
             ("このクラスタでどう対応すべきですか?", Intent::Remediation),
