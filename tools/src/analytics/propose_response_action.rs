@@ -281,10 +281,14 @@ fn in_system_directory(path: &str) -> bool {
 /// (`node_modules/colors-utils-js` for the package's files), as its process's working directory,
 /// or in its command line (`wget -O /tmp/linpeas.sh`).
 fn names_file(alert: &Alert, file: &str) -> bool {
-    let directory = format!("{}/", file.trim_end_matches('/'));
-    files_of(alert, true).iter().any(|path| path == file || path.starts_with(&directory))
+    files_of(alert, true).iter().any(|path| is_at_or_under(path, file))
         || alert.dimensions.process.cmdline.as_deref().is_some_and(|command| command.contains(file))
-        || alert.field_text("proc.cwd").is_some_and(|cwd| cwd == file || cwd.starts_with(&directory))
+        || alert.field_text("proc.cwd").is_some_and(|cwd| is_at_or_under(&cwd, file))
+}
+
+/// Whether `path` is `named` or inside the directory `named`.
+fn is_at_or_under(path: &str, named: &str) -> bool {
+    path == named || path.strip_prefix(named.trim_end_matches('/')).is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn files_of(alert: &Alert, any: bool) -> Vec<String> {
@@ -523,25 +527,22 @@ impl Builder<'_> {
         // A named file is quarantined as named; a named directory, by the files in it the
         // alerts name ("whatever got dropped into /dev/shm"), or whole when they name none (a
         // package's directory that is only the working directory).
-        let inside = |alert: &Alert, named: &str| -> Vec<String> {
-            let directory = format!("{}/", named.trim_end_matches('/'));
-            files_of(alert, true).into_iter().filter(|path| path == named || path.starts_with(&directory)).collect()
-        };
-        let whole = named.filter(|named| alerts.iter().all(|alert| inside(alert, named).is_empty()));
-        for alert in alerts {
-            let paths = match (named, whole) {
-                (_, Some(whole)) => vec![whole.to_string()],
-                (Some(named), None) => inside(alert, named),
-                (None, None) => files_of(alert, false),
-            };
+        let paths_of: Vec<Vec<String>> = alerts
+            .iter()
+            .map(|alert| match named {
+                Some(named) => files_of(alert, true).into_iter().filter(|path| is_at_or_under(path, named)).collect(),
+                None => files_of(alert, false),
+            })
+            .collect();
+        let whole = named.filter(|_| paths_of.iter().all(Vec::is_empty));
+        for (alert, paths) in alerts.iter().zip(paths_of) {
+            let paths = whole.map_or(paths, |whole| vec![whole.to_string()]);
+            let place = format!(
+                "{:?}|{:?}|{:?}|{}",
+                alert.dimensions.cluster, alert.dimensions.pod, alert.dimensions.container_id, alert.hostname
+            );
             for path in paths {
-                {
-                    let place = format!(
-                        "{:?}|{:?}|{:?}|{}",
-                        alert.dimensions.cluster, alert.dimensions.pod, alert.dimensions.container_id, alert.hostname
-                    );
-                    by_file.entry(format!("{path}|{place}")).or_default().push(alert);
-                }
+                by_file.entry(format!("{path}|{place}")).or_default().push(alert);
             }
         }
         by_file
