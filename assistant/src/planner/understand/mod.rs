@@ -331,7 +331,7 @@ fn asks_whether_any(question: &Question) -> bool {
     let text = question.folded.trim_end_matches(['?', '？', ' ', 'か', 'の']);
     let first_words = question.folded.trim_start();
     // 「何があった?」 asks what happened, not whether anything did (「何かあった?」).
-    let asks_what_happened = ["何が", "なにが", "何して", "どうなって"].iter().any(|what| text.contains(what));
+    let asks_what_happened = words().what_happened.all.iter().any(|what| text.contains(what));
     words().whether.en.iter().any(|word| first_words.strip_prefix(word).is_some_and(|rest| rest.starts_with(' ')))
         || (!asks_what_happened && words().whether.ja.iter().any(|ending| text.ends_with(ending)))
 }
@@ -464,6 +464,18 @@ mod tests {
         assert_eq!(plan.intent, Intent::Summary, "{plan:?}");
         let plan = plan_of("storefront ネームスペースで何かあった?", &vocabulary);
         assert_eq!(plan.intent, Intent::Search, "{plan:?}");
+        // Whether a tool was used or run is answered with its alerts; what was done to a
+        // workload, or whether a place is quiet, with the overview.
+        for question in
+            ["nmap 使われてる?", "nmap 動かしたやついる?", "checkout-api のアラート出して", "storefront の検知全部"]
+        {
+            assert_eq!(plan_of(question, &vocabulary).intent, Intent::Search, "{question}");
+        }
+        for question in
+            ["checkout-api、何された?", "storefront は平常運転?変なの出てない?", "prod-recon-eks で何起きてる?"]
+        {
+            assert_eq!(plan_of(question, &vocabulary).intent, Intent::Summary, "{question}");
+        }
     }
 
     #[test]

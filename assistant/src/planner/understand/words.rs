@@ -63,6 +63,8 @@ pub struct Words {
     pub what: WordList,
     /// English: opens a yes-or-no question; Japanese: ends one.
     pub whether: WordList,
+    /// Asks what happened, not whether anything did (「何があった?」, 「何された?」).
+    pub what_happened: WordList,
     /// Asks which pods (containers, workloads) something ran in.
     pub which_pods: WordList,
     /// Widens the focus to the analyst's scope or cluster.
@@ -117,6 +119,7 @@ impl Words {
             other_products: take("other_products")?,
             what: take("what")?,
             whether: take("whether")?,
+            what_happened: take("what_happened")?,
             which_pods: take("which_pods")?,
             widen: take("widen")?,
         };
