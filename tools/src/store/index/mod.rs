@@ -5,11 +5,13 @@
 
 mod collectors;
 mod document;
+mod merge;
 mod query;
 mod rollup;
 mod schema;
 mod writer;
 
+pub use merge::{BoundedMergePolicy, DEFAULT_MAX_MERGED_DOCS};
 pub use schema::AlertFields;
 pub use writer::{TantivyAlertWriter, WriterSettings};
 
@@ -89,6 +91,15 @@ impl TantivyStore {
     /// Picks up commits made by other writers (other processes) right away.
     pub fn refresh(&self) -> Result<(), StoreError> {
         self.reader.reload().map_err(|source| self.index_error(source))
+    }
+
+    /// The alerts of each committed segment, largest first: what the merge policy left (see
+    /// [`BoundedMergePolicy`]). Reads the index's metadata, not the segments.
+    pub fn segment_sizes(&self) -> Result<Vec<u32>, StoreError> {
+        let metas = self.index.searchable_segment_metas().map_err(|source| self.index_error(source))?;
+        let mut sizes: Vec<u32> = metas.iter().map(|meta| meta.num_docs()).collect();
+        sizes.sort_unstable_by(|left, right| right.cmp(left));
+        Ok(sizes)
     }
 
     /// The index directory.

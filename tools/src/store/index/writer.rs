@@ -10,6 +10,7 @@ use tantivy::{Index, IndexReader, IndexWriter, Term};
 use xxhash_rust::xxh3::Xxh3Builder;
 
 use super::document::{alert_document, id_hash};
+use super::merge::{BoundedMergePolicy, DEFAULT_MAX_MERGED_DOCS};
 use super::schema::AlertFields;
 use crate::alert::Alert;
 use crate::store::{AddOutcome, AlertWriter, StoreError};
@@ -69,6 +70,7 @@ impl TantivyAlertWriter {
                     other => StoreError::Index { path: path.clone(), source: other },
                 },
             )?;
+        writer.set_merge_policy(Box::new(BoundedMergePolicy::new(settings.max_merged_docs)));
         let known_hashes =
             load_known_hashes(&reader).map_err(|source| StoreError::Index { path: path.clone(), source })?;
         Ok(TantivyAlertWriter {
@@ -107,6 +109,9 @@ pub struct WriterSettings {
     pub threads: usize,
     /// Memory budget of the indexing threads together, in bytes.
     pub heap_bytes: usize,
+    /// Cap on the alerts of a segment a merge produces (see [`BoundedMergePolicy`]): bounds
+    /// the merge work per alert and the bytes a merge maps, whatever the store holds.
+    pub max_merged_docs: u32,
     /// Cluster assumed for alerts that carry none (`--cluster`, `?cluster=`).
     pub ingest_cluster: Option<String>,
 }
@@ -114,7 +119,12 @@ pub struct WriterSettings {
 impl Default for WriterSettings {
     fn default() -> Self {
         let threads = std::thread::available_parallelism().map_or(2, |count| count.get()).clamp(1, 4);
-        WriterSettings { threads, heap_bytes: 64 * 1024 * 1024, ingest_cluster: None }
+        WriterSettings {
+            threads,
+            heap_bytes: 64 * 1024 * 1024,
+            max_merged_docs: DEFAULT_MAX_MERGED_DOCS,
+            ingest_cluster: None,
+        }
     }
 }
 
