@@ -5,6 +5,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use tantivy::indexer::IndexWriterOptions;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{Index, IndexReader, IndexWriter, Term};
 use xxhash_rust::xxh3::Xxh3Builder;
@@ -63,13 +64,16 @@ impl TantivyAlertWriter {
         fields: Arc<AlertFields>,
         settings: WriterSettings,
     ) -> Result<Self, StoreError> {
-        let writer =
-            index.writer_with_num_threads(settings.threads.max(1), settings.heap_bytes).map_err(
-                |source| match source {
-                    tantivy::TantivyError::LockFailure(..) => StoreError::Locked { path: path.clone() },
-                    other => StoreError::Index { path: path.clone(), source: other },
-                },
-            )?;
+        let threads = settings.threads.max(1);
+        let options = IndexWriterOptions::builder()
+            .num_worker_threads(threads)
+            .memory_budget_per_thread(settings.heap_bytes / threads)
+            .num_merge_threads(settings.merge_threads.max(1))
+            .build();
+        let writer = index.writer_with_options(options).map_err(|source| match source {
+            tantivy::TantivyError::LockFailure(..) => StoreError::Locked { path: path.clone() },
+            other => StoreError::Index { path: path.clone(), source: other },
+        })?;
         writer.set_merge_policy(Box::new(BoundedMergePolicy::new(settings.max_merged_docs)));
         let known_hashes =
             load_known_hashes(&reader).map_err(|source| StoreError::Index { path: path.clone(), source })?;
@@ -109,6 +113,10 @@ pub struct WriterSettings {
     pub threads: usize,
     /// Memory budget of the indexing threads together, in bytes.
     pub heap_bytes: usize,
+    /// Merges run at once. A merge reads its input segments through memory maps whose
+    /// resident pages count in RSS, so merges running side by side add up: one at a time keeps
+    /// the mapped bytes to one merge's, at most [`Self::max_merged_docs`] alerts' worth.
+    pub merge_threads: usize,
     /// Cap on the alerts of a segment a merge produces (see [`BoundedMergePolicy`]): bounds
     /// the merge work per alert and the bytes a merge maps, whatever the store holds.
     pub max_merged_docs: u32,
@@ -122,6 +130,7 @@ impl Default for WriterSettings {
         WriterSettings {
             threads,
             heap_bytes: 64 * 1024 * 1024,
+            merge_threads: 1,
             max_merged_docs: DEFAULT_MAX_MERGED_DOCS,
             ingest_cluster: None,
         }
