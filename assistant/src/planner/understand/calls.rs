@@ -76,8 +76,10 @@ impl<'a> CallBuilder<'a> {
                 // The levels below the object in focus, down to the pods and the processes
                 // that ran there: a namespace's summary names its pods, not itself again.
                 let names = |dimension: Dimension| self.analyst_scope_names(dimension);
+                // The processes last: what ran is what an analyst looks for first in a
+                // summary (the miner, the scanner), and no other grouping names it.
                 let group_by = if clusters_asked {
-                    json!(["cluster", "rule", "namespace", "workload"])
+                    json!(["cluster", "rule", "namespace", "workload", "process"])
                 } else if self.focus.pod.is_some() || self.focus.container.is_some() || names(Dimension::Pod) {
                     json!(["rule", "process"])
                 } else if self.focus.workload.is_some() || names(Dimension::Workload) {
@@ -85,7 +87,7 @@ impl<'a> CallBuilder<'a> {
                 } else if self.focus.namespace.is_some() || names(Dimension::Namespace) {
                     json!(["rule", "workload", "pod", "process"])
                 } else {
-                    json!(["rule", "namespace", "workload", "pod"])
+                    json!(["rule", "namespace", "workload", "pod", "process"])
                 };
                 vec![call("event_stats", json!({"group_by": group_by, "limit": 10}))]
             }

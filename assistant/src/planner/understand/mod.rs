@@ -541,7 +541,10 @@ mod tests {
         let plan = plan_of("what's going on in namespace storefront", &demo());
         assert_eq!(plan.calls[0].arguments["group_by"], serde_json::json!(["rule", "workload", "pod", "process"]));
         let plan = plan_of("summarize the events", &demo());
-        assert_eq!(plan.calls[0].arguments["group_by"], serde_json::json!(["rule", "namespace", "workload", "pod"]));
+        assert_eq!(
+            plan.calls[0].arguments["group_by"],
+            serde_json::json!(["rule", "namespace", "workload", "pod", "process"])
+        );
     }
 
     #[test]
