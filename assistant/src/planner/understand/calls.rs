@@ -136,7 +136,33 @@ impl<'a> CallBuilder<'a> {
                 }
                 calls
             }
-            Intent::ComparePeriods => vec![self.comparison()],
+            Intent::ComparePeriods => {
+                let comparison = self.comparison();
+                // "Which clusters grew since last week?", 「増えた分はどこのクラスタ?」: the same
+                // periods counted per object, each with its change. Only for all the alerts
+                // (`event_stats` has no category), and only by what the comparison does not
+                // list itself (its rules, workloads, processes, techniques, days).
+                let selects =
+                    self.category.is_some() || !self.entities.rules.is_empty() || !self.entities.tactics.is_empty();
+                let groupings: Vec<&str> = options::group_by(self.question)
+                    .into_iter()
+                    .filter(|grouping| {
+                        !selects
+                            && !matches!(
+                                *grouping,
+                                "day" | "hour" | "rule" | "workload" | "process" | "mitre_technique" | "mitre_tactic"
+                            )
+                    })
+                    .collect();
+                let per_object = (!groupings.is_empty()).then(|| PlannedCall {
+                    tool: "event_stats",
+                    arguments: merge(
+                        &compared_window(&comparison.arguments),
+                        json!({"group_by": groupings, "limit": 10, "compare_previous": true}),
+                    ),
+                });
+                std::iter::once(comparison).chain(per_object).collect()
+            }
             Intent::Count => {
                 let mut group_by = options::group_by(self.question);
                 if group_by.is_empty() {
@@ -748,6 +774,21 @@ fn merge(base: &Value, extra: Value) -> Value {
         merged.extend(extra);
     }
     Value::Object(merged)
+}
+
+/// The current period of a `compare_periods` call as an `event_stats` window: its scope, and
+/// its `last`, `since`/`until`, or the rolling day or week its `period` names.
+fn compared_window(comparison: &Value) -> Value {
+    let mut window = Map::new();
+    for key in ["scope", "last", "since", "until"] {
+        if let Some(value) = comparison.get(key) {
+            window.insert(key.into(), value.clone());
+        }
+    }
+    if let Some(period) = comparison.get("period").and_then(Value::as_str) {
+        window.insert("last".into(), json!(if period == "day" { "1d" } else { "7d" }));
+    }
+    Value::Object(window)
 }
 
 #[cfg(test)]

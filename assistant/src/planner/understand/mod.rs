@@ -537,6 +537,21 @@ mod tests {
     }
 
     #[test]
+    fn a_comparison_by_kind_of_object_counts_each_object_over_the_same_periods() {
+        for question in ["先週比でアラート増えてるクラスタある?", "which clusters grew vs last week?"]
+        {
+            let plan = plan_of(question, &demo());
+            assert_eq!(tools_of(&plan), ["compare_periods", "event_stats"], "{question}");
+            assert_eq!(plan.calls[1].arguments["group_by"], serde_json::json!(["cluster"]), "{question}");
+            assert_eq!(plan.calls[1].arguments["last"], "7d", "{question}");
+            assert_eq!(plan.calls[1].arguments["compare_previous"], true, "{question}");
+        }
+        // A category is compared by compare_periods alone, which lists its own tables.
+        let plan = plan_of("compare recon this week vs last week by cluster", &demo());
+        assert_eq!(tools_of(&plan), ["compare_periods"], "{plan:?}");
+    }
+
+    #[test]
     fn a_summary_groups_by_the_levels_below_its_object() {
         let plan = plan_of("what's going on in namespace storefront", &demo());
         assert_eq!(plan.calls[0].arguments["group_by"], serde_json::json!(["rule", "workload", "pod", "process"]));

@@ -39,7 +39,18 @@ const GROUPING_CUES: &[&str] = &[
     "別",
     "毎",
     "どの",
+    "どこの",
     "内訳",
+    // A trend said of a kind of object: the objects it is said of ("which clusters grew").
+    "grew",
+    "increased",
+    "went up",
+    "spiked",
+    "増えてる",
+    "増えた",
+    "増加した",
+    "減った",
+    "減ってる",
     "多い",
     "ランキング",
 ];
