@@ -490,7 +490,12 @@ impl<'a> CallBuilder<'a> {
         let cue_word = options::search_query(self.question);
         let names_a_value =
             |word: &String| self.entities.values.iter().any(|value| value.text.eq_ignore_ascii_case(word));
-        let query = if self.question.quoted().is_empty() && !cue_word.as_ref().is_some_and(names_a_value) {
+        // A whole alert line pasted in quotes is searched for the values in it (its command
+        // line, addresses, paths), not as one phrase: the line a chat tool shows is seldom
+        // Falco's output word for word.
+        let quoted = self.question.quoted();
+        let pasted_alert_line = quoted.iter().any(|part| part.split_whitespace().count() > PASTED_LINE_WORDS);
+        let query = if (quoted.is_empty() || pasted_alert_line) && !cue_word.as_ref().is_some_and(names_a_value) {
             pasted().or(cue_word)
         } else {
             cue_word.or_else(pasted)
@@ -775,6 +780,9 @@ fn merge(base: &Value, extra: Value) -> Value {
     }
     Value::Object(merged)
 }
+
+/// More words than this in one quoted part make it a pasted alert line rather than a phrase.
+const PASTED_LINE_WORDS: usize = 8;
 
 /// The current period of a `compare_periods` call as an `event_stats` window: its scope, and
 /// its `last`, `since`/`until`, or the rolling day or week its `period` names.

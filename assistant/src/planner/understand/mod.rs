@@ -149,7 +149,11 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         // "Which of those ran the nc to 203.0.113.9?", 「/etc/shadow 読まれたのどの Pod?」: the
         // alerts that mention the value say which pods, and more; only the impact words
         // themselves ask for the workload inventory.
-        Intent::ImpactedWorkloads if !pasted.is_empty() && !question.has_any(&words().impact.all) => Intent::Search,
+        Intent::ImpactedWorkloads
+            if (!pasted.is_empty() || asks_to_search(&question)) && !question.has_any(&words().impact.all) =>
+        {
+            Intent::Search
+        }
         // "Which pods are running the miner?", 「netshoot のイメージ、どのpod?」: the alerts of
         // what ran say which pods, and the pods they hit are listed with them.
         Intent::ImpactedWorkloads
@@ -296,6 +300,12 @@ fn found_in_the_text(entities: &mut entities::Entities, text_found: &dyn Fn(&str
             _ => entities.notices.push(notice),
         }
     }
+}
+
+/// Whether the question says in so many words to search ("search for kworkerd",
+/// 「kworkerd で検索」): the word searched is the subject, whatever else is asked of it.
+fn asks_to_search(question: &Question) -> bool {
+    question.has_any(&words().search_said.all)
 }
 
 /// Whether the question asks which pods (containers, workloads) something ran in.
@@ -534,6 +544,27 @@ mod tests {
         assert_eq!(plan.intent, Intent::Count, "{plan:?}");
         // How many pods a category hit is about the pods, not the category's trend.
         assert_eq!(plan_of("マイナーに感染したpodはいくつ?", &demo()).intent, Intent::ImpactedWorkloads);
+    }
+
+    #[test]
+    fn the_word_after_a_search_cue_is_searched_whatever_else_is_asked() {
+        for (question, query) in [
+            ("find events w/ linpeas", "linpeas"),
+            ("show me alerts where the user is www-data", "www-data"),
+            ("kworkerd で検索。どのPodに落とされてる?", "kworkerd"),
+        ] {
+            let plan = plan_of(question, &demo());
+            assert_eq!(plan.intent, Intent::Search, "{question}: {plan:?}");
+            assert_eq!(plan.calls[0].arguments["query"], query, "{question}");
+        }
+        // A whole alert line pasted in quotes is searched for its values, not as one phrase.
+        let plan = plan_of(
+            r#"from slack: "Critical reverse shell from web server seen | user=www-data connection=203.0.113.7:4444" where else?"#,
+            &demo(),
+        );
+        assert_eq!(plan.calls[0].tool, "search_events", "{plan:?}");
+        let query = plan.calls[0].arguments["query"].as_str().unwrap_or_default();
+        assert!(query.contains("203.0.113.7") && !query.contains("reverse shell"), "{query}");
     }
 
     #[test]

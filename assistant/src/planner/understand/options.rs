@@ -264,6 +264,9 @@ pub fn search_query(question: &Question) -> Option<String> {
         "look up ",
         "lookup ",
         "find the ",
+        "w/ ",
+        "anything with ",
+        "user is ",
     ] {
         if let Some(position) = super::text::find_phrase(&question.folded, cue.trim_end()) {
             let rest = &question.folded[position + cue.trim_end().len()..];
