@@ -161,7 +161,17 @@ impl<'a> CallBuilder<'a> {
                         json!({"group_by": groupings, "limit": 10, "compare_previous": true}),
                     ),
                 });
-                std::iter::once(comparison).chain(per_object).collect()
+                // A category compared ("weekly recon report for prod-recon-eks") is also set
+                // against every alert of the scope in the same two periods: analysts read the
+                // report as about the cluster too, and the part is clearer beside the whole.
+                let whole_scope = selects.then(|| PlannedCall {
+                    tool: "event_stats",
+                    arguments: merge(
+                        &compared_window(&comparison.arguments),
+                        json!({"group_by": ["priority"], "limit": 5, "compare_previous": true}),
+                    ),
+                });
+                std::iter::once(comparison).chain(per_object).chain(whole_scope).collect()
             }
             Intent::Count => {
                 let mut group_by = options::group_by(self.question);

@@ -577,9 +577,27 @@ mod tests {
             assert_eq!(plan.calls[1].arguments["last"], "7d", "{question}");
             assert_eq!(plan.calls[1].arguments["compare_previous"], true, "{question}");
         }
-        // A category is compared by compare_periods alone, which lists its own tables.
+        // A category is compared with its own tables, and set against every alert of the
+        // scope over the same periods.
         let plan = plan_of("compare recon this week vs last week by cluster", &demo());
-        assert_eq!(tools_of(&plan), ["compare_periods"], "{plan:?}");
+        assert_eq!(tools_of(&plan), ["compare_periods", "event_stats"], "{plan:?}");
+        assert_eq!(plan.calls[1].arguments["group_by"], serde_json::json!(["priority"]), "{plan:?}");
+        assert!(plan.calls[1].arguments.get("category").is_none(), "{plan:?}");
+    }
+
+    #[test]
+    fn wordings_found_missing_by_the_ninth_writer() {
+        for (question, intent) in [
+            ("rm /var/log/dpkg.log keeps firing on httpd. whats launching it?", Intent::RootCause),
+            ("リバースシェル取られた後、何された?", Intent::AttackPath),
+            ("which apps were they poking at", Intent::ImpactedWorkloads),
+            ("walk me through the attack on risk-10-aws-bedrock-java step by step", Intent::AttackPath),
+        ] {
+            assert_eq!(plan_of(question, &demo()).intent, intent, "{question}");
+        }
+        // A kind word that ends a name ("…-node") introduces no name after it.
+        let plan = plan_of("attack on risk-10-aws-bedrock-java-node step by step", &demo());
+        assert!(!plan.scope.contains("hostname"), "{}", plan.scope);
     }
 
     #[test]

@@ -47,6 +47,8 @@ const GROUPING_CUES: &[&str] = &[
     "went up",
     "spiked",
     "増えてる",
+    "急増",
+    "激増",
     "増えた",
     "増加した",
     "減った",
