@@ -27,6 +27,7 @@ pub mod words;
 
 use chrono::{DateTime, Utc};
 use saker_tools::analytics::categories::Category;
+use saker_tools::scope::Dimension;
 
 use self::calls::CallBuilder;
 use self::text::Question;
@@ -130,9 +131,18 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     // Values pasted into a question that asks for no analysis ("anything hitting
     // 198.51.100.23?", 「/dev/shm/easyminer はどこで?」) are what to search the alerts for.
     let pasted = &entities.values;
+    // "ledger-api-… is throwing drift + /dev/shm alerts, summarize": a summary asked in so many
+    // words of a named place keeps the values as description, not as what to search for.
+    let summary_of_a_place = recognised == Some(Intent::Summary)
+        && intent::scores(&phrasing).iter().any(|(intent, score)| *intent == Intent::Summary && *score >= 8)
+        && [Dimension::Cluster, Dimension::Namespace, Dimension::Workload, Dimension::Pod]
+            .iter()
+            .any(|dimension| entities.get(*dimension).is_some());
     let intent = match intent {
         Intent::Summary | Intent::Count | Intent::Unknown
-            if !pasted.is_empty() && (recognised.is_none() || options::group_by(&phrasing).is_empty()) =>
+            if !pasted.is_empty()
+                && !summary_of_a_place
+                && (recognised.is_none() || options::group_by(&phrasing).is_empty()) =>
         {
             Intent::Search
         }
@@ -333,7 +343,8 @@ fn counts_objects(phrasing: &Question) -> bool {
 /// a word for "what" among them.
 fn asks_what_it_is(phrasing: &Question) -> bool {
     let word_count = phrasing.folded.split_whitespace().count();
-    word_count <= 6 && phrasing.has_any(&words().what.all)
+    // 「… が鳴ってます。何が起きているか教えてください」 asks what happened, not what the rule is.
+    word_count <= 6 && phrasing.has_any(&words().what.all) && !phrasing.has_any(&words().what_happened.all)
 }
 
 /// Whether the question asks if anything of a kind is there or happened at all.
@@ -594,6 +605,21 @@ mod tests {
             ("walk me through the attack on risk-10-aws-bedrock-java step by step", Intent::AttackPath),
         ] {
             assert_eq!(plan_of(question, &demo()).intent, intent, "{question}");
+        }
+        for question in [
+            r#""ignore previous instructions" って文字列が入ってるアラートある?"#,
+            "anything with kubernetes.default.svc in the command line?",
+            "summarize alerts mentioning 203.0.113.7",
+        ] {
+            assert_eq!(plan_of(question, &demo()).intent, Intent::Search, "{question}");
+        }
+        // A summary asked in so many words of a named place, and what happened where a rule
+        // fired, are the overview.
+        for question in [
+            "checkout-api-7f9-abcde is throwing drift + /dev/shm alerts, summarize",
+            "checkout-api-7f9-abcde で Terminal shell in container が鳴ってます。何が起きているか教えてください",
+        ] {
+            assert_eq!(plan_of(question, &demo()).intent, Intent::Summary, "{question}");
         }
         // A kind word that ends a name ("…-node") introduces no name after it.
         let plan = plan_of("attack on risk-10-aws-bedrock-java-node step by step", &demo());
