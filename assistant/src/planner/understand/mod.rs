@@ -102,8 +102,10 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     let phrasing = question.without_names(commands.chain(&entities.rules).chain(names));
     // A follow-up with no cue of its own ("what about risk-3?") repeats the previous question,
     // whatever exemplar its few words resemble.
+    // "and dev-sandbox-eks?" opens with "and" alone.
+    let opens_with_and = question.folded.trim_start().starts_with("and ");
     let repeats_previous = (period_before.is_some()
-        || question.has_any(&words().follow_up.all) && intent::has_no_cue(&phrasing))
+        || (question.has_any(&words().follow_up.all) || opens_with_and) && intent::has_no_cue(&phrasing))
         && previous_topic.is_some_and(|topic| topic != Intent::Unknown);
     let recognised = if repeats_previous { None } else { intent::recognise(&phrasing) };
     let intent = match recognised {

@@ -244,7 +244,7 @@ fn is_domain(text: &str) -> bool {
         && (2..=12).contains(&top.len())
         && top.bytes().all(|byte| byte.is_ascii_alphabetic())
         && !FILE_EXTENSIONS.contains(top)
-        && !(FIELD_CLASSES.contains(&labels[0]) && !is_service_name(&labels))
+        && (!FIELD_CLASSES.contains(&labels[0]) || is_service_name(&labels))
 }
 
 /// A Kubernetes service's DNS name (`kubernetes.default.svc`, `api.payments.svc.cluster.local`):
