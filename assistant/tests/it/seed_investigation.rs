@@ -226,7 +226,8 @@ async fn the_weekly_reconnaissance_question() {
     for (question, language) in [(WEEKLY_RECONNAISSANCE.1, Language::Ja), (WEEKLY_RECONNAISSANCE.0, Language::En)] {
         let answer = ask(&orchestrator, None, "", question).await;
         assert_eq!(answer.language, language);
-        assert_eq!(tools(&answer), vec!["compare_periods"]);
+        // The category, then every alert of the scope in the same periods for comparison.
+        assert_eq!(tools(&answer), vec!["compare_periods", "event_stats"]);
         assert_eq!(answer.steps[0].arguments["category"], "reconnaissance");
         assert_eq!(answer.steps[0].arguments["last"], "7d");
         assert_mentions(&answer, &facts);

@@ -240,6 +240,10 @@ pub fn requested_history(question: &Question) -> bool {
 
 /// Where the question asks to escalate, if it does.
 pub fn requested_escalation(question: &Question) -> Option<EscalationTarget> {
+    // An alert pasted in quotes ("… remote file copy …") asks for nothing, and text pasted
+    // from Slack is not a request to post to it.
+    let quoted = question.quoted();
+    let question = &question.without_names(quoted.iter());
     let asks = question.has_any(&["escalate", "send", "post", "open", "create", "file", "notify", "share"])
         || ["エスカレ", "送って", "送信", "通知", "起票", "作成して", "共有"]
             .iter()
@@ -249,7 +253,7 @@ pub fn requested_escalation(question: &Question) -> Option<EscalationTarget> {
     }
     if question.has_any(&["jira", "ticket", "issue"]) || question.folded.contains("チケット") {
         Some(EscalationTarget::Jira)
-    } else if question.has("slack") {
+    } else if question.has("slack") && !question.has_any(&["from slack", "in slack", "on slack"]) {
         Some(EscalationTarget::Slack)
     } else {
         None
@@ -335,5 +339,7 @@ mod tests {
         );
         assert_eq!(requested_escalation(&Question::new("Jiraチケットを起票して")), Some(EscalationTarget::Jira));
         assert_eq!(requested_escalation(&Question::new("Summarize the events.")), None);
+        let pasted = r#"pasting from slack: "Notice Ingress remote file copy tool launched" -- where else?"#;
+        assert_eq!(requested_escalation(&Question::new(pasted)), None);
     }
 }

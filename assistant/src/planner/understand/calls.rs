@@ -76,8 +76,10 @@ impl<'a> CallBuilder<'a> {
                 // The levels below the object in focus, down to the pods and the processes
                 // that ran there: a namespace's summary names its pods, not itself again.
                 let names = |dimension: Dimension| self.analyst_scope_names(dimension);
+                // The processes last: what ran is what an analyst looks for first in a
+                // summary (the miner, the scanner), and no other grouping names it.
                 let group_by = if clusters_asked {
-                    json!(["cluster", "rule", "namespace", "workload"])
+                    json!(["cluster", "rule", "namespace", "workload", "process"])
                 } else if self.focus.pod.is_some() || self.focus.container.is_some() || names(Dimension::Pod) {
                     json!(["rule", "process"])
                 } else if self.focus.workload.is_some() || names(Dimension::Workload) {
@@ -85,7 +87,7 @@ impl<'a> CallBuilder<'a> {
                 } else if self.focus.namespace.is_some() || names(Dimension::Namespace) {
                     json!(["rule", "workload", "pod", "process"])
                 } else {
-                    json!(["rule", "namespace", "workload", "pod"])
+                    json!(["rule", "namespace", "workload", "pod", "process"])
                 };
                 vec![call("event_stats", json!({"group_by": group_by, "limit": 10}))]
             }
@@ -134,7 +136,43 @@ impl<'a> CallBuilder<'a> {
                 }
                 calls
             }
-            Intent::ComparePeriods => vec![self.comparison()],
+            Intent::ComparePeriods => {
+                let comparison = self.comparison();
+                // "Which clusters grew since last week?", 「増えた分はどこのクラスタ?」: the same
+                // periods counted per object, each with its change. Only for all the alerts
+                // (`event_stats` has no category), and only by what the comparison does not
+                // list itself (its rules, workloads, processes, techniques, days).
+                let selects =
+                    self.category.is_some() || !self.entities.rules.is_empty() || !self.entities.tactics.is_empty();
+                let groupings: Vec<&str> = options::group_by(self.question)
+                    .into_iter()
+                    .filter(|grouping| {
+                        !selects
+                            && !matches!(
+                                *grouping,
+                                "day" | "hour" | "rule" | "workload" | "process" | "mitre_technique" | "mitre_tactic"
+                            )
+                    })
+                    .collect();
+                let per_object = (!groupings.is_empty()).then(|| PlannedCall {
+                    tool: "event_stats",
+                    arguments: merge(
+                        &compared_window(&comparison.arguments),
+                        json!({"group_by": groupings, "limit": 10, "compare_previous": true}),
+                    ),
+                });
+                // A category compared ("weekly recon report for prod-recon-eks") is also set
+                // against every alert of the scope in the same two periods: analysts read the
+                // report as about the cluster too, and the part is clearer beside the whole.
+                let whole_scope = selects.then(|| PlannedCall {
+                    tool: "event_stats",
+                    arguments: merge(
+                        &compared_window(&comparison.arguments),
+                        json!({"group_by": ["priority"], "limit": 5, "compare_previous": true}),
+                    ),
+                });
+                std::iter::once(comparison).chain(per_object).chain(whole_scope).collect()
+            }
             Intent::Count => {
                 let mut group_by = options::group_by(self.question);
                 if group_by.is_empty() {
@@ -462,7 +500,12 @@ impl<'a> CallBuilder<'a> {
         let cue_word = options::search_query(self.question);
         let names_a_value =
             |word: &String| self.entities.values.iter().any(|value| value.text.eq_ignore_ascii_case(word));
-        let query = if self.question.quoted().is_empty() && !cue_word.as_ref().is_some_and(names_a_value) {
+        // A whole alert line pasted in quotes is searched for the values in it (its command
+        // line, addresses, paths), not as one phrase: the line a chat tool shows is seldom
+        // Falco's output word for word.
+        let quoted = self.question.quoted();
+        let pasted_alert_line = quoted.iter().any(|part| part.split_whitespace().count() > PASTED_LINE_WORDS);
+        let query = if (quoted.is_empty() || pasted_alert_line) && !cue_word.as_ref().is_some_and(names_a_value) {
             pasted().or(cue_word)
         } else {
             cue_word.or_else(pasted)
@@ -746,6 +789,24 @@ fn merge(base: &Value, extra: Value) -> Value {
         merged.extend(extra);
     }
     Value::Object(merged)
+}
+
+/// More words than this in one quoted part make it a pasted alert line rather than a phrase.
+const PASTED_LINE_WORDS: usize = 8;
+
+/// The current period of a `compare_periods` call as an `event_stats` window: its scope, and
+/// its `last`, `since`/`until`, or the rolling day or week its `period` names.
+fn compared_window(comparison: &Value) -> Value {
+    let mut window = Map::new();
+    for key in ["scope", "last", "since", "until"] {
+        if let Some(value) = comparison.get(key) {
+            window.insert(key.into(), value.clone());
+        }
+    }
+    if let Some(period) = comparison.get("period").and_then(Value::as_str) {
+        window.insert("last".into(), json!(if period == "day" { "1d" } else { "7d" }));
+    }
+    Value::Object(window)
 }
 
 #[cfg(test)]

@@ -622,11 +622,13 @@ fn adjacent_keyword(question: &Question, token: Token<'_>) -> Option<Dimension> 
                     if word.ends_with('s') || *word == "binary" {
                         return false;
                     }
+                    // A keyword that ends a name ("risk-7-aws-iam-privileged-node step")
+                    // introduces nothing.
                     before.ends_with(word)
                         && before[..before.len() - word.len()]
                             .chars()
                             .next_back()
-                            .is_none_or(|c| !c.is_ascii_alphanumeric())
+                            .is_none_or(|c| !c.is_ascii_alphanumeric() && !matches!(c, '-' | '_' | '.' | '/'))
                 } else {
                     after.starts_with(word)
                 }

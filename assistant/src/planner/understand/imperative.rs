@@ -111,6 +111,23 @@ const PARTICIPLES: &[(&str, ActionKind)] = &[
 ];
 
 /// Nouns after which a verb word is a noun phrase ("kill chain for the wordpress compromise").
+/// Words that propose an action named next in its -ing form ("propose killing ...").
+const PROPOSING: &[&str] = &["propose ", "suggest ", "recommend ", "go ahead with ", "start "];
+
+/// The -ing forms of the verbs, with the verb they are read as.
+const GERUNDS: &[(&str, &str)] = &[
+    ("killing", "kill"),
+    ("terminating", "terminate"),
+    ("stopping", "stop"),
+    ("pausing", "pause"),
+    ("freezing", "freeze"),
+    ("isolating", "isolate"),
+    ("containing", "contain"),
+    ("quarantining", "quarantine"),
+    ("deleting", "delete"),
+    ("blocking", "block"),
+];
+
 const NOT_OBJECTS: &[&str] = &["chain", "switch", "list", "path"];
 
 /// Japanese containment verbs in their te-form (the request form and its casual endings follow
@@ -225,6 +242,12 @@ pub fn containment(question: &Question, names_a_process: bool, names_a_file: boo
         || text.contains("バイナリ");
     Some(match verb {
         ActionKind::IsolateWorkload if file && question.has("quarantine") => ActionKind::QuarantineFile,
+        // "isolate /tmp/linpeas.sh on the wordpress pod": the object isolated is the file.
+        ActionKind::IsolateWorkload
+            if names_a_file && ["isolate /", "contain /"].iter().any(|verb| text.contains(verb)) =>
+        {
+            ActionKind::QuarantineFile
+        }
         ActionKind::IsolateWorkload if file && text.contains("隔離") && !question.has_any(&["pod", "pods"]) => {
             ActionKind::QuarantineFile
         }
@@ -263,6 +286,23 @@ fn english_verb(question: &Question) -> Option<ActionKind> {
             if let Some(kind) = wanted_done(rest) {
                 return Some(kind);
             }
+            // "propose killing the ledger-api container": the action proposed, in its verb form.
+            let proposed = PROPOSING.iter().find_map(|lead| rest.strip_prefix(lead)).and_then(|object| {
+                GERUNDS.iter().find_map(|(gerund, verb)| {
+                    object
+                        .strip_prefix(gerund)
+                        .filter(|tail| tail.is_empty() || tail.starts_with(' '))
+                        .map(|tail| (*verb, tail))
+                })
+            });
+            let gerund_as_verb;
+            let rest = match proposed {
+                Some((verb, tail)) => {
+                    gerund_as_verb = format!("{verb}{tail}");
+                    gerund_as_verb.as_str()
+                }
+                None => rest,
+            };
             // "netpol-isolate the build-agent pods", "net-isolate it": the verb after a
             // hyphenated prefix that says how.
             let rest = match rest.split_once(' ').map_or(rest, |(first, _)| first).rsplit_once('-') {
@@ -285,7 +325,9 @@ fn english_verb(question: &Question) -> Option<ActionKind> {
 
 /// The te-form verb of a Japanese request.
 fn japanese_verb(question: &Question) -> Option<ActionKind> {
-    let text: String = question.folded.chars().filter(|character| !character.is_whitespace()).collect();
+    // An aside in parentheses (「一時停止(pause)できますか」) is passed over.
+    let text: String =
+        without_asides(&question.folded).chars().filter(|character| !character.is_whitespace()).collect();
     if NOT_A_REQUEST_JA.iter().any(|phrase| text.contains(phrase)) {
         return None;
     }
@@ -326,6 +368,21 @@ fn japanese_verb(question: &Question) -> Option<ActionKind> {
 
 /// "I want X network isolated", "get the pod killed": wanting the deed done, said with its
 /// past participle, in a sentence that is not a question.
+/// The text without what is in parentheses, ASCII or full-width.
+fn without_asides(text: &str) -> String {
+    let mut kept = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    for character in text.chars() {
+        match character {
+            '(' | '（' => depth += 1,
+            ')' | '）' if depth > 0 => depth -= 1,
+            _ if depth == 0 => kept.push(character),
+            _ => {}
+        }
+    }
+    kept
+}
+
 fn wanted_done(sentence: &str) -> Option<ActionKind> {
     let first = sentence.split_whitespace().next()?;
     if QUESTION_OPENERS.contains(&first)
@@ -368,6 +425,15 @@ mod tests {
         assert_eq!(containment(&Question::new("nc、kill して"), true, false), Some(ActionKind::KillProcess));
         assert_eq!(containment(&Question::new("quarantine /dev/shm/x"), false, true), Some(ActionKind::QuarantineFile));
         assert_eq!(kind("その3つのpod止めたい"), Some(ActionKind::StopContainer));
+        assert_eq!(
+            kind("propose killing the ledger-api container, its clearly compromized"),
+            Some(ActionKind::KillContainer)
+        );
+        assert_eq!(kind("checkout-api のPod、いったん一時停止(pause)できますか"), Some(ActionKind::PauseContainer));
+        assert_eq!(
+            containment(&Question::new("isolate /tmp/linpeas.sh on the wordpress pod"), false, true),
+            Some(ActionKind::QuarantineFile)
+        );
         assert_eq!(kind("cut every pod that talked to the pool off the network"), Some(ActionKind::IsolateWorkload));
         assert_eq!(kind("cut egress for all of them"), Some(ActionKind::IsolateWorkload));
         assert_eq!(kind("ok i want ledger-api network isolated, my call"), Some(ActionKind::IsolateWorkload));

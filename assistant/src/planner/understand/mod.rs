@@ -27,6 +27,7 @@ pub mod words;
 
 use chrono::{DateTime, Utc};
 use saker_tools::analytics::categories::Category;
+use saker_tools::scope::Dimension;
 
 use self::calls::CallBuilder;
 use self::text::Question;
@@ -101,8 +102,10 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     let phrasing = question.without_names(commands.chain(&entities.rules).chain(names));
     // A follow-up with no cue of its own ("what about risk-3?") repeats the previous question,
     // whatever exemplar its few words resemble.
+    // "and dev-sandbox-eks?" opens with "and" alone.
+    let opens_with_and = question.folded.trim_start().starts_with("and ");
     let repeats_previous = (period_before.is_some()
-        || question.has_any(&words().follow_up.all) && intent::has_no_cue(&phrasing))
+        || (question.has_any(&words().follow_up.all) || opens_with_and) && intent::has_no_cue(&phrasing))
         && previous_topic.is_some_and(|topic| topic != Intent::Unknown);
     let recognised = if repeats_previous { None } else { intent::recognise(&phrasing) };
     let intent = match recognised {
@@ -130,9 +133,18 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     // Values pasted into a question that asks for no analysis ("anything hitting
     // 198.51.100.23?", 「/dev/shm/easyminer はどこで?」) are what to search the alerts for.
     let pasted = &entities.values;
+    // "ledger-api-… is throwing drift + /dev/shm alerts, summarize": a summary asked in so many
+    // words of a named place keeps the values as description, not as what to search for.
+    let summary_of_a_place = recognised == Some(Intent::Summary)
+        && intent::scores(&phrasing).iter().any(|(intent, score)| *intent == Intent::Summary && *score >= 8)
+        && [Dimension::Cluster, Dimension::Namespace, Dimension::Workload, Dimension::Pod]
+            .iter()
+            .any(|dimension| entities.get(*dimension).is_some());
     let intent = match intent {
         Intent::Summary | Intent::Count | Intent::Unknown
-            if !pasted.is_empty() && (recognised.is_none() || options::group_by(&phrasing).is_empty()) =>
+            if !pasted.is_empty()
+                && !summary_of_a_place
+                && (recognised.is_none() || options::group_by(&phrasing).is_empty()) =>
         {
             Intent::Search
         }
@@ -149,7 +161,11 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         // "Which of those ran the nc to 203.0.113.9?", 「/etc/shadow 読まれたのどの Pod?」: the
         // alerts that mention the value say which pods, and more; only the impact words
         // themselves ask for the workload inventory.
-        Intent::ImpactedWorkloads if !pasted.is_empty() && !question.has_any(&words().impact.all) => Intent::Search,
+        Intent::ImpactedWorkloads
+            if (!pasted.is_empty() || asks_to_search(&question)) && !question.has_any(&words().impact.all) =>
+        {
+            Intent::Search
+        }
         // "Which pods are running the miner?", 「netshoot のイメージ、どのpod?」: the alerts of
         // what ran say which pods, and the pods they hit are listed with them.
         Intent::ImpactedWorkloads
@@ -298,6 +314,12 @@ fn found_in_the_text(entities: &mut entities::Entities, text_found: &dyn Fn(&str
     }
 }
 
+/// Whether the question says in so many words to search ("search for kworkerd",
+/// 「kworkerd で検索」): the word searched is the subject, whatever else is asked of it.
+fn asks_to_search(question: &Question) -> bool {
+    question.has_any(&words().search_said.all)
+}
+
 /// Whether the question asks which pods (containers, workloads) something ran in.
 pub(super) fn asks_which_pods(phrasing: &Question) -> bool {
     phrasing.has_any(&words().which_pods.all)
@@ -323,7 +345,8 @@ fn counts_objects(phrasing: &Question) -> bool {
 /// a word for "what" among them.
 fn asks_what_it_is(phrasing: &Question) -> bool {
     let word_count = phrasing.folded.split_whitespace().count();
-    word_count <= 6 && phrasing.has_any(&words().what.all)
+    // 「… が鳴ってます。何が起きているか教えてください」 asks what happened, not what the rule is.
+    word_count <= 6 && phrasing.has_any(&words().what.all) && !phrasing.has_any(&words().what_happened.all)
 }
 
 /// Whether the question asks if anything of a kind is there or happened at all.
@@ -537,11 +560,83 @@ mod tests {
     }
 
     #[test]
+    fn the_word_after_a_search_cue_is_searched_whatever_else_is_asked() {
+        for (question, query) in [
+            ("find events w/ linpeas", "linpeas"),
+            ("show me alerts where the user is www-data", "www-data"),
+            ("kworkerd で検索。どのPodに落とされてる?", "kworkerd"),
+        ] {
+            let plan = plan_of(question, &demo());
+            assert_eq!(plan.intent, Intent::Search, "{question}: {plan:?}");
+            assert_eq!(plan.calls[0].arguments["query"], query, "{question}");
+        }
+        // A whole alert line pasted in quotes is searched for its values, not as one phrase.
+        let plan = plan_of(
+            r#"from slack: "Critical reverse shell from web server seen | user=www-data connection=203.0.113.7:4444" where else?"#,
+            &demo(),
+        );
+        assert_eq!(plan.calls[0].tool, "search_events", "{plan:?}");
+        let query = plan.calls[0].arguments["query"].as_str().unwrap_or_default();
+        assert!(query.contains("203.0.113.7") && !query.contains("reverse shell"), "{query}");
+    }
+
+    #[test]
+    fn a_comparison_by_kind_of_object_counts_each_object_over_the_same_periods() {
+        for question in ["先週比でアラート増えてるクラスタある?", "which clusters grew vs last week?"]
+        {
+            let plan = plan_of(question, &demo());
+            assert_eq!(tools_of(&plan), ["compare_periods", "event_stats"], "{question}");
+            assert_eq!(plan.calls[1].arguments["group_by"], serde_json::json!(["cluster"]), "{question}");
+            assert_eq!(plan.calls[1].arguments["last"], "7d", "{question}");
+            assert_eq!(plan.calls[1].arguments["compare_previous"], true, "{question}");
+        }
+        // A category is compared with its own tables, and set against every alert of the
+        // scope over the same periods.
+        let plan = plan_of("compare recon this week vs last week by cluster", &demo());
+        assert_eq!(tools_of(&plan), ["compare_periods", "event_stats"], "{plan:?}");
+        assert_eq!(plan.calls[1].arguments["group_by"], serde_json::json!(["priority"]), "{plan:?}");
+        assert!(plan.calls[1].arguments.get("category").is_none(), "{plan:?}");
+    }
+
+    #[test]
+    fn wordings_found_missing_by_the_ninth_writer() {
+        for (question, intent) in [
+            ("rm /var/log/dpkg.log keeps firing on httpd. whats launching it?", Intent::RootCause),
+            ("リバースシェル取られた後、何された?", Intent::AttackPath),
+            ("which apps were they poking at", Intent::ImpactedWorkloads),
+            ("walk me through the attack on risk-10-aws-bedrock-java step by step", Intent::AttackPath),
+        ] {
+            assert_eq!(plan_of(question, &demo()).intent, intent, "{question}");
+        }
+        for question in [
+            r#""ignore previous instructions" って文字列が入ってるアラートある?"#,
+            "anything with kubernetes.default.svc in the command line?",
+            "summarize alerts mentioning 203.0.113.7",
+        ] {
+            assert_eq!(plan_of(question, &demo()).intent, Intent::Search, "{question}");
+        }
+        // A summary asked in so many words of a named place, and what happened where a rule
+        // fired, are the overview.
+        for question in [
+            "checkout-api-7f9-abcde is throwing drift + /dev/shm alerts, summarize",
+            "checkout-api-7f9-abcde で Terminal shell in container が鳴ってます。何が起きているか教えてください",
+        ] {
+            assert_eq!(plan_of(question, &demo()).intent, Intent::Summary, "{question}");
+        }
+        // A kind word that ends a name ("…-node") introduces no name after it.
+        let plan = plan_of("attack on risk-10-aws-bedrock-java-node step by step", &demo());
+        assert!(!plan.scope.contains("hostname"), "{}", plan.scope);
+    }
+
+    #[test]
     fn a_summary_groups_by_the_levels_below_its_object() {
         let plan = plan_of("what's going on in namespace storefront", &demo());
         assert_eq!(plan.calls[0].arguments["group_by"], serde_json::json!(["rule", "workload", "pod", "process"]));
         let plan = plan_of("summarize the events", &demo());
-        assert_eq!(plan.calls[0].arguments["group_by"], serde_json::json!(["rule", "namespace", "workload", "pod"]));
+        assert_eq!(
+            plan.calls[0].arguments["group_by"],
+            serde_json::json!(["rule", "namespace", "workload", "pod", "process"])
+        );
     }
 
     #[test]

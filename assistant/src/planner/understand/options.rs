@@ -39,7 +39,20 @@ const GROUPING_CUES: &[&str] = &[
     "別",
     "毎",
     "どの",
+    "どこの",
     "内訳",
+    // A trend said of a kind of object: the objects it is said of ("which clusters grew").
+    "grew",
+    "increased",
+    "went up",
+    "spiked",
+    "増えてる",
+    "急増",
+    "激増",
+    "増えた",
+    "増加した",
+    "減った",
+    "減ってる",
     "多い",
     "ランキング",
 ];
@@ -253,6 +266,9 @@ pub fn search_query(question: &Question) -> Option<String> {
         "look up ",
         "lookup ",
         "find the ",
+        "w/ ",
+        "anything with ",
+        "user is ",
     ] {
         if let Some(position) = super::text::find_phrase(&question.folded, cue.trim_end()) {
             let rest = &question.folded[position + cue.trim_end().len()..];

@@ -244,7 +244,14 @@ fn is_domain(text: &str) -> bool {
         && (2..=12).contains(&top.len())
         && top.bytes().all(|byte| byte.is_ascii_alphabetic())
         && !FILE_EXTENSIONS.contains(top)
-        && !FIELD_CLASSES.contains(&labels[0])
+        && (!FIELD_CLASSES.contains(&labels[0]) || is_service_name(&labels))
+}
+
+/// A Kubernetes service's DNS name (`kubernetes.default.svc`, `api.payments.svc.cluster.local`):
+/// a domain even where its first label is a field class, since no field ends in `svc` or has
+/// `default` for an object kind.
+fn is_service_name(labels: &[&str]) -> bool {
+    labels.contains(&"svc") || (labels.first() == Some(&"kubernetes") && labels.get(1) == Some(&"default"))
 }
 
 /// The classes of Falco's field names (`proc.name`, `fd.sip`, `k8s.ns.name`): a dotted word
@@ -436,6 +443,15 @@ mod tests {
         assert_eq!(values("any alerts w/ user www-data?"), vec![(ValueKind::User, "www-data".into())]);
         assert_eq!(values("www-data ユーザーの操作"), vec![(ValueKind::User, "www-data".into())]);
         assert!(values("which user ran it? the user is unknown").is_empty());
+    }
+
+    #[test]
+    fn service_names_are_domains_and_field_names_are_not() {
+        assert_eq!(
+            values("anything with kubernetes.default.svc in it"),
+            vec![(ValueKind::Domain, "kubernetes.default.svc".into())]
+        );
+        assert!(values("group by kubernetes.cluster.name").is_empty());
     }
 
     #[test]

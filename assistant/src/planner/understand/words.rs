@@ -63,6 +63,8 @@ pub struct Words {
     pub what: WordList,
     /// English: opens a yes-or-no question; Japanese: ends one.
     pub whether: WordList,
+    /// Says in so many words to search the alerts for a word.
+    pub search_said: WordList,
     /// Asks what happened, not whether anything did (「何があった?」, 「何された?」).
     pub what_happened: WordList,
     /// Asks which pods (containers, workloads) something ran in.
@@ -120,6 +122,7 @@ impl Words {
             what: take("what")?,
             whether: take("whether")?,
             what_happened: take("what_happened")?,
+            search_said: take("search_said")?,
             which_pods: take("which_pods")?,
             widen: take("widen")?,
         };
