@@ -90,3 +90,30 @@ fn an_index_built_with_other_fields_is_refused_with_what_to_do() {
     assert!(matches!(error, saker_tools::store::StoreError::IncompatibleIndex { .. }), "{error}");
     assert!(error.to_string().contains("ingest the alerts again"), "{error}");
 }
+
+#[test]
+fn a_store_of_many_small_segments_answers_as_one_loaded_at_once() {
+    use saker_tools::store::index::WriterSettings;
+
+    use crate::store_suite::{Backend, assert_same_answers, ingest_inputs, loaded};
+
+    let at_once = loaded(Backend::Tantivy);
+    let directory = tempfile::tempdir().expect("tempdir");
+    let store = TantivyStore::open(directory.path()).expect("open");
+    // Commits of 7 alerts, and merges capped at 20 alerts: dozens of segments, merged while
+    // the load goes on, none of them (merged or not) over the cap.
+    let max_merged_docs = 20;
+    store.set_writer_settings(WriterSettings { max_merged_docs, ..WriterSettings::default() });
+    let summary = ingest_inputs(&store, 7);
+    assert_eq!(summary.rejected, 0, "{:?}", summary.rejections);
+    store.refresh().expect("refresh");
+
+    let sizes = store.segment_sizes().expect("segments");
+    assert!(sizes.len() > 10, "{sizes:?}");
+    assert!(sizes.iter().all(|&size| size <= max_merged_docs), "{sizes:?}");
+    // A segment over one commit's alerts is a merge's: the writer merged, within the cap.
+    assert!(sizes.iter().any(|&size| size > 7), "no merge ran: {sizes:?}");
+    assert_eq!(sizes.iter().map(|&size| u64::from(size)).sum::<u64>(), store.len().expect("len"));
+    assert!(at_once.store.len().expect("len") > u64::from(max_merged_docs) * 10);
+    assert_same_answers(at_once.store.as_ref(), &store);
+}

@@ -12,7 +12,11 @@ use super::reference::filter;
 fn both_backends_answer_identically() {
     let tantivy = loaded(Backend::Tantivy);
     let postgres = loaded(Backend::Postgres);
-    let (left, right): (&dyn AlertStore, &dyn AlertStore) = (tantivy.store.as_ref(), postgres.store.as_ref());
+    assert_same_answers(tantivy.store.as_ref(), postgres.store.as_ref());
+}
+
+/// Two stores holding the same alerts answer a broad set of queries identically.
+pub fn assert_same_answers(left: &dyn AlertStore, right: &dyn AlertStore) {
     let now = crate::support::demo_now();
     let week = TimeRange::resolve(None, None, Some("7d"), now).expect("range");
     let groupings: [&[Dimension]; 4] = [

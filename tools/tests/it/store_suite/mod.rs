@@ -11,7 +11,8 @@ mod ingest;
 mod queries;
 mod reference;
 
-pub use backend::Backend;
+pub use agreement::assert_same_answers;
+pub use backend::{Backend, ingest_inputs, loaded};
 
 /// Runs each named test function on every backend, as `<backend>::<name>`.
 macro_rules! store_tests {
