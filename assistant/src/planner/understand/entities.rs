@@ -23,6 +23,9 @@ pub struct Entities {
     pub linked: Vec<(Dimension, String)>,
     /// Rules named in the question (as stored).
     pub rules: Vec<String>,
+    /// Those of [`Entities::rules`] linked by one distinctive word of their names ("cron"),
+    /// not by name: the loosest link, the first left out when the names together match nothing.
+    pub rules_by_word: Vec<String>,
     /// An alert id.
     pub alert_id: Option<String>,
     /// MITRE technique IDs (`T1059.004`).
@@ -278,6 +281,7 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
             for rule in rules {
                 if !entities.rules.contains(rule) {
                     entities.rules.push(rule.clone());
+                    entities.rules_by_word.push(rule.clone());
                 }
             }
             return;
