@@ -107,7 +107,7 @@ const KIND_PHRASES: &[(ActionKind, &[&str], &[&str])] = &[
 ];
 
 /// Verbs that, with "process" or a process word, ask to kill a process.
-const KILL_VERBS: &[&str] = &["kill", "terminate", "stop"];
+const KILL_VERBS: &[&str] = &["kill", "terminate", "stop", "nuke"];
 const KILL_VERBS_JA: &[&str] = &["停止", "終了", "強制終了", "kill", "キル"];
 
 /// Japanese words for processes, and the English word matched against process names.
@@ -132,7 +132,8 @@ pub fn requested_action(question: &Question) -> Option<ActionRequest> {
         .map(|(kind, _, _)| *kind)
         .collect();
     // "Quarantine /dev/shm/easyminer" / 「/dev/shm/easyminer を隔離」: a path to quarantine.
-    if names_a_file_path(question) && (question.has("quarantine") || question.folded.contains("隔離")) {
+    if names_a_file_path(question) && (super::imperative::says_quarantine(question) || question.folded.contains("隔離"))
+    {
         kinds.push(ActionKind::QuarantineFile);
     }
     let process = process_word(question);

@@ -83,6 +83,47 @@ const COMMON_WORDS: &[&str] = &[
     "write", "yes",
 ];
 
+/// English words that follow a kind word to say when or how ("this cluster over the past 7
+/// days", "the pod since monday"), never names.
+const RELATION_WORDS: &[&str] = &[
+    "over",
+    "during",
+    "since",
+    "until",
+    "till",
+    "within",
+    "today",
+    "yesterday",
+    "overnight",
+    "tonight",
+    "lately",
+    "recently",
+    "now",
+    "again",
+    "right",
+    "just",
+    "too",
+    "also",
+    "only",
+    "before",
+    "after",
+    "past",
+    "then",
+    "into",
+    "onto",
+    "through",
+    "across",
+    "between",
+    "around",
+    "under",
+    "via",
+    "per",
+    "each",
+    "ever",
+    "still",
+    "yet",
+];
+
 /// Words that tell which kind of object a nearby name is.
 const DIMENSION_WORDS: &[(Dimension, &[&str])] = &[
     (Dimension::Namespace, &["namespace", "namespaces", "ns", "名前空間", "ネームスペース"]),
@@ -363,7 +404,7 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
         .or_else(|| named_by_following_keyword(question, token))
         .filter(|_| !keyword_closes_a_name(question, vocabulary, token));
     if name_like || named.is_some() {
-        if is_vocabulary_word(text) || in_brackets(question, token) {
+        if is_vocabulary_word(text) || in_brackets(question, token) || (!name_like && RELATION_WORDS.contains(&text)) {
             return;
         }
         let dimension =
@@ -1000,6 +1041,9 @@ mod tests {
             "{:?}",
             entities.notices
         );
+        // A word saying when ("over the past 7 days") is no name of the cluster before it.
+        let entities = linked("quick overview of what fired in this cluster over the past 7 days");
+        assert!(entities.notices.is_empty(), "{:?}", entities.notices);
     }
 
     #[test]
