@@ -83,47 +83,6 @@ const COMMON_WORDS: &[&str] = &[
     "write", "yes",
 ];
 
-/// English words that follow a kind word to say when or how ("this cluster over the past 7
-/// days", "the pod since monday"), never names.
-const RELATION_WORDS: &[&str] = &[
-    "over",
-    "during",
-    "since",
-    "until",
-    "till",
-    "within",
-    "today",
-    "yesterday",
-    "overnight",
-    "tonight",
-    "lately",
-    "recently",
-    "now",
-    "again",
-    "right",
-    "just",
-    "too",
-    "also",
-    "only",
-    "before",
-    "after",
-    "past",
-    "then",
-    "into",
-    "onto",
-    "through",
-    "across",
-    "between",
-    "around",
-    "under",
-    "via",
-    "per",
-    "each",
-    "ever",
-    "still",
-    "yet",
-];
-
 /// Words that tell which kind of object a nearby name is.
 const DIMENSION_WORDS: &[(Dimension, &[&str])] = &[
     (Dimension::Namespace, &["namespace", "namespaces", "ns", "名前空間", "ネームスペース"]),
@@ -369,10 +328,31 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
     if by_prefix.is_empty()
         && let Some(kind) = kind_right_after(question, token)
     {
-        let mut holders = vocabulary.by_part(text).into_iter().filter(|(found, _)| *found == kind);
-        if let (Some((dimension, only)), None) = (holders.next(), holders.next()) {
-            add(entities, dimension, only);
-            return;
+        let holders: Vec<String> =
+            vocabulary.by_part(text).into_iter().filter(|(found, _)| *found == kind).map(|(_, value)| value).collect();
+        match holders.as_slice() {
+            [only] => {
+                add(entities, kind, only.clone());
+                return;
+            }
+            // "the bedrock-java pods": the pods of the one workload that has the part, or
+            // every one of that kind that has it.
+            [_, _, ..] if holders.len() <= 8 && means_all_of_them(question) => {
+                let mut owners =
+                    vocabulary.by_part(text).into_iter().filter(|(found, _)| *found == Dimension::Workload);
+                if matches!(kind, Dimension::Pod | Dimension::ContainerId)
+                    && let (Some((_, owner)), None) = (owners.next(), owners.next())
+                {
+                    add(entities, Dimension::Workload, owner);
+                    return;
+                }
+                let term = term(kind, Operator::In, holders);
+                if !entities.pasted_terms.contains(&term) {
+                    entities.pasted_terms.push(term);
+                }
+                return;
+            }
+            _ => {}
         }
     }
     if !by_prefix.is_empty() {
@@ -404,7 +384,7 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
         .or_else(|| named_by_following_keyword(question, token))
         .filter(|_| !keyword_closes_a_name(question, vocabulary, token));
     if name_like || named.is_some() {
-        if is_vocabulary_word(text) || in_brackets(question, token) || (!name_like && RELATION_WORDS.contains(&text)) {
+        if is_vocabulary_word(text) || in_brackets(question, token) {
             return;
         }
         let dimension =
@@ -608,9 +588,82 @@ fn hinted_dimensions(question: &Question, token: Token<'_>) -> Vec<Dimension> {
 /// Words that follow a dimension keyword in prose ("workloads were", "container alerts"),
 /// never names.
 const FUNCTION_WORDS: &[&str] = &[
-    "a", "alert", "alerts", "an", "and", "are", "be", "been", "called", "detected", "event", "events", "had", "has",
-    "have", "in", "is", "named", "of", "on", "or", "that", "the", "was", "were", "where", "which", "with", "will",
-    "would", "should", "could", "may", "might", "must", "shall", "does", "got", "gets", "looks", "seems",
+    "a",
+    "alert",
+    "alerts",
+    "an",
+    "and",
+    "are",
+    "be",
+    "been",
+    "called",
+    "detected",
+    "event",
+    "events",
+    "had",
+    "has",
+    "have",
+    "in",
+    "is",
+    "named",
+    "of",
+    "on",
+    "or",
+    "that",
+    "the",
+    "was",
+    "were",
+    "where",
+    "which",
+    "with",
+    "will",
+    "would",
+    "should",
+    "could",
+    "may",
+    "might",
+    "must",
+    "shall",
+    "does",
+    "got",
+    "gets",
+    "looks",
+    "seems",
+    // Saying when or how ("this cluster over the past 7 days", "the pod since monday").
+    "over",
+    "during",
+    "since",
+    "until",
+    "till",
+    "within",
+    "today",
+    "yesterday",
+    "overnight",
+    "tonight",
+    "lately",
+    "recently",
+    "now",
+    "again",
+    "right",
+    "just",
+    "too",
+    "also",
+    "only",
+    "before",
+    "after",
+    "past",
+    "then",
+    "into",
+    "through",
+    "across",
+    "between",
+    "around",
+    "via",
+    "per",
+    "each",
+    "ever",
+    "still",
+    "yet",
 ];
 
 /// Whether a word after a kind word is prose about the question rather than a name: a word
@@ -1024,6 +1077,30 @@ mod tests {
         for question in ["Is this an error?", "Did you notice anything?", "warning: the exception below"] {
             assert!(linked(question).priorities.is_empty(), "{question}");
         }
+    }
+
+    #[test]
+    fn the_pods_named_by_a_part_are_the_pods_of_its_one_workload() {
+        let mut values = std::collections::BTreeMap::new();
+        values.insert(
+            Dimension::Pod,
+            vec![
+                "risk-10-aws-bedrock-java-fvsm52jnp-bddn7".to_string(),
+                "risk-10-aws-bedrock-java-fvsm52jnp-njbn2".to_string(),
+            ],
+        );
+        values.insert(Dimension::Workload, vec!["risk-10-aws-bedrock-java".to_string()]);
+        let vocabulary = Vocabulary::from_values(values.clone());
+        let entities = link(&Question::new("kill the miner in the bedrock-java pods"), &vocabulary);
+        assert_eq!(entities.get(Dimension::Workload), Some("risk-10-aws-bedrock-java"), "{entities:?}");
+        // With no one workload, every pod that has the part.
+        values.remove(&Dimension::Workload);
+        let vocabulary = Vocabulary::from_values(values);
+        let entities = link(&Question::new("kill the miner in the bedrock-java pods"), &vocabulary);
+        assert_eq!(
+            entities.pasted_terms,
+            ["k8s.pod.name in (risk-10-aws-bedrock-java-fvsm52jnp-bddn7, risk-10-aws-bedrock-java-fvsm52jnp-njbn2)"]
+        );
     }
 
     #[test]
