@@ -563,7 +563,9 @@ impl<'a> CallBuilder<'a> {
                 }
             }
             let priorities: Vec<String> = self.entities.priorities.iter().map(|p| p.to_string()).collect();
-            if !priorities.is_empty() {
+            if let [only] = priorities.as_slice() {
+                terms.push(term(Dimension::Priority, Operator::Equal, vec![only.clone()]));
+            } else if !priorities.is_empty() {
                 terms.push(term(Dimension::Priority, Operator::In, priorities));
             }
             terms.extend(self.entities.pasted_terms.iter().cloned());

@@ -949,10 +949,14 @@ fn priorities(question: &Question) -> Vec<&'static str> {
         "深刻な",
     ]) {
         vec!["emergency", "alert", "critical", "error"]
-    } else if question.has_any(&["critical", "crit", "crits", "クリティカル", "緊急"])
+    } else if question.has_any(&["critical", "crit", "crits", "criticals", "クリティカル", "緊急"])
         || (question.has("重大") && !question.has("重大度"))
     {
-        vec!["emergency", "alert", "critical"]
+        // "Critical のアラートだけ", "critical only": that priority itself, not those above it.
+        let only = (question.has_any(&["only", "just"])
+            || ["だけ", "のみ"].iter().any(|word| question.folded.contains(word)))
+            && !question.has_any(&["and above", "or above", "or higher", "and up", "以上"]);
+        if only { vec!["critical"] } else { vec!["emergency", "alert", "critical"] }
     } else if question.has_any(&["エラー以上", "error and above", "error or above", "error or higher", "errors and up"])
     {
         vec!["emergency", "alert", "critical", "error"]
@@ -1264,7 +1268,10 @@ mod tests {
         assert_eq!(entities.get(Dimension::Process), Some("easyminer"));
         assert_eq!(entities.techniques, vec!["T1059.004".to_string()]);
         assert_eq!(entities.tactics, vec!["TA0043".to_string()]);
-        assert_eq!(entities.priorities, vec!["emergency", "alert", "critical"]);
+        assert_eq!(entities.priorities, vec!["critical"], "critical only: that priority itself");
+        assert_eq!(linked("Critical のアラートだけ").priorities, vec!["critical"]);
+        assert_eq!(linked("any critical alerts?").priorities, vec!["emergency", "alert", "critical"]);
+        assert_eq!(linked("only critical and above").priorities, vec!["emergency", "alert", "critical"]);
         let entities = linked("explain alert 417948f032f5d4dce999d33c3bb11d0c");
         assert_eq!(entities.alert_id.as_deref(), Some("417948f032f5d4dce999d33c3bb11d0c"));
         assert!(linked("find the top alerts").linked.is_empty());
