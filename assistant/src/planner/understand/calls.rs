@@ -212,11 +212,10 @@ impl<'a> CallBuilder<'a> {
                 if !request.kinds.is_empty() {
                     extra.insert("kinds".into(), json!(request.kinds));
                 }
-                let process = self.entities.get(Dimension::Process).map(str::to_string).or(request.process);
-                // A process the scope already names ("nc のリバースシェル" links `nc`) is the one
-                // to kill, not the word the request called it by.
-                let scoped = self.focus.process.is_some() || self.scope.contains("proc.name");
-                if let Some(process) = process.filter(|_| !scoped) {
+                // The request's own word for the process ("kill the miner") is added by the
+                // response guard, and only where the scope names no process.
+                let process = self.entities.get(Dimension::Process).map(str::to_string);
+                if let Some(process) = process.filter(|_| self.focus.process.is_none()) {
                     extra.insert("process".into(), json!(process));
                 }
                 // "Quarantine /tmp/.k/kubectl": the file named is the one to quarantine, and the

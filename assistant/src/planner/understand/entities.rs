@@ -328,8 +328,9 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
     if by_prefix.is_empty()
         && let Some(kind) = kind_right_after(question, token)
     {
+        let parts = vocabulary.by_part(text);
         let holders: Vec<String> =
-            vocabulary.by_part(text).into_iter().filter(|(found, _)| *found == kind).map(|(_, value)| value).collect();
+            parts.iter().filter(|(found, _)| *found == kind).map(|(_, value)| value.clone()).collect();
         match holders.as_slice() {
             [only] => {
                 add(entities, kind, only.clone());
@@ -338,12 +339,11 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
             // "the bedrock-java pods": the pods of the one workload that has the part, or
             // every one of that kind that has it.
             [_, _, ..] if holders.len() <= 8 && means_all_of_them(question) => {
-                let mut owners =
-                    vocabulary.by_part(text).into_iter().filter(|(found, _)| *found == Dimension::Workload);
+                let mut owners = parts.iter().filter(|(found, _)| *found == Dimension::Workload);
                 if matches!(kind, Dimension::Pod | Dimension::ContainerId)
                     && let (Some((_, owner)), None) = (owners.next(), owners.next())
                 {
-                    add(entities, Dimension::Workload, owner);
+                    add(entities, Dimension::Workload, owner.clone());
                     return;
                 }
                 let term = term(kind, Operator::In, holders);
