@@ -107,6 +107,7 @@ impl Lexicon {
 
     /// The cue score of every intent the question mentions (unsorted, zero scores left out).
     pub fn cue_scores(&self, question: &Question) -> Vec<(Intent, u32)> {
+        let question = &question.with_single_spaces();
         self.entries
             .iter()
             .map(|(intent, entry)| {
@@ -131,7 +132,7 @@ impl Lexicon {
 
     /// The best exemplar similarity of every intent (0 to 1), highest first.
     pub fn similarities(&self, question: &Question) -> Vec<(Intent, f32)> {
-        let vector = self.weights.vector(&question.folded);
+        let vector = self.weights.vector(&question.with_single_spaces().folded);
         let mut best: Vec<(Intent, f32)> = Vec::new();
         if vector.is_empty() {
             return best;

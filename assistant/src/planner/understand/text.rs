@@ -105,9 +105,18 @@ impl Question {
                 continue;
             }
             while let Some(start) = find_phrase(&folded, &lower) {
-                folded.replace_range(start..start + lower.len(), &" ".repeat(lower.len()));
+                let (start, end) = with_enclosing_quotes(&folded, start, start + lower.len());
+                folded.replace_range(start..end, &" ".repeat(end - start));
             }
         }
+        Question { original: self.original.clone(), folded }
+    }
+
+    /// The question with every run of whitespace in `folded` made one space: where names were
+    /// taken out, the words on either side of them are neighbours again ("why was `cat
+    /// /etc/shadow` flagged" has the phrase "was flagged").
+    pub fn with_single_spaces(&self) -> Question {
+        let folded = self.folded.split_whitespace().collect::<Vec<_>>().join(" ");
         Question { original: self.original.clone(), folded }
     }
 
@@ -118,6 +127,21 @@ impl Question {
         let after_end =
             self.folded[end..].char_indices().nth(width).map(|(index, _)| end + index).unwrap_or(self.folded.len());
         (&self.folded[before_start..start], &self.folded[end..after_end])
+    }
+}
+
+/// The byte range `start..end` of `text` widened by the quotes around it (`` `cat /etc/shadow` ``,
+/// "'nc'", 「…」), so that a name taken out of a question leaves no stray quote between the words
+/// around it ("why was `…` flagged" reads "why was flagged").
+fn with_enclosing_quotes(text: &str, start: usize, end: usize) -> (usize, usize) {
+    const PAIRS: [(char, char); 5] = [('`', '`'), ('"', '"'), ('\'', '\''), ('「', '」'), ('“', '”')];
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    match (before, after) {
+        (Some(open), Some(close)) if PAIRS.contains(&(open, close)) => {
+            (start - open.len_utf8(), end + close.len_utf8())
+        }
+        _ => (start, end),
     }
 }
 
@@ -221,6 +245,17 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn a_quoted_name_taken_out_takes_its_quotes() {
+        let names = ["cat /etc/shadow".to_string(), "nc".to_string()];
+        let question = Question::new("why was `cat /etc/shadow` flagged, and 「nc」 too");
+        let without = question.without_names(names.iter());
+        let words: Vec<&str> = without.folded.split_whitespace().collect();
+        assert_eq!(words, ["why", "was", "flagged,", "and", "too"]);
+        let unquoted = Question::new("ran cat /etc/shadow`").without_names(names.iter());
+        assert_eq!(unquoted.folded.split_whitespace().collect::<Vec<_>>(), ["ran", "`"], "an unpaired quote stays");
+    }
 
     #[test]
     fn trailing_runs() {
