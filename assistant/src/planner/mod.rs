@@ -139,6 +139,9 @@ impl Planner {
                 containers_in: &|scope: &str, time: Option<&TimeFocus>| {
                     incident_containers(&*store, &base_scope, scope, time, now)
                 },
+                containers_mentioning: &|text: &str, time: Option<&TimeFocus>| {
+                    containers_mentioning(&*store, &base_scope, text, time, now)
+                },
                 rule_category: &|rule: &str| rule_category(&rules, rule),
                 text_found: &|text: &str| {
                     let filter = saker_tools::store::AlertFilter::scoped(base_scope.clone());
@@ -247,6 +250,26 @@ fn incident_containers(
     let Some(filter) = incident_filter(base_scope, scope, time, now) else { return Vec::new() };
     match store.group_counts(&filter, GroupKey::Dimension(Dimension::ContainerId), understand::INCIDENT_CONTAINERS) {
         Ok(counts) if counts.other_groups == 0 => counts.groups.into_iter().map(|(container, _)| container).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The containers whose alerts a full-text search of `text` finds (within the analyst's scope
+/// and `time`), most alerts first; empty when there are more than
+/// [`understand::INCIDENT_CONTAINERS`], none, or the store fails (the analysis then keeps its
+/// scope).
+fn containers_mentioning(
+    store: &dyn AlertStore,
+    base_scope: &Scope,
+    text: &str,
+    time: Option<&TimeFocus>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<String> {
+    let Some(filter) = incident_filter(base_scope, "", time, now) else { return Vec::new() };
+    match store.search_tuple_counts(&filter, text, &[Dimension::ContainerId], understand::INCIDENT_CONTAINERS) {
+        Ok(counts) if counts.other_rows == 0 => {
+            counts.rows.into_iter().filter_map(|(values, _)| values.into_iter().next().flatten()).collect()
+        }
         _ => Vec::new(),
     }
 }

@@ -261,6 +261,9 @@ impl<'a> CallBuilder<'a> {
                 | Intent::Search
                 | Intent::Count
         );
+        if let Some(scope) = self.containers_of_the_pasted_values(intent) {
+            return scope;
+        }
         // An incident word of this very question narrows its overview and explanation too.
         let narrows = narrows
             || (self.category.is_some()
@@ -301,6 +304,44 @@ impl<'a> CallBuilder<'a> {
             }
         }
         by_rules
+    }
+
+    /// An analysis of values pasted into a question that names no place ("blast radius for
+    /// 203.0.113.7", 「/tmp/linpeas.sh の攻撃経路」): of the containers whose alerts mention
+    /// them, everything those containers did. `None` for other intents, when a place is named,
+    /// or when the values are in no alert or in more than [`super::INCIDENT_CONTAINERS`]
+    /// containers.
+    fn containers_of_the_pasted_values(&self, intent: Intent) -> Option<String> {
+        let analysis = matches!(
+            intent,
+            Intent::ImpactedWorkloads
+                | Intent::AttackPath
+                | Intent::RootCause
+                | Intent::Mitre
+                | Intent::Remediation
+                | Intent::Isolation
+                | Intent::Report
+        );
+        let names_a_place = [
+            Dimension::Cluster,
+            Dimension::Namespace,
+            Dimension::Workload,
+            Dimension::Pod,
+            Dimension::ContainerId,
+            Dimension::ContainerName,
+            Dimension::Host,
+        ]
+        .iter()
+        .any(|dimension| self.entities.get(*dimension).is_some());
+        if !analysis || names_a_place || self.entities.values.is_empty() {
+            return None;
+        }
+        let query: Vec<String> = self.entities.values.iter().map(|value| value.search_term()).collect();
+        let containers = (self.context.containers_mentioning)(&query.join(" "), self.focus.time.as_ref());
+        if containers.is_empty() {
+            return None;
+        }
+        Some(and_text(&self.scope, &term(Dimension::ContainerId, operator_for(containers.len()), containers)))
     }
 
     /// A rule an earlier turn was about ("what does 'Reverse Shell from Web Server' mean?"),

@@ -56,6 +56,11 @@ pub struct Context<'a> {
     /// more: where an incident word's detections fired, so that its root cause and attack path
     /// follow everything those containers did, not only the detections of that category.
     pub containers_in: &'a dyn Fn(&str, Option<&TimeFocus>) -> Vec<String>,
+    /// The containers whose alerts a full-text search finds (within the analyst's scope and the
+    /// focus's time), at most [`INCIDENT_CONTAINERS`], empty when there are more: where a value
+    /// pasted into an analysis question ("blast radius for 203.0.113.7") was seen, so that the
+    /// analysis is of the workloads that met it.
+    pub containers_mentioning: &'a dyn Fn(&str, Option<&TimeFocus>) -> Vec<String>,
     /// The analyst category of a rule (from its tags in the rules files): which rules an
     /// incident word ("the miner", 偵察) names, and which rules are generic.
     pub rule_category: &'a dyn Fn(&str) -> Category,
@@ -162,8 +167,13 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         // "Which of those ran the nc to 203.0.113.9?", 「/etc/shadow 読まれたのどの Pod?」: the
         // alerts that mention the value say which pods, and more; only the impact words
         // themselves ask for the workload inventory.
+        // "And for 203.0.113.9?" after a blast radius asks for that one's blast radius (a
+        // follow-up of a few words besides the value; "and which of those ran the nc to …?"
+        // asks which alerts).
         Intent::ImpactedWorkloads
-            if (!pasted.is_empty() || asks_to_search(&question)) && !question.has_any(&words().impact.all) =>
+            if (!pasted.is_empty() || asks_to_search(&question))
+                && !question.has_any(&words().impact.all)
+                && !(repeats_previous && phrasing.tokens().len() <= 3) =>
         {
             Intent::Search
         }
@@ -429,10 +439,41 @@ mod tests {
             now,
             rules_in: &rules_in,
             containers_in: &|_, _| Vec::new(),
+            containers_mentioning: &|_, _| Vec::new(),
             rule_category: &|_| Category::Other,
             text_found: &|_| true,
         };
         understand(question, &context)
+    }
+
+    #[test]
+    fn an_analysis_of_a_pasted_value_is_of_the_containers_that_met_it() {
+        let vocabulary = demo();
+        let focus = Focus::default();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").expect("time").with_timezone(&Utc);
+        let mentioning = |text: &str, _: Option<&TimeFocus>| match text {
+            "\"203.0.113.7\"" => vec!["44e14ae7fd4c".to_string()],
+            _ => Vec::new(),
+        };
+        let context = Context {
+            focus: &focus,
+            analyst_scope: "",
+            vocabulary: &vocabulary,
+            now,
+            rules_in: &|_, _| Vec::new(),
+            containers_in: &|_, _| Vec::new(),
+            containers_mentioning: &mentioning,
+            rule_category: &|_| Category::Other,
+            text_found: &|_| true,
+        };
+        let plan = understand("blast radius for 203.0.113.7?", &context);
+        assert_eq!(tools_of(&plan), ["impacted_workloads"]);
+        assert_eq!(scope_of(&plan, 0), "container.id=44e14ae7fd4c");
+        // A value no alert mentions keeps the scope; a search stays a search of the text.
+        assert_eq!(scope_of(&understand("blast radius for 198.51.100.99?", &context), 0), "");
+        let search = understand("anything hitting 203.0.113.7?", &context);
+        assert_eq!(tools_of(&search), ["search_events"]);
+        assert_eq!(scope_of(&search, 0), "");
     }
 
     fn tools_of(plan: &Plan) -> Vec<&'static str> {
@@ -732,6 +773,7 @@ mod tests {
             now,
             rules_in: &rules_in,
             containers_in: &|_, _| Vec::new(),
+            containers_mentioning: &|_, _| Vec::new(),
             rule_category: &|_| Category::Other,
             text_found: &|_| true,
         };

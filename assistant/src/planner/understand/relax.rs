@@ -148,6 +148,7 @@ mod tests {
             now: Utc::now(),
             rules_in: &rules_in,
             containers_in: &|_, _| Vec::new(),
+            containers_mentioning: &|_, _| Vec::new(),
             rule_category: &|_| Category::Other,
             text_found: &|_| false,
         };
