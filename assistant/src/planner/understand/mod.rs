@@ -173,7 +173,7 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         Intent::ImpactedWorkloads
             if (!pasted.is_empty() || asks_to_search(&question))
                 && !question.has_any(&words().impact.all)
-                && !(repeats_previous && phrasing.tokens().len() <= 3) =>
+                && (!repeats_previous || phrasing.tokens().len() > 3) =>
         {
             Intent::Search
         }
