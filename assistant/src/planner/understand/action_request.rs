@@ -132,7 +132,11 @@ pub fn requested_action(question: &Question) -> Option<ActionRequest> {
         .map(|(kind, _, _)| *kind)
         .collect();
     // "Quarantine /dev/shm/easyminer" / 「/dev/shm/easyminer を隔離」: a path to quarantine.
-    if names_a_file_path(question) && (super::imperative::says_quarantine(question) || question.folded.contains("隔離"))
+    // 「~/.ssh/id_rsa 読んでたPod、ネットワーク隔離して」: what is isolated is the pod that read it.
+    let isolates_the_pod = question.has_any(&["pod", "pods", "network", "workload"])
+        || ["ネットワーク", "ワークロード", "nw隔離"].iter().any(|word| question.folded.contains(word));
+    if names_a_file_path(question)
+        && (super::imperative::says_quarantine(question) || (question.folded.contains("隔離") && !isolates_the_pod))
     {
         kinds.push(ActionKind::QuarantineFile);
     }
@@ -281,6 +285,24 @@ mod tests {
 
     fn request(text: &str) -> Option<ActionRequest> {
         requested_action(&Question::new(text))
+    }
+
+    #[test]
+    fn isolation_asked_as_a_proposal_a_question_or_of_traffic() {
+        let kinds = |text: &str| request(text).map(|request| (request.kinds, request.isolation_imperative));
+        let isolate = Some((vec![ActionKind::IsolateWorkload], true));
+        assert_eq!(kinds("can u isolate the bedrock-java workload? both pods"), isolate);
+        assert_eq!(kinds("wordpress-wk8bpw6h9-ztl7l がまだ C2 と話してるかも。NW隔離の提案ちょうだい"), isolate);
+        assert_eq!(kinds("catalog-api を隔離したらどこまで影響出る？隔離の提案として出して"), isolate);
+        assert_eq!(kinds("checkout-api-9m98s2lg7b-trk5d を隔離。egress も全部止めたい"), isolate);
+        assert_eq!(kinds("~/.ssh/id_rsa 読んでたPod、ネットワーク隔離して"), isolate);
+        // A file isolated is quarantined; a container stopped is stopped.
+        assert_eq!(
+            kinds("/dev/shm/easyminer を隔離して").map(|(kinds, _)| kinds),
+            Some(vec![ActionKind::QuarantineFile])
+        );
+        assert_eq!(kinds("そのコンテナ止めたい").map(|(kinds, _)| kinds), Some(vec![ActionKind::StopContainer]));
+        assert_eq!(kinds("隔離の方法を教えて"), None);
     }
 
     #[test]

@@ -38,6 +38,9 @@ const FILLERS: &[&str] = &[
     "could we",
     "can you",
     "could you",
+    "can u",
+    "could u",
+    "would you",
 ];
 
 /// English containment verbs and the kind each asks for before its object refines it.
@@ -213,6 +216,13 @@ const REQUEST_ENDINGS_JA: &[&str] = &[
     "でいいよ",
     "でいいです",
     "でいいから",
+    // 「NW隔離の提案ちょうだい」, 「隔離の提案として出して」: the proposal of it is asked for,
+    // which is what a proposal is.
+    "の提案",
+    "を提案",
+    "提案して",
+    // 「checkout-api を隔離。」: the bare noun ending a sentence.
+    "。",
     "できる",
     "できます",
     "できない",
@@ -379,7 +389,17 @@ fn japanese_verb(question: &Question) -> Option<ActionKind> {
         let cuts = VERB_FORMS_JA.iter().any(|(verb, _)| verb.starts_with('切') && requested(verb));
         if !cuts || ["ネットワーク", "nw", "通信", "egress", "ネット"].iter().any(|word| text.contains(word))
         {
-            return Some(if *kind == ActionKind::StopContainer && paused { ActionKind::PauseContainer } else { *kind });
+            // 「egress も全部止めたい」: stopping a workload's traffic is isolating it.
+            let stops_traffic = *kind == ActionKind::StopContainer
+                && !text.contains("コンテナ")
+                && ["egress", "ingress", "通信", "ネットワーク", "トラフィック", "nw"]
+                    .iter()
+                    .any(|word| text.contains(word));
+            return Some(match kind {
+                ActionKind::StopContainer if paused => ActionKind::PauseContainer,
+                ActionKind::StopContainer if stops_traffic => ActionKind::IsolateWorkload,
+                other => *other,
+            });
         }
     }
     NOUNS_JA.iter().find_map(|(noun, kind)| {
