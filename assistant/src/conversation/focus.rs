@@ -78,6 +78,10 @@ pub struct Focus {
     /// questions that do not say it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub found_in_cluster: Option<String>,
+    /// Whether the last turn asked to isolate (and so proposed the isolation), not only how: a
+    /// later 「checkout-api も同じく」 asks for the same proposal there.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub isolation_proposed: bool,
 }
 
 impl Focus {

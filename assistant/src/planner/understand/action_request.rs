@@ -192,13 +192,19 @@ pub fn requested_action(question: &Question) -> Option<ActionRequest> {
 /// analyst's own words either way.
 pub fn requested_action_or_again(question: &Question, previous: Option<&str>) -> Option<ActionRequest> {
     requested_action(question).or_else(|| {
-        let repeats = question.has_any(&super::words::words().follow_up.all)
-            || ["も同じ", "も同様", "もお願い", "もよろしく"].iter().any(|phrase| question.folded.contains(phrase));
-        if !repeats || question.has_any(GUIDANCE) {
+        if !asks_the_same_again(question) {
             return None;
         }
         requested_action(&Question::new(previous?))
     })
+}
+
+/// Whether the question asks for what the previous one did, elsewhere ("same for risk-7",
+/// 「checkout-api も同じく」, 「reporting-worker もお願い」), and not how to do it.
+pub fn asks_the_same_again(question: &Question) -> bool {
+    let repeats = question.has_any(&super::words::words().follow_up.all)
+        || ["も同じ", "も同様", "もお願い", "もよろしく"].iter().any(|phrase| question.folded.contains(phrase));
+    repeats && !question.has_any(GUIDANCE)
 }
 
 /// Whether the question names an absolute file path (`/dev/shm/easyminer`).

@@ -117,8 +117,7 @@ impl<'a> CallBuilder<'a> {
             Intent::Remediation => vec![call("suggest_remediation", json!({}))],
             Intent::Isolation => {
                 let mut calls = vec![call("impacted_workloads", json!({}))];
-                let imperative = super::action_request::requested_action(self.question)
-                    .is_some_and(|request| request.isolation_imperative);
+                let imperative = self.focus.isolation_proposed;
                 // "Isolate that pod, nothing else", "isolate risk-10's pods": the same detections
                 // elsewhere are not asked for when the request names what to isolate.
                 let names_its_object =

@@ -268,6 +268,9 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
     };
     let mut focus = focus::update(context.focus, &question, &entities, &time);
     focus.topic = Some(intent.name().to_string());
+    focus.isolation_proposed = intent == Intent::Isolation
+        && (action_request::requested_action(&question).is_some_and(|request| request.isolation_imperative)
+            || (context.focus.isolation_proposed && action_request::asks_the_same_again(&question)));
     if let Some(category) = category {
         // A newly named category: its rules come from this turn's comparison.
         let name = serde_json::to_value(category).ok().and_then(|value| value.as_str().map(str::to_string));
@@ -474,6 +477,35 @@ mod tests {
         let search = understand("anything hitting 203.0.113.7?", &context);
         assert_eq!(tools_of(&search), ["search_events"]);
         assert_eq!(scope_of(&search, 0), "");
+    }
+
+    #[test]
+    fn the_same_again_after_an_isolation_proposes_it_there_too() {
+        let vocabulary = demo();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").expect("time").with_timezone(&Utc);
+        let turn = |question: &str, focus: &Focus| {
+            let context = Context {
+                focus,
+                analyst_scope: "",
+                vocabulary: &vocabulary,
+                now,
+                rules_in: &|_, _| Vec::new(),
+                containers_in: &|_, _| Vec::new(),
+                containers_mentioning: &|_, _| Vec::new(),
+                rule_category: &|_| Category::Other,
+                text_found: &|_| true,
+            };
+            understand(question, &context)
+        };
+        let first = turn("isolate catalog-api", &Focus::default());
+        assert!(first.focus.isolation_proposed);
+        let again = turn("checkout-api も同じく", &first.focus);
+        assert_eq!(again.intent, Intent::Isolation);
+        assert!(tools_of(&again).contains(&"propose_response_action"), "{:?}", tools_of(&again));
+        // After "how do I isolate", the same again is guidance again.
+        let how = turn("how do I isolate catalog-api?", &Focus::default());
+        assert!(!how.focus.isolation_proposed);
+        assert!(!tools_of(&turn("checkout-api も同じく", &how.focus)).contains(&"propose_response_action"));
     }
 
     fn tools_of(plan: &Plan) -> Vec<&'static str> {
