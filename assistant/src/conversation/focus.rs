@@ -73,6 +73,11 @@ pub struct Focus {
     /// it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exception_yaml: Option<String>,
+    /// The one cluster the last search's hits were all in (none when they spread over several):
+    /// what "that cluster" (「そのクラスタ」) means in a later question, without narrowing the
+    /// questions that do not say it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found_in_cluster: Option<String>,
 }
 
 impl Focus {

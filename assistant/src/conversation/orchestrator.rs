@@ -248,7 +248,12 @@ impl Orchestrator {
             request.until.clone(),
             sink.clone(),
         )
-        .with_response(self.response_context(question, principal, &session_id))
+        .with_response(self.response_context(
+            question,
+            session.turns.last().map(|turn| turn.question.as_str()),
+            principal,
+            &session_id,
+        ))
         .with_metrics(self.metrics.clone());
         let language = Language::detect(question);
         let input =
@@ -273,8 +278,15 @@ impl Orchestrator {
         Ok((answer, output.focus.topic))
     }
 
-    /// What this turn may do in response: from the analyst's own words only.
-    fn response_context(&self, question: &str, principal: &Principal, session_id: &str) -> ResponseContext {
+    /// What this turn may do in response: from the analyst's own words only (this question's,
+    /// or the previous one's when this one asks for the same again elsewhere).
+    fn response_context(
+        &self,
+        question: &str,
+        previous: Option<&str>,
+        principal: &Principal,
+        session_id: &str,
+    ) -> ResponseContext {
         let words = Question::new(question);
         ResponseContext {
             actions: self.actions.clone(),
@@ -285,7 +297,7 @@ impl Orchestrator {
                 BackendKind::Planner => ActionOrigin::Planner,
                 BackendKind::Llm => ActionOrigin::Llm,
             },
-            requested_action: action_request::requested_action(&words),
+            requested_action: action_request::requested_action_or_again(&words, previous),
             requested_escalation: action_request::requested_escalation(&words),
         }
     }

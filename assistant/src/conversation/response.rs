@@ -83,6 +83,9 @@ impl ResponseContext {
                             ));
                         }
                         Some(_) => {}
+                        // A scope that already names the process (「nc のリバースシェル」 scoped
+                        // to `proc.name=nc`) says which one; the request's word is its kind.
+                        None if scope_names_a_process(&arguments) => {}
                         None => {
                             if let Some(object) = arguments.as_object_mut() {
                                 object.insert("process".into(), json!(named));
@@ -169,6 +172,15 @@ impl ResponseContext {
         let result = escalator.send(requested, &summary).await;
         Ok(json!({"result": result, "summary": summary, "saker_url": escalator.saker_url()}))
     }
+}
+
+/// Whether a proposal's scope argument names a process (`proc.name=nc`, `proc.name in (...)`).
+fn scope_names_a_process(arguments: &Value) -> bool {
+    arguments
+        .get("scope")
+        .and_then(Value::as_str)
+        .and_then(|scope| saker_tools::scope::Scope::parse(scope).ok())
+        .is_some_and(|scope| scope.to_string().contains("proc.name"))
 }
 
 fn auto_approved(action: &StoredAction) -> bool {
@@ -318,6 +330,9 @@ mod tests {
         let filled = guard.guard(PROPOSE, json!({"scope": "k8s.ns.name=a"})).expect("allowed");
         assert_eq!(filled["kinds"], json!(["kill_process"]));
         assert_eq!(filled["process"], "miner");
+        // A scope that names the process already says which one.
+        let scoped = guard.guard(PROPOSE, json!({"scope": "k8s.ns.name=a and proc.name=xmrig"})).expect("allowed");
+        assert!(scoped.get("process").is_none(), "{scoped}");
         assert!(guard.guard(PROPOSE, json!({"kinds": ["kill_process"], "process": "easyminer"})).is_ok());
         let other =
             guard.guard(PROPOSE, json!({"kinds": ["kill_process"], "process": "sshd"})).expect_err("another process");

@@ -90,6 +90,12 @@ impl Planner {
                 focus.one_of =
                     vec![ScopeExpr::compare(FieldRef::Dimension(Dimension::Pod), Operator::In, pods).to_string()];
             }
+            // Hits all in one cluster: that cluster is what 「そのクラスタ」 means next.
+            let mut clusters = places.iter().filter_map(|place| place.get("cluster").and_then(Value::as_str));
+            focus.found_in_cluster = match clusters.next() {
+                Some(first) if clusters.all(|other| other == first) => Some(first.to_string()),
+                _ => None,
+            };
         }
         // A generated exception is what "validate that" in a later turn checks.
         if let Some(yaml) = outputs

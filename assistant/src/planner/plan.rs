@@ -182,4 +182,8 @@ pub struct Plan {
     /// means in the next turn ("cut egress for all of them"), read from its output.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub hits_are_them: bool,
+    /// Kinds of name the question linked (`process`, `rule`) left out because, with the places
+    /// it named, they matched no alert: the answer says so before anything else.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<&'static str>,
 }

@@ -218,3 +218,35 @@ async fn a_bare_and_with_another_place_repeats_the_last_question_there() {
     assert_eq!(tools(&other), vec!["impacted_workloads"], "{}", other.answer);
     assert_eq!(scope(&other, 0), "k8s.cluster.name=staging-ocp");
 }
+
+#[tokio::test]
+async fn the_same_action_again_for_another_place_is_proposed_there() {
+    let sessions = tempfile::tempdir().expect("tempdir");
+    let orchestrator = demo_orchestrator(sessions.path()).await;
+    let mut session = None;
+
+    let first = ask(&orchestrator, &mut session, "kill the miner process in the bedrock-java pods").await;
+    assert_eq!(tools(&first), vec!["propose_response_action"]);
+    assert_eq!(scope(&first, 0), "workload=risk-10-aws-bedrock-java");
+
+    let again = ask(&orchestrator, &mut session, "same for risk-7").await;
+    assert_eq!(tools(&again), vec!["propose_response_action"], "{}", again.answer);
+    assert_eq!(again.steps[0].arguments["kinds"], serde_json::json!(["kill_process"]));
+    assert!(scope(&again, 0).contains("risk-7-aws-iam-privileged-node"), "{}", scope(&again, 0));
+    assert!(again.answer.contains("1 action proposed"), "{}", again.answer);
+}
+
+#[tokio::test]
+async fn that_cluster_after_a_search_is_the_one_its_hits_were_in() {
+    let sessions = tempfile::tempdir().expect("tempdir");
+    let orchestrator = demo_orchestrator(sessions.path()).await;
+    let mut session = None;
+
+    let search = ask(&orchestrator, &mut session, "ログ消し系のアラートってどこで出てる？/var/log 配下のやつ").await;
+    assert_eq!(tools(&search), vec!["search_events"]);
+    assert_eq!(scope(&search, 0), "", "the search itself is not narrowed");
+
+    let summary = ask(&orchestrator, &mut session, "そのクラスタ全体のサマリーもお願い").await;
+    assert_eq!(tools(&summary), vec!["event_stats"]);
+    assert_eq!(scope(&summary, 0), "k8s.cluster.name=staging-ocp", "{}", summary.answer);
+}

@@ -26,6 +26,7 @@ fn plan(intent: Intent, scope: &str, calls: Vec<(&'static str, Value)>) -> Plan 
         notices: Vec::new(),
         readings: Vec::new(),
         hits_are_them: false,
+        left_out: Vec::new(),
     }
 }
 
@@ -101,6 +102,22 @@ fn summary_leads_with_the_count_and_the_categories() {
         &["[300 alerts]", "drift detection", "malicious binary", "`risk-10-aws-bedrock-java`"],
     );
     assert_contains_all(&japanese, &["300件", "ドリフト検知", "悪意のあるバイナリ", "`risk-10-aws-bedrock-java`"]);
+}
+
+#[test]
+fn names_left_out_are_said_before_the_answer() {
+    let mut plan = plan(
+        Intent::Summary,
+        NAMESPACE,
+        vec![("event_stats", json!({"scope": NAMESPACE, "group_by": ["rule", "workload"]}))],
+    );
+    plan.left_out = vec!["process", "rule"];
+    let (english, japanese, _) = answers("left_out", &plan);
+    assert!(english.starts_with("> **No alert matches every name in the question together**"), "{english}");
+    assert!(english.contains("leaves out the process and the rule it named"), "{english}");
+    assert!(japanese.starts_with("> **質問に挙がった名前をすべて満たすアラートはありません**"), "{japanese}");
+    assert!(japanese.contains("プロセスとルールの指定を外し"), "{japanese}");
+    assert_contains_all(&english, &["`risk-10-aws-bedrock-java`"]);
 }
 
 #[test]

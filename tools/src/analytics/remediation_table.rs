@@ -321,6 +321,28 @@ pub const REMEDIES: &[Remedy] = &[
                  its allow-list macro rather than disabling the rule.",
     },
     Remedy {
+        id: "remove-poisoned-package",
+        phase: Phase::Eradicate,
+        rules: &["Network Tool Executed During NPM Package Install"],
+        tags: &[],
+        techniques: &["T1195", "T1195.001", "T1195.002"],
+        targets: &[Target::Pods, Target::Processes, Target::Images],
+        action: "Find the dependency whose install script ran {processes} in {pods}: remove or pin it to a known-good \
+                 version in the lockfile, clear the build cache, rebuild {images} from clean sources, and rotate every \
+                 token the build could read (package registry, source control, cloud).",
+    },
+    Remedy {
+        id: "install-scripts-off",
+        phase: Phase::Harden,
+        rules: &["Network Tool Executed During NPM Package Install"],
+        tags: &[],
+        techniques: &["T1195", "T1195.001", "T1195.002"],
+        targets: &[Target::Namespaces],
+        action: "Build in {namespaces} with install scripts disabled where packages need none (npm ci \
+                 --ignore-scripts), fetch packages through a registry mirror that only serves reviewed versions, and \
+                 keep 'Network Tool Executed During NPM Package Install' enabled for the build namespaces.",
+    },
+    Remedy {
         id: "slim-images",
         phase: Phase::Harden,
         rules: &[

@@ -57,6 +57,7 @@ pub fn template_context(language: Language, plan: &Plan, outputs: &[(String, Val
         "top": top_entities(&tools),
         "notices": plan.notices.iter().map(|notice| notice_context(notice, outputs)).collect::<Vec<_>>(),
         "readings": plan.readings.iter().map(|intent| intent.name()).collect::<Vec<_>>(),
+        "left_out": plan.left_out,
     });
     // A second `impacted_workloads` call is the blast radius: the workloads across the
     // analyst's scope where the focus's detections also fired. Isolation covers all of them.
@@ -339,6 +340,7 @@ mod tests {
             notices: Vec::new(),
             readings: Vec::new(),
             hits_are_them: false,
+            left_out: Vec::new(),
         }
     }
 

@@ -28,7 +28,12 @@ use crate::conversation::{ConversationError, Language};
 pub fn render(language: Language, plan: &Plan, outputs: &[(String, Value)]) -> Result<String, ConversationError> {
     let context = context::template_context(language, plan, outputs);
     let name = if plan.notices.is_empty() { plan.intent.name() } else { "clarify" };
-    let text = registry::render_template(language, name, &context)?;
+    let mut text = registry::render_template(language, name, &context)?;
+    // Names left out because together they matched nothing: said before the answer.
+    if !plan.left_out.is_empty() {
+        let note = registry::render_template(language, "left_out", &context)?;
+        text = format!("{note}\n{text}");
+    }
     Ok(tidy(&text))
 }
 
@@ -185,6 +190,7 @@ mod tests {
             notices: Vec::new(),
             readings: Vec::new(),
             hits_are_them: false,
+            left_out: Vec::new(),
         };
         for language in [Language::En, Language::Ja] {
             let text = render(language, &plan, &outputs).unwrap_or_default();
@@ -241,6 +247,7 @@ mod tests {
                 notices: Vec::new(),
                 readings: Vec::new(),
                 hits_are_them: false,
+                left_out: Vec::new(),
             };
             for language in [Language::En, Language::Ja] {
                 let failed: Vec<(String, Value)> =

@@ -24,7 +24,7 @@ macro_rules! answer_files {
 /// The embedded sources of one language.
 pub struct LanguageSources {
     /// (name, source) of each answer template.
-    pub templates: [(&'static str, &'static str); 20],
+    pub templates: [(&'static str, &'static str); 21],
     /// (name, source) of each partial, registered as `_name`.
     pub partials: [(&'static str, &'static str); 18],
     /// The glossary (JSON).
@@ -58,6 +58,7 @@ macro_rules! language_sources {
                     "propose_action",
                     "response_history",
                     "escalate",
+                    "left_out",
                 ]
             ),
             partials: answer_files!(

@@ -107,7 +107,7 @@ const KIND_PHRASES: &[(ActionKind, &[&str], &[&str])] = &[
 ];
 
 /// Verbs that, with "process" or a process word, ask to kill a process.
-const KILL_VERBS: &[&str] = &["kill", "terminate", "stop"];
+const KILL_VERBS: &[&str] = &["kill", "terminate", "stop", "nuke"];
 const KILL_VERBS_JA: &[&str] = &["停止", "終了", "強制終了", "kill", "キル"];
 
 /// Japanese words for processes, and the English word matched against process names.
@@ -132,7 +132,8 @@ pub fn requested_action(question: &Question) -> Option<ActionRequest> {
         .map(|(kind, _, _)| *kind)
         .collect();
     // "Quarantine /dev/shm/easyminer" / 「/dev/shm/easyminer を隔離」: a path to quarantine.
-    if names_a_file_path(question) && (question.has("quarantine") || question.folded.contains("隔離")) {
+    if names_a_file_path(question) && (super::imperative::says_quarantine(question) || question.folded.contains("隔離"))
+    {
         kinds.push(ActionKind::QuarantineFile);
     }
     let process = process_word(question);
@@ -180,6 +181,20 @@ pub fn requested_action(question: &Question) -> Option<ActionRequest> {
     kinds.sort();
     kinds.dedup();
     Some(ActionRequest { kinds, process, isolation_imperative })
+}
+
+/// The action the question asks for, or, when it only repeats the previous question for other
+/// objects ("same for risk-7", 「risk-7 も同じく」), the action that question asked for: the
+/// analyst's own words either way.
+pub fn requested_action_or_again(question: &Question, previous: Option<&str>) -> Option<ActionRequest> {
+    requested_action(question).or_else(|| {
+        let repeats = question.has_any(&super::words::words().follow_up.all)
+            || ["も同じ", "も同様", "もお願い", "もよろしく"].iter().any(|phrase| question.folded.contains(phrase));
+        if !repeats || question.has_any(GUIDANCE) {
+            return None;
+        }
+        requested_action(&Question::new(previous?))
+    })
 }
 
 /// Whether the question names an absolute file path (`/dev/shm/easyminer`).
@@ -309,6 +324,17 @@ mod tests {
             Some(true),
             "no file named: the isolation guidance, with the isolation proposed"
         );
+    }
+
+    #[test]
+    fn the_same_again_for_other_objects_asks_for_the_previous_action() {
+        let previous = Some("kill the miner process in the bedrock-java pods");
+        for question in ["same for risk-7", "risk-7 も同じく"] {
+            let again = requested_action_or_again(&Question::new(question), previous).map(|request| request.kinds);
+            assert_eq!(again, Some(vec![ActionKind::KillProcess]), "{question}");
+        }
+        assert_eq!(requested_action_or_again(&Question::new("what about risk-7?"), Some("root cause?")), None);
+        assert_eq!(requested_action_or_again(&Question::new("which pods in risk-7?"), previous), None);
     }
 
     #[test]

@@ -212,7 +212,9 @@ impl<'a> CallBuilder<'a> {
                 if !request.kinds.is_empty() {
                     extra.insert("kinds".into(), json!(request.kinds));
                 }
-                let process = self.entities.get(Dimension::Process).map(str::to_string).or(request.process);
+                // The request's own word for the process ("kill the miner") is added by the
+                // response guard, and only where the scope names no process.
+                let process = self.entities.get(Dimension::Process).map(str::to_string);
                 if let Some(process) = process.filter(|_| self.focus.process.is_none()) {
                     extra.insert("process".into(), json!(process));
                 }
@@ -560,7 +562,9 @@ impl<'a> CallBuilder<'a> {
                 }
             }
             let priorities: Vec<String> = self.entities.priorities.iter().map(|p| p.to_string()).collect();
-            if !priorities.is_empty() {
+            if let [only] = priorities.as_slice() {
+                terms.push(term(Dimension::Priority, Operator::Equal, vec![only.clone()]));
+            } else if !priorities.is_empty() {
                 terms.push(term(Dimension::Priority, Operator::In, priorities));
             }
             terms.extend(self.entities.pasted_terms.iter().cloned());

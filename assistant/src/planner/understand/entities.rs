@@ -23,6 +23,9 @@ pub struct Entities {
     pub linked: Vec<(Dimension, String)>,
     /// Rules named in the question (as stored).
     pub rules: Vec<String>,
+    /// Those of [`Entities::rules`] linked by one distinctive word of their names ("cron"),
+    /// not by name: the loosest link, the first left out when the names together match nothing.
+    pub rules_by_word: Vec<String>,
     /// An alert id.
     pub alert_id: Option<String>,
     /// MITRE technique IDs (`T1059.004`).
@@ -278,6 +281,7 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
             for rule in rules {
                 if !entities.rules.contains(rule) {
                     entities.rules.push(rule.clone());
+                    entities.rules_by_word.push(rule.clone());
                 }
             }
             return;
@@ -324,10 +328,31 @@ fn link_token(question: &Question, vocabulary: &Vocabulary, token: Token<'_>, qu
     if by_prefix.is_empty()
         && let Some(kind) = kind_right_after(question, token)
     {
-        let mut holders = vocabulary.by_part(text).into_iter().filter(|(found, _)| *found == kind);
-        if let (Some((dimension, only)), None) = (holders.next(), holders.next()) {
-            add(entities, dimension, only);
-            return;
+        let parts = vocabulary.by_part(text);
+        let holders: Vec<String> =
+            parts.iter().filter(|(found, _)| *found == kind).map(|(_, value)| value.clone()).collect();
+        match holders.as_slice() {
+            [only] => {
+                add(entities, kind, only.clone());
+                return;
+            }
+            // "the bedrock-java pods": the pods of the one workload that has the part, or
+            // every one of that kind that has it.
+            [_, _, ..] if holders.len() <= 8 && means_all_of_them(question) => {
+                let mut owners = parts.iter().filter(|(found, _)| *found == Dimension::Workload);
+                if matches!(kind, Dimension::Pod | Dimension::ContainerId)
+                    && let (Some((_, owner)), None) = (owners.next(), owners.next())
+                {
+                    add(entities, Dimension::Workload, owner.clone());
+                    return;
+                }
+                let term = term(kind, Operator::In, holders);
+                if !entities.pasted_terms.contains(&term) {
+                    entities.pasted_terms.push(term);
+                }
+                return;
+            }
+            _ => {}
         }
     }
     if !by_prefix.is_empty() {
@@ -563,9 +588,82 @@ fn hinted_dimensions(question: &Question, token: Token<'_>) -> Vec<Dimension> {
 /// Words that follow a dimension keyword in prose ("workloads were", "container alerts"),
 /// never names.
 const FUNCTION_WORDS: &[&str] = &[
-    "a", "alert", "alerts", "an", "and", "are", "be", "been", "called", "detected", "event", "events", "had", "has",
-    "have", "in", "is", "named", "of", "on", "or", "that", "the", "was", "were", "where", "which", "with", "will",
-    "would", "should", "could", "may", "might", "must", "shall", "does", "got", "gets", "looks", "seems",
+    "a",
+    "alert",
+    "alerts",
+    "an",
+    "and",
+    "are",
+    "be",
+    "been",
+    "called",
+    "detected",
+    "event",
+    "events",
+    "had",
+    "has",
+    "have",
+    "in",
+    "is",
+    "named",
+    "of",
+    "on",
+    "or",
+    "that",
+    "the",
+    "was",
+    "were",
+    "where",
+    "which",
+    "with",
+    "will",
+    "would",
+    "should",
+    "could",
+    "may",
+    "might",
+    "must",
+    "shall",
+    "does",
+    "got",
+    "gets",
+    "looks",
+    "seems",
+    // Saying when or how ("this cluster over the past 7 days", "the pod since monday").
+    "over",
+    "during",
+    "since",
+    "until",
+    "till",
+    "within",
+    "today",
+    "yesterday",
+    "overnight",
+    "tonight",
+    "lately",
+    "recently",
+    "now",
+    "again",
+    "right",
+    "just",
+    "too",
+    "also",
+    "only",
+    "before",
+    "after",
+    "past",
+    "then",
+    "into",
+    "through",
+    "across",
+    "between",
+    "around",
+    "via",
+    "per",
+    "each",
+    "ever",
+    "still",
+    "yet",
 ];
 
 /// Whether a word after a kind word is prose about the question rather than a name: a word
@@ -851,10 +949,14 @@ fn priorities(question: &Question) -> Vec<&'static str> {
         "深刻な",
     ]) {
         vec!["emergency", "alert", "critical", "error"]
-    } else if question.has_any(&["critical", "crit", "crits", "クリティカル", "緊急"])
+    } else if question.has_any(&["critical", "crit", "crits", "criticals", "クリティカル", "緊急"])
         || (question.has("重大") && !question.has("重大度"))
     {
-        vec!["emergency", "alert", "critical"]
+        // "Critical のアラートだけ", "critical only": that priority itself, not those above it.
+        let only = (question.has_any(&["only", "just"])
+            || ["だけ", "のみ"].iter().any(|word| question.folded.contains(word)))
+            && !question.has_any(&["and above", "or above", "or higher", "and up", "以上"]);
+        if only { vec!["critical"] } else { vec!["emergency", "alert", "critical"] }
     } else if question.has_any(&["エラー以上", "error and above", "error or above", "error or higher", "errors and up"])
     {
         vec!["emergency", "alert", "critical", "error"]
@@ -982,6 +1084,30 @@ mod tests {
     }
 
     #[test]
+    fn the_pods_named_by_a_part_are_the_pods_of_its_one_workload() {
+        let mut values = std::collections::BTreeMap::new();
+        values.insert(
+            Dimension::Pod,
+            vec![
+                "risk-10-aws-bedrock-java-fvsm52jnp-bddn7".to_string(),
+                "risk-10-aws-bedrock-java-fvsm52jnp-njbn2".to_string(),
+            ],
+        );
+        values.insert(Dimension::Workload, vec!["risk-10-aws-bedrock-java".to_string()]);
+        let vocabulary = Vocabulary::from_values(values.clone());
+        let entities = link(&Question::new("kill the miner in the bedrock-java pods"), &vocabulary);
+        assert_eq!(entities.get(Dimension::Workload), Some("risk-10-aws-bedrock-java"), "{entities:?}");
+        // With no one workload, every pod that has the part.
+        values.remove(&Dimension::Workload);
+        let vocabulary = Vocabulary::from_values(values);
+        let entities = link(&Question::new("kill the miner in the bedrock-java pods"), &vocabulary);
+        assert_eq!(
+            entities.pasted_terms,
+            ["k8s.pod.name in (risk-10-aws-bedrock-java-fvsm52jnp-bddn7, risk-10-aws-bedrock-java-fvsm52jnp-njbn2)"]
+        );
+    }
+
+    #[test]
     fn a_keyword_after_a_name_introduces_nothing() {
         for question in
             ["Is the storefront namespace activity benign?", "How did the attack in the storefront namespace start?"]
@@ -996,6 +1122,9 @@ mod tests {
             "{:?}",
             entities.notices
         );
+        // A word saying when ("over the past 7 days") is no name of the cluster before it.
+        let entities = linked("quick overview of what fired in this cluster over the past 7 days");
+        assert!(entities.notices.is_empty(), "{:?}", entities.notices);
     }
 
     #[test]
@@ -1139,7 +1268,10 @@ mod tests {
         assert_eq!(entities.get(Dimension::Process), Some("easyminer"));
         assert_eq!(entities.techniques, vec!["T1059.004".to_string()]);
         assert_eq!(entities.tactics, vec!["TA0043".to_string()]);
-        assert_eq!(entities.priorities, vec!["emergency", "alert", "critical"]);
+        assert_eq!(entities.priorities, vec!["critical"], "critical only: that priority itself");
+        assert_eq!(linked("Critical のアラートだけ").priorities, vec!["critical"]);
+        assert_eq!(linked("any critical alerts?").priorities, vec!["emergency", "alert", "critical"]);
+        assert_eq!(linked("only critical and above").priorities, vec!["emergency", "alert", "critical"]);
         let entities = linked("explain alert 417948f032f5d4dce999d33c3bb11d0c");
         assert_eq!(entities.alert_id.as_deref(), Some("417948f032f5d4dce999d33c3bb11d0c"));
         assert!(linked("find the top alerts").linked.is_empty());

@@ -16,6 +16,14 @@ use crate::conversation::Focus;
 /// The focus after `question`, given the focus before it.
 pub fn update(before: &Focus, question: &Question, entities: &Entities, time: &TimeSpec) -> Focus {
     let mut focus = before.clone();
+    // 「そのクラスタ全体のサマリー」 after a search whose hits were all in one cluster.
+    if focus.cluster.is_none()
+        && entities.get(Dimension::Cluster).is_none()
+        && question.has_any(&words().that_cluster.all)
+        && let Some(cluster) = &before.found_in_cluster
+    {
+        focus.cluster = Some(cluster.clone());
+    }
     if question.has_any(&words().widen.all) {
         focus.namespace = None;
         clear_below_namespace(&mut focus);

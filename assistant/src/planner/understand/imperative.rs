@@ -154,6 +154,9 @@ const VERBS_JA: &[(&str, ActionKind)] = &[
     ("キルして", ActionKind::KillProcess),
     ("殺して", ActionKind::KillProcess),
     ("削除して", ActionKind::DeletePod),
+    ("消して", ActionKind::DeletePod),
+    ("消しと", ActionKind::DeletePod),
+    ("消しちゃ", ActionKind::DeletePod),
     // Wanting to act is asking for it (「その3つのpod止めたい」).
     ("隔離したい", ActionKind::IsolateWorkload),
     ("封じ込めたい", ActionKind::IsolateWorkload),
@@ -180,10 +183,17 @@ const NOUNS_JA: &[(&str, ActionKind)] = &[
     ("キル", ActionKind::KillProcess),
     ("削除", ActionKind::DeletePod),
     ("delete", ActionKind::DeletePod),
+    ("クアランティン", ActionKind::IsolateWorkload),
+    ("クワランティン", ActionKind::IsolateWorkload),
 ];
 
 /// Endings after a containment noun that make it a request.
 const REQUEST_ENDINGS_JA: &[&str] = &[
+    // 「一時停止にしといて」: the noun made what is done.
+    "にしといて",
+    "にしておいて",
+    "にして",
+    "にしちゃって",
     "しちゃって",
     "しちゃお",
     "しておいて",
@@ -225,13 +235,22 @@ const VERB_FORMS_JA: &[(&str, ActionKind)] = &[
     ("切っちゃ", ActionKind::IsolateWorkload),
 ];
 
+/// Japanese markers of an alternative turned down (「X じゃなくて Y」): the request is Y.
+const REJECTED_JA: &[&str] = &["じゃなくて", "じゃなく", "ではなくて", "ではなく", "でなく"];
+
 /// Words in a Japanese request that make it a question about acting, not a request.
 const NOT_A_REQUEST_JA: &[&str] = &["べき", "方法", "どうやって", "どうすれば", "いい?", "いいか", "か?", "かな"];
 
 /// The kind of containment an imperative asks for, refined by its object; `None` when the
 /// question has no containment imperative.
 pub fn containment(question: &Question, names_a_process: bool, names_a_file: bool) -> Option<ActionKind> {
-    let verb = english_verb(question).or_else(|| japanese_verb(question))?;
+    // An English verb turned down in a Japanese request (「kill じゃなくて pause で」) is not it.
+    let turned_down = REJECTED_JA.iter().any(|marker| question.folded.contains(marker));
+    let verb = if turned_down {
+        japanese_verb(question).or_else(|| english_verb(question))?
+    } else {
+        english_verb(question).or_else(|| japanese_verb(question))?
+    };
     let text = question.folded.as_str();
     let container = question.has_any(&["container", "containers"]) || text.contains("コンテナ");
     let process =
@@ -241,7 +260,7 @@ pub fn containment(question: &Question, names_a_process: bool, names_a_file: boo
         || text.contains("ファイル")
         || text.contains("バイナリ");
     Some(match verb {
-        ActionKind::IsolateWorkload if file && question.has("quarantine") => ActionKind::QuarantineFile,
+        ActionKind::IsolateWorkload if file && says_quarantine(question) => ActionKind::QuarantineFile,
         // "isolate /tmp/linpeas.sh on the wordpress pod": the object isolated is the file.
         ActionKind::IsolateWorkload
             if names_a_file && ["isolate /", "contain /"].iter().any(|verb| text.contains(verb)) =>
@@ -256,6 +275,11 @@ pub fn containment(question: &Question, names_a_process: bool, names_a_file: boo
         ActionKind::DeletePod if file => ActionKind::QuarantineFile,
         other => other,
     })
+}
+
+/// Whether the question says "quarantine", in English or in katakana (クアランティン).
+pub fn says_quarantine(question: &Question) -> bool {
+    question.has("quarantine") || ["クアランティン", "クワランティン"].iter().any(|word| question.folded.contains(word))
 }
 
 /// The verb that begins an English sentence of the question, past its fillers.
@@ -328,6 +352,14 @@ fn japanese_verb(question: &Question) -> Option<ActionKind> {
     // An aside in parentheses (「一時停止(pause)できますか」) is passed over.
     let text: String =
         without_asides(&question.folded).chars().filter(|character| !character.is_whitespace()).collect();
+    // 「kill じゃなくて pause で」, 「止めるんじゃなくて一時停止に」: what is asked follows the
+    // alternative turned down.
+    let text = match REJECTED_JA.iter().filter_map(|marker| text.rfind(marker).map(|at| at + marker.len())).max() {
+        Some(after) => text[after..].to_string(),
+        None => text,
+    };
+    // 「pause で止めといて」: a kind named with the verb says which stop.
+    let paused = ["pause", "一時停止"].iter().any(|word| text.contains(word));
     if NOT_A_REQUEST_JA.iter().any(|phrase| text.contains(phrase)) {
         return None;
     }
@@ -347,7 +379,7 @@ fn japanese_verb(question: &Question) -> Option<ActionKind> {
         let cuts = VERB_FORMS_JA.iter().any(|(verb, _)| verb.starts_with('切') && requested(verb));
         if !cuts || ["ネットワーク", "nw", "通信", "egress", "ネット"].iter().any(|word| text.contains(word))
         {
-            return Some(*kind);
+            return Some(if *kind == ActionKind::StopContainer && paused { ActionKind::PauseContainer } else { *kind });
         }
     }
     NOUNS_JA.iter().find_map(|(noun, kind)| {
@@ -455,6 +487,18 @@ mod tests {
         assert_eq!(
             containment(&Question::new("easyminerのプロセス殺しといて"), true, false),
             Some(ActionKind::KillProcess)
+        );
+    }
+
+    #[test]
+    fn the_alternative_turned_down_is_not_what_is_asked() {
+        assert_eq!(kind("kill じゃなくて pause で止めといてもらえる？"), Some(ActionKind::PauseContainer));
+        assert_eq!(kind("やっぱ止めるんじゃなくて一時停止にしといて"), Some(ActionKind::PauseContainer));
+        assert_eq!(kind("隔離ではなく停止して"), Some(ActionKind::StopContainer));
+        assert_eq!(kind("もうPodごと消しちゃって"), Some(ActionKind::DeletePod));
+        assert_eq!(
+            containment(&Question::new("/tmp/linpeas.sh もクアランティンお願い"), false, true),
+            Some(ActionKind::QuarantineFile)
         );
     }
 

@@ -211,6 +211,11 @@ mod tests {
             ("どのプロセスが一番多くアラートを出しましたか?", Intent::Count),
             ("ルール別にアラートを数えてください。", Intent::Count),
             ("Which alerts contain /etc/shadow?", Intent::Search),
+            ("why was this flagged in payments", Intent::Explain),
+            ("anything from that image? show em", Intent::Search),
+            ("そのホストで出てるアラートを見たいです", Intent::Search),
+            ("payments の ledger-api、クリーンアップするには何をすべきでしょうか", Intent::Remediation),
+            ("その侵害、ステップごとに並べて説明して", Intent::AttackPath),
         ];
         for (question, expected) in cases {
             assert_eq!(intent(question), Some(expected), "{question}: {:?}", scores(&Question::new(question)));

@@ -18,6 +18,7 @@ pub mod imperative;
 pub mod intent;
 pub mod lexicon;
 mod options;
+mod relax;
 mod similarity;
 pub mod text;
 pub mod time;
@@ -243,6 +244,18 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         }
         other => other,
     };
+    // Names that together match nothing, beside a place: the loosest are left out.
+    let left_out = match intent {
+        Intent::Search
+        | Intent::Count
+        | Intent::Unknown
+        | Intent::ProposeAction
+        | Intent::Isolation
+        | Intent::Escalate
+        | Intent::ResponseHistory
+        | Intent::ValidateException => Vec::new(),
+        _ => relax::leave_out_what_matches_nothing(&mut entities, &question, &time, context),
+    };
     let mut focus = focus::update(context.focus, &question, &entities, &time);
     focus.topic = Some(intent.name().to_string());
     if let Some(category) = category {
@@ -262,7 +275,8 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         }
     }
     // An answer chosen by default offers the two other likeliest readings as follow-ups.
-    let defaulted = recognised.is_none() && !repeats_previous || intent == Intent::Search && !pasted.is_empty();
+    let defaulted =
+        recognised.is_none() && !repeats_previous || intent == Intent::Search && !entities.values.is_empty();
     let readings = if defaulted && intent != Intent::Unknown { other_readings(&phrasing, intent) } else { Vec::new() };
     let builder = CallBuilder::new(&question, &entities, &focus, context, category);
     if !entities.notices.is_empty() {
@@ -276,6 +290,7 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
             notices: entities.notices.clone(),
             readings: Vec::new(),
             hits_are_them: false,
+            left_out: Vec::new(),
         };
     }
     let calls = builder.calls(intent);
@@ -292,8 +307,8 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         focus.time = Some(TimeFocus { last: Some(last.to_string()), ..TimeFocus::default() });
     }
     // A search for pasted values: the pods it finds are what "them" means next.
-    let hits_are_them = intent == Intent::Search && !pasted.is_empty();
-    Plan { intent, calls, scope, focus, notices: Vec::new(), readings, hits_are_them }
+    let hits_are_them = intent == Intent::Search && !entities.values.is_empty();
+    Plan { intent, calls, scope, focus, notices: Vec::new(), readings, hits_are_them, left_out }
 }
 
 /// A name that no stored value has but the alerts' text does ("colors-utils-js" in a path,

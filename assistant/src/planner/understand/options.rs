@@ -7,7 +7,7 @@ use super::text::Question;
 
 /// `event_stats` groupings a question can ask for, with the words that ask for them.
 const GROUPINGS: &[(&str, &[&str])] = &[
-    ("namespace", &["namespace", "名前空間", "ネームスペース"]),
+    ("namespace", &["namespace", "ns", "名前空間", "ネームスペース"]),
     ("workload", &["workload", "deployment", "ワークロード", "デプロイメント"]),
     ("pod", &["pod", "ポッド"]),
     ("cluster", &["cluster", "クラスタ", "クラスター"]),
@@ -16,7 +16,10 @@ const GROUPINGS: &[(&str, &[&str])] = &[
     ("image", &["image", "イメージ"]),
     ("user", &["user", "ユーザー", "ユーザ"]),
     ("host", &["host", "node", "ホスト", "ノード"]),
-    ("priority", &["priority", "severity", "優先度", "重大度", "深刻度"]),
+    (
+        "priority",
+        &["priority", "severity", "sev", "優先度", "重大度", "深刻度", "重要度", "プライオリティ", "シビアリティ"],
+    ),
     ("mitre_technique", &["technique", "テクニック", "技術"]),
     ("mitre_tactic", &["tactic", "戦術"]),
     ("tag", &["tag", "タグ"]),

@@ -129,6 +129,11 @@ pub fn pasted_values(question: &Question) -> Vec<PastedValue> {
                 continue;
             }
         }
+        // ".bashrc", ".kube": a hidden file named alone, its dot trimmed as punctuation.
+        if is_hidden_file_name(&question.folded[..token.start], text) {
+            push(ValueKind::FileName, &format!(".{text}"));
+            continue;
+        }
         if is_domain(text) {
             push(ValueKind::Domain, text);
             continue;
@@ -175,6 +180,17 @@ fn is_file_name(text: &str) -> bool {
         && stem.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"-_.".contains(&byte))
         && RUNNABLE.contains(&extension)
         && !FIELD_CLASSES.contains(&stem.split('.').next().unwrap_or(""))
+}
+
+/// Whether `text`, after `before`, is a hidden file's name whose dot was trimmed: a dot that
+/// opens a word (at the start or after a space, not ending a sentence) before a lowercase
+/// name of at least three letters (`.bashrc`, `.profile`, `.kube`).
+fn is_hidden_file_name(before: &str, text: &str) -> bool {
+    let Some(opening) = before.strip_suffix('.') else { return false };
+    opening.chars().next_back().is_none_or(char::is_whitespace)
+        && text.len() >= 3
+        && text.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_')
+        && text.bytes().next().is_some_and(|byte| byte.is_ascii_lowercase())
 }
 
 /// Shortest opaque identifier ([`ValueKind::Identifier`]).
@@ -315,12 +331,13 @@ fn is_user_name(text: &str) -> bool {
             || SYSTEM_ACCOUNTS.contains(&text))
 }
 
-/// Whether a user word stands right before the token ("user www-data", "w/ user root") or
-/// right after it ("www-data user", 「www-data ユーザー」).
+/// Whether a user word stands right before the token ("user www-data", "w/ user root", "where
+/// user is www-data", "user: root") or right after it ("www-data user", 「www-data ユーザー」).
 fn introduced_as_a_user(question: &Question, start: usize, end: usize) -> bool {
     let before = question.folded[..start].trim_end();
     let after = question.folded[end..].trim_start();
-    let word_before = before.rsplit(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
+    let copula = [" is", " was", ":"].iter().find_map(|link| before.strip_suffix(link)).map_or(before, str::trim_end);
+    let word_before = copula.rsplit(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
     matches!(word_before, "user" | "username")
         || ["ユーザー", "ユーザ"].iter().any(|word| before.ends_with(word) || after.starts_with(word))
         || (after.starts_with("user") && !after.starts_with("users") && {
@@ -417,6 +434,10 @@ mod tests {
             vec![(ValueKind::Identifier, "authorized_keys".into())]
         );
         assert!(values("container_id and k8s_pod_name fields").is_empty(), "field names are no values");
+        assert_eq!(values(".bashrc いじってるイベントある？"), vec![(ValueKind::FileName, ".bashrc".into())]);
+        assert_eq!(values("who touched .profile"), vec![(ValueKind::FileName, ".profile".into())]);
+        assert!(values("it ran. then stopped").is_empty(), "a sentence's full stop opens no file name");
+        assert_eq!(values("any alerts where user is www-data?"), vec![(ValueKind::User, "www-data".into())]);
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub struct Words {
     pub which_pods: WordList,
     /// Widens the focus to the analyst's scope or cluster.
     pub widen: WordList,
+    /// Refers to the one cluster the conversation found its alerts in (「そのクラスタ」).
+    pub that_cluster: WordList,
 }
 
 /// Why the words file cannot be used.
@@ -124,6 +126,7 @@ impl Words {
             what_happened: take("what_happened")?,
             search_said: take("search_said")?,
             which_pods: take("which_pods")?,
+            that_cluster: take("that_cluster")?,
             widen: take("widen")?,
         };
         match raw.into_keys().next() {
