@@ -13,6 +13,7 @@ mod exceptions_validate_fuzz;
 mod explain_event;
 mod fuzz;
 mod postgres_server;
+mod postgres_writer;
 mod response_actions;
 mod root_cause;
 mod rules;

@@ -1,5 +1,6 @@
-//! The columns of the `alerts` table derived from an alert, gathered column by column for one
-//! multi-row `INSERT ... SELECT FROM UNNEST(...)`, and the alert read back from its raw text.
+//! The columns of the `alerts` table derived from an alert, gathered column by column for a
+//! batch and written as rows of `COPY ... FROM STDIN` text, and the alert read back from its
+//! raw text.
 
 use std::collections::BTreeMap;
 
@@ -25,7 +26,7 @@ pub(super) fn ordered_id_hash(id: &str) -> i64 {
     i64::from_ne_bytes((xxh3_64(id.as_bytes()) ^ (1 << 63)).to_ne_bytes())
 }
 
-/// A batch of alerts, one vector per column (in the column order of `insert_alerts.sql`).
+/// A batch of alerts, one vector per column (in the column order of `copy_alerts.sql`).
 #[derive(Debug, Default)]
 pub(super) struct AlertColumns {
     pub ids: Vec<String>,
@@ -75,8 +76,8 @@ fn array_of(alert: &Alert, dimension: Dimension) -> String {
 }
 
 /// A PostgreSQL array literal of text values (`{"a","b \"c\""}`): every element quoted, `"` and
-/// `\` escaped, NUL replaced as in [`clean`]. The insert casts it with `::text[]`, which the
-/// server reads far faster than a JSON array expanded row by row.
+/// `\` escaped, NUL replaced as in [`clean`]. `COPY` reads it as a `text[]` value (far faster
+/// for the server than a JSON array expanded row by row).
 pub(super) fn array_literal<'value>(values: impl Iterator<Item = &'value str>) -> String {
     let mut literal = String::from("{");
     for (position, value) in values.enumerate() {
@@ -98,6 +99,24 @@ pub(super) fn array_literal<'value>(values: impl Iterator<Item = &'value str>) -
     }
     literal.push('}');
     literal
+}
+
+/// Appends `value` escaped for `COPY`'s text format: backslash, tab, newline and carriage
+/// return as backslash sequences (NUL never occurs: values are [`clean`]ed).
+pub(super) fn copy_escaped(out: &mut String, value: &str) {
+    let mut rest = value;
+    while let Some(at) = rest.find(['\\', '\t', '\n', '\r']) {
+        out.push_str(&rest[..at]);
+        let escaped = match rest.as_bytes().get(at) {
+            Some(b'\t') => "\\t",
+            Some(b'\n') => "\\n",
+            Some(b'\r') => "\\r",
+            _ => "\\\\",
+        };
+        out.push_str(escaped);
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
 }
 
 impl AlertColumns {
@@ -146,6 +165,66 @@ impl AlertColumns {
     /// Empties the batch, keeping the allocations.
     pub fn clear(&mut self) {
         *self = AlertColumns::default();
+    }
+
+    /// Appends the row of the alert at `position` to `out` in `COPY`'s text format, columns in
+    /// the order of `copy_alerts.sql`.
+    pub fn write_copy_row(&self, position: usize, out: &mut String) {
+        use std::fmt::Write as _;
+        let text = |out: &mut String, value: &str| {
+            copy_escaped(out, value);
+            out.push('\t');
+        };
+        let optional = |out: &mut String, value: Option<&str>| {
+            match value {
+                Some(value) => copy_escaped(out, value),
+                None => out.push_str("\\N"),
+            }
+            out.push('\t');
+        };
+        let (Some(id), Some(id_hash), Some(time), Some(severity)) = (
+            self.ids.get(position),
+            self.id_hashes.get(position),
+            self.times.get(position),
+            self.severities.get(position),
+        ) else {
+            return;
+        };
+        text(out, id);
+        let _ = write!(out, "{id_hash}\t{time}\t{severity}\t");
+        fn at(values: &[String], position: usize) -> &str {
+            values.get(position).map(String::as_str).unwrap_or_default()
+        }
+        fn optional_at(values: &[Option<String>], position: usize) -> Option<&str> {
+            values.get(position).and_then(|value| value.as_deref())
+        }
+        let column = |values| at(values, position);
+        let optional_column = |values| optional_at(values, position);
+        text(out, column(&self.raws));
+        optional(out, optional_column(&self.ingest_clusters));
+        text(out, column(&self.rules));
+        text(out, column(&self.priorities));
+        text(out, column(&self.sources));
+        for values in [
+            &self.hosts,
+            &self.clusters,
+            &self.namespaces,
+            &self.workloads,
+            &self.pods,
+            &self.container_ids,
+            &self.container_names,
+            &self.images,
+            &self.processes,
+            &self.users,
+            &self.files,
+        ] {
+            optional(out, optional_column(values));
+        }
+        for values in [&self.tags, &self.tactics, &self.techniques, &self.tools, &self.output_fields, &self.tokens] {
+            text(out, column(values));
+        }
+        copy_escaped(out, column(&self.token_lines));
+        out.push('\n');
     }
 
     /// The days (since the epoch) the batch's alerts fall on.
@@ -222,6 +301,13 @@ mod tests {
             array_literal([r#"say "hi"\now"#, "nul\0"].into_iter()),
             "{\"say \\\"hi\\\"\\\\now\",\"nul\u{FFFD}\"}"
         );
+    }
+
+    #[test]
+    fn copy_text_escapes_the_separators() {
+        let mut out = String::new();
+        copy_escaped(&mut out, "a\tb\nc\rd\\e {\"x\"}");
+        assert_eq!(out, r#"a\tb\nc\rd\\e {"x"}"#);
     }
 
     #[test]

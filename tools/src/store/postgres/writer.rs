@@ -21,8 +21,12 @@ use crate::store::{AddOutcome, AlertWriter, CommitOutcome, StoreError};
 /// One day in nanoseconds: the width of a partition.
 pub(super) const DAY_NANOS: i64 = 86_400 * 1_000_000_000;
 
-/// Rows per `INSERT` statement inside a commit's transaction (bounded statement size).
-const ROWS_PER_STATEMENT: usize = 5_000;
+/// Ids claimed per statement inside a commit's transaction (bounded statement size).
+const IDS_PER_STATEMENT: usize = 10_000;
+
+/// Bytes of `COPY` text gathered before they are sent (the server parses one chunk while the
+/// next is written).
+const COPY_CHUNK_BYTES: usize = 1 << 20;
 
 /// Writes alerts into a [`PostgresStore`]. Several writers (in one or many processes) may be
 /// open at once.
@@ -82,7 +86,13 @@ fn pick<T: Clone>(column: &[T], chunk: &[usize]) -> Vec<T> {
     chunk.iter().filter_map(|&position| column.get(position).cloned()).collect()
 }
 
-/// Inserts the batch in one transaction; returns how many alerts were new.
+/// Stores the batch in one transaction; returns how many alerts were new.
+///
+/// First the batch's ids are claimed in `alert_ids` (`ON CONFLICT DO NOTHING ... RETURNING`),
+/// then the rows of the new ones are sent with `COPY ... FROM STDIN` straight into `alerts`
+/// (partition routing by the server), then the transaction commits. An id another writer has
+/// claimed but not committed makes this one wait for that commit and then skips it, so an
+/// alert is stored once whichever writers race for it.
 async fn insert_batch(pool: &sqlx::PgPool, batch: &AlertColumns) -> Result<u64, sqlx::Error> {
     let mut connection = pool.acquire().await?;
     let mut transaction = connection.begin().await?;
@@ -90,40 +100,35 @@ async fn insert_batch(pool: &sqlx::PgPool, batch: &AlertColumns) -> Result<u64, 
     // two writers storing the same alerts wait for each other but never deadlock.
     let mut order: Vec<usize> = (0..batch.len()).collect();
     order.sort_by(|&left, &right| batch.ids[left].cmp(&batch.ids[right]));
-    let mut stored = 0;
-    for chunk in order.chunks(ROWS_PER_STATEMENT) {
-        let result = sqlx::query(include_str!("sql/insert_alerts.sql"))
+    let mut fresh: HashSet<String, Xxh3Builder> = HashSet::with_hasher(Xxh3Builder::new());
+    for chunk in order.chunks(IDS_PER_STATEMENT) {
+        let claimed: Vec<(String,)> = sqlx::query_as(include_str!("sql/claim_alert_ids.sql"))
             .bind(pick(&batch.ids, chunk))
-            .bind(pick(&batch.id_hashes, chunk))
             .bind(pick(&batch.times, chunk))
-            .bind(pick(&batch.severities, chunk))
-            .bind(pick(&batch.raws, chunk))
-            .bind(pick(&batch.ingest_clusters, chunk))
-            .bind(pick(&batch.rules, chunk))
-            .bind(pick(&batch.priorities, chunk))
-            .bind(pick(&batch.sources, chunk))
-            .bind(pick(&batch.hosts, chunk))
-            .bind(pick(&batch.clusters, chunk))
-            .bind(pick(&batch.namespaces, chunk))
-            .bind(pick(&batch.workloads, chunk))
-            .bind(pick(&batch.pods, chunk))
-            .bind(pick(&batch.container_ids, chunk))
-            .bind(pick(&batch.container_names, chunk))
-            .bind(pick(&batch.images, chunk))
-            .bind(pick(&batch.processes, chunk))
-            .bind(pick(&batch.users, chunk))
-            .bind(pick(&batch.files, chunk))
-            .bind(pick(&batch.tags, chunk))
-            .bind(pick(&batch.tactics, chunk))
-            .bind(pick(&batch.techniques, chunk))
-            .bind(pick(&batch.tools, chunk))
-            .bind(pick(&batch.output_fields, chunk))
-            .bind(pick(&batch.tokens, chunk))
-            .bind(pick(&batch.token_lines, chunk))
-            .execute(&mut *transaction)
+            .fetch_all(&mut *transaction)
             .await?;
-        stored += result.rows_affected();
+        fresh.extend(claimed.into_iter().map(|(id,)| id));
     }
+    let mut stored = 0;
+    if !fresh.is_empty() {
+        let mut copy = transaction.copy_in_raw(include_str!("sql/copy_alerts.sql")).await?;
+        let mut chunk = String::with_capacity(COPY_CHUNK_BYTES + COPY_CHUNK_BYTES / 4);
+        for &position in &order {
+            if !batch.ids.get(position).is_some_and(|id| fresh.contains(id)) {
+                continue;
+            }
+            batch.write_copy_row(position, &mut chunk);
+            if chunk.len() >= COPY_CHUNK_BYTES {
+                copy.send(chunk.as_bytes()).await?;
+                chunk.clear();
+            }
+        }
+        if !chunk.is_empty() {
+            copy.send(chunk.as_bytes()).await?;
+        }
+        stored = copy.finish().await?;
+    }
+    debug_assert_eq!(stored, fresh.len() as u64, "every claimed id is copied once");
     transaction.commit().await?;
     Ok(stored)
 }
