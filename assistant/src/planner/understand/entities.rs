@@ -666,6 +666,11 @@ const FUNCTION_WORDS: &[&str] = &[
     "yet",
 ];
 
+/// Whether a word is prose (a function word, a common word, or an intent's cue), not a name.
+pub fn is_prose(word: &str) -> bool {
+    FUNCTION_WORDS.contains(&word) || COMMON_WORDS.contains(&word) || says_how_it_is_asked(word)
+}
+
 /// Whether a word after a kind word is prose about the question rather than a name: a word
 /// that leaves something out or reaches past it ("any cluster besides the shield one") or
 /// an intent's cue on its own ("is this cluster trending up").

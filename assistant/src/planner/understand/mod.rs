@@ -114,9 +114,18 @@ pub fn understand(question_text: &str, context: &Context<'_>) -> Plan {
         || (question.has_any(&words().follow_up.all) || opens_with_and) && intent::has_no_cue(&phrasing))
         && previous_topic.is_some_and(|topic| topic != Intent::Unknown);
     let recognised = if repeats_previous { None } else { intent::recognise(&phrasing) };
+    // 「kworkerd って何?」: what an unknown word is, is what the alerts that have it say.
+    if matches!(recognised, None | Some(Intent::Explain))
+        && !repeats_previous
+        && !entities.names_anything()
+        && entities.values.is_empty()
+    {
+        words_found_in_the_text(&mut entities, &question, context.text_found);
+    }
     let intent = match recognised {
         Some(intent) => intent,
-        None if entities.names_anything()
+        None if repeats_previous
+            || entities.names_anything()
             || question.has_any(&words().follow_up.all)
             || options::category(&phrasing).is_some()
             || (time != TimeSpec::Unspecified
@@ -342,6 +351,38 @@ fn found_in_the_text(entities: &mut entities::Entities, text_found: &dyn Fn(&str
     }
 }
 
+/// Falco's priority names: a filter of the question ("# of Critical alerts"), not a value.
+const FALCO_PRIORITIES: [&str; 8] =
+    ["emergency", "alert", "critical", "error", "warning", "notice", "informational", "debug"];
+
+/// Least length of a lone word looked up in the alerts' text.
+const LONE_WORD_CHARS: usize = 5;
+
+/// In a question that asks nothing recognisable and names nothing ("anything w/ kworkerd?
+/// sounds sus"), the words that are not prose but are in the alerts' text: values to search
+/// for, rather than "I did not understand". At most two, and only when no more are found.
+fn words_found_in_the_text(entities: &mut entities::Entities, question: &Question, text_found: &dyn Fn(&str) -> bool) {
+    let found: Vec<String> = question
+        .tokens()
+        .into_iter()
+        .map(|token| token.text.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
+        .filter(|word| {
+            word.len() >= LONE_WORD_CHARS
+                && word.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"-_.".contains(&byte))
+                && word.bytes().any(|byte| byte.is_ascii_alphabetic())
+                && !entities::is_prose(word)
+                && !FALCO_PRIORITIES.contains(word)
+        })
+        .filter(|word| text_found(word))
+        .map(str::to_string)
+        .collect();
+    if (1..=2).contains(&found.len()) {
+        for text in found {
+            entities.values.push(values::PastedValue { kind: values::ValueKind::Identifier, text });
+        }
+    }
+}
+
 /// Whether the question says in so many words to search ("search for kworkerd",
 /// 「kworkerd で検索」): the word searched is the subject, whatever else is asked of it.
 fn asks_to_search(question: &Question) -> bool {
@@ -508,6 +549,28 @@ mod tests {
         assert!(!tools_of(&turn("checkout-api も同じく", &how.focus)).contains(&"propose_response_action"));
     }
 
+    #[test]
+    fn a_lone_word_in_the_alerts_text_is_searched_for() {
+        let vocabulary = demo();
+        let focus = Focus::default();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").expect("time").with_timezone(&Utc);
+        let context = Context {
+            focus: &focus,
+            analyst_scope: "",
+            vocabulary: &vocabulary,
+            now,
+            rules_in: &|_, _| Vec::new(),
+            containers_in: &|_, _| Vec::new(),
+            containers_mentioning: &|_, _| Vec::new(),
+            rule_category: &|_| Category::Other,
+            text_found: &|text| ["kworkerd", "critical"].contains(&text),
+        };
+        let plan = understand("anything w/ kworkerd? sounds sus", &context);
+        assert_eq!(tools_of(&plan), ["search_events"]);
+        assert_eq!(plan.calls[0].arguments["query"], "kworkerd");
+        assert_eq!(understand("zzzzzz qqqqqq", &context).intent, Intent::Unknown);
+    }
+
     fn tools_of(plan: &Plan) -> Vec<&'static str> {
         plan.calls.iter().map(|call| call.tool).collect()
     }
@@ -631,7 +694,8 @@ mod tests {
         let plan = plan_of("root cause of the alerts from 198.51.100.23", &demo());
         assert_eq!((plan.intent, plan.readings.len()), (Intent::RootCause, 0), "{plan:?}");
         // Nothing linked at all is still not understood.
-        assert_eq!(plan_of("hello there", &demo()).intent, Intent::Unknown);
+        // (Here every word is in the text: only words too short to look up stay unlinked.)
+        assert_eq!(plan_of("hey, hi", &demo()).intent, Intent::Unknown);
     }
 
     #[test]
