@@ -351,10 +351,6 @@ fn found_in_the_text(entities: &mut entities::Entities, text_found: &dyn Fn(&str
     }
 }
 
-/// Falco's priority names: a filter of the question ("# of Critical alerts"), not a value.
-const FALCO_PRIORITIES: [&str; 8] =
-    ["emergency", "alert", "critical", "error", "warning", "notice", "informational", "debug"];
-
 /// Least length of a lone word looked up in the alerts' text.
 const LONE_WORD_CHARS: usize = 5;
 
@@ -371,7 +367,8 @@ fn words_found_in_the_text(entities: &mut entities::Entities, question: &Questio
                 && word.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"-_.".contains(&byte))
                 && word.bytes().any(|byte| byte.is_ascii_alphabetic())
                 && !entities::is_prose(word)
-                && !FALCO_PRIORITIES.contains(word)
+                // A priority ("# of Critical alerts") is a filter of the question, not a value.
+                && word.parse::<saker_tools::alert::Priority>().is_err()
         })
         .filter(|word| text_found(word))
         .map(str::to_string)
@@ -472,44 +469,46 @@ mod tests {
     use super::vocabulary::tests::demo;
     use super::*;
 
-    fn plan_of(question: &str, vocabulary: &Vocabulary) -> Plan {
-        let rules_in = |_: &str, _: Option<&TimeFocus>| Vec::new();
-        let focus = Focus::default();
-        let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").expect("time").with_timezone(&Utc);
-        let context = Context {
-            focus: &focus,
+    /// "Now" of the demo data.
+    fn demo_now() -> DateTime<Utc> {
+        chrono::DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").expect("time").with_timezone(&Utc)
+    }
+
+    /// A context over `vocabulary` with no rules or containers in any scope, the given focus,
+    /// containers found by text, and words found in the text.
+    fn context_of<'a>(
+        vocabulary: &'a Vocabulary,
+        focus: &'a Focus,
+        containers_mentioning: &'a dyn Fn(&str, Option<&TimeFocus>) -> Vec<String>,
+        text_found: &'a dyn Fn(&str) -> bool,
+    ) -> Context<'a> {
+        Context {
+            focus,
             analyst_scope: "",
             vocabulary,
-            now,
-            rules_in: &rules_in,
+            now: demo_now(),
+            rules_in: &|_, _| Vec::new(),
             containers_in: &|_, _| Vec::new(),
-            containers_mentioning: &|_, _| Vec::new(),
+            containers_mentioning,
             rule_category: &|_| Category::Other,
-            text_found: &|_| true,
-        };
-        understand(question, &context)
+            text_found,
+        }
+    }
+
+    fn plan_of(question: &str, vocabulary: &Vocabulary) -> Plan {
+        let focus = Focus::default();
+        understand(question, &context_of(vocabulary, &focus, &|_, _| Vec::new(), &|_| true))
     }
 
     #[test]
     fn an_analysis_of_a_pasted_value_is_of_the_containers_that_met_it() {
         let vocabulary = demo();
         let focus = Focus::default();
-        let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").expect("time").with_timezone(&Utc);
         let mentioning = |text: &str, _: Option<&TimeFocus>| match text {
             "\"203.0.113.7\"" => vec!["44e14ae7fd4c".to_string()],
             _ => Vec::new(),
         };
-        let context = Context {
-            focus: &focus,
-            analyst_scope: "",
-            vocabulary: &vocabulary,
-            now,
-            rules_in: &|_, _| Vec::new(),
-            containers_in: &|_, _| Vec::new(),
-            containers_mentioning: &mentioning,
-            rule_category: &|_| Category::Other,
-            text_found: &|_| true,
-        };
+        let context = context_of(&vocabulary, &focus, &mentioning, &|_| true);
         let plan = understand("blast radius for 203.0.113.7?", &context);
         assert_eq!(tools_of(&plan), ["impacted_workloads"]);
         assert_eq!(scope_of(&plan, 0), "container.id=44e14ae7fd4c");
@@ -523,20 +522,8 @@ mod tests {
     #[test]
     fn the_same_again_after_an_isolation_proposes_it_there_too() {
         let vocabulary = demo();
-        let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").expect("time").with_timezone(&Utc);
         let turn = |question: &str, focus: &Focus| {
-            let context = Context {
-                focus,
-                analyst_scope: "",
-                vocabulary: &vocabulary,
-                now,
-                rules_in: &|_, _| Vec::new(),
-                containers_in: &|_, _| Vec::new(),
-                containers_mentioning: &|_, _| Vec::new(),
-                rule_category: &|_| Category::Other,
-                text_found: &|_| true,
-            };
-            understand(question, &context)
+            understand(question, &context_of(&vocabulary, focus, &|_, _| Vec::new(), &|_| true))
         };
         let first = turn("isolate catalog-api", &Focus::default());
         assert!(first.focus.isolation_proposed);
@@ -553,18 +540,8 @@ mod tests {
     fn a_lone_word_in_the_alerts_text_is_searched_for() {
         let vocabulary = demo();
         let focus = Focus::default();
-        let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").expect("time").with_timezone(&Utc);
-        let context = Context {
-            focus: &focus,
-            analyst_scope: "",
-            vocabulary: &vocabulary,
-            now,
-            rules_in: &|_, _| Vec::new(),
-            containers_in: &|_, _| Vec::new(),
-            containers_mentioning: &|_, _| Vec::new(),
-            rule_category: &|_| Category::Other,
-            text_found: &|text| ["kworkerd", "critical"].contains(&text),
-        };
+        let found = |text: &str| ["kworkerd", "critical"].contains(&text);
+        let context = context_of(&vocabulary, &focus, &|_, _| Vec::new(), &found);
         let plan = understand("anything w/ kworkerd? sounds sus", &context);
         assert_eq!(tools_of(&plan), ["search_events"]);
         assert_eq!(plan.calls[0].arguments["query"], "kworkerd");
